@@ -1,0 +1,1 @@
+import { Edgekv } from "./.gen/providers/akamai/edgekv"; import { IamApiClient } from "./.gen/providers/akamai/iam-api-client"; import { AkamaiProvider } from "./.gen/providers/akamai/provider"; export { Edgekv, IamApiClient, AkamaiProvider };
