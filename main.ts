@@ -1,1 +1,7 @@
-import { Edgekv } from "./.gen/providers/akamai/edgekv"; import { IamApiClient } from "./.gen/providers/akamai/iam-api-client"; import { AkamaiProvider } from "./.gen/providers/akamai/provider"; export { Edgekv, IamApiClient, AkamaiProvider };
+import { App } from "cdktf";
+import { loadEnvironments } from "./config";
+import { EdgeStack } from "./constructs/edge-stack";
+
+const app = new App();
+for (const env of loadEnvironments()) new EdgeStack(app, { env });
+app.synth();

@@ -1,0 +1,149 @@
+import { Construct } from "constructs";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
+import type { EdgeKvTokenConfig } from "../../config/schema";
+import { ENV, METRICS_NAMESPACE, TOKEN_DAYS_TO_EXPIRY_METRIC } from "../../functions/lib/environment-names";
+import { FunctionErrorsAlarm } from "./function-errors-alarm";
+import { assumeRolePolicy, policyDocument } from "./iam-policy";
+import { NodejsFunction } from "./nodejs-function";
+
+export interface EdgeKvTokenManagerProps {
+  environmentName: string;
+  namePrefix: string;
+  accountId: string;
+  region: string;
+  tokens: EdgeKvTokenConfig[];
+  /** e.g. rate(1 day) or cron(0 6 * * ? *) */
+  scheduleExpression: string;
+  expiryThresholdDays: number;
+  edgegridSecretArn: string;
+  secretsKeyArn: string;
+  alarmTopicArn: string;
+  logRetentionDays: number;
+}
+
+/**
+ * Keeps the environment's declared EdgeKV tokens present and valid: a Lambda run on an EventBridge Scheduler
+ * schedule, a versioned bucket for the published edgekv_tokens.js, and an alarm on days to expiry.
+ */
+export class EdgeKvTokenManager extends Construct {
+  readonly fn: NodejsFunction;
+  readonly bucket: S3Bucket;
+  readonly schedule: SchedulerSchedule;
+
+  constructor(scope: Construct, id: string, props: EdgeKvTokenManagerProps) {
+    super(scope, id);
+    const { namePrefix } = props;
+
+    this.bucket = new S3Bucket(this, "bucket", { bucket: `${namePrefix}-edgekv-tokens-${props.accountId}` });
+    this.bucket.overrideLogicalId("edgekv_tokens");
+    new S3BucketVersioningA(this, "bucket-versioning", { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } });
+    new S3BucketServerSideEncryptionConfigurationA(this, "bucket-encryption", {
+      bucket: this.bucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.secretsKeyArn }, bucketKeyEnabled: true }],
+    });
+    new S3BucketPublicAccessBlock(this, "bucket-public-access", {
+      bucket: this.bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketPolicy(this, "bucket-tls-only", {
+      bucket: this.bucket.id,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+        ],
+      }),
+    });
+
+    this.fn = new NodejsFunction(this, "function", {
+      functionName: `${namePrefix}-edgekv-tokens`,
+      description: "Reconciles EdgeKV tokens, publishes edgekv_tokens.js and reports days to expiry",
+      entry: "functions/edgekv-tokens/index.ts",
+      logRetentionDays: props.logRetentionDays,
+      timeoutSeconds: 300,
+      reservedConcurrency: 1,
+      environment: {
+        [ENV.environmentName]: props.environmentName,
+        [ENV.edgegridSecretArn]: props.edgegridSecretArn,
+        [ENV.edgekvTokens]: JSON.stringify(props.tokens),
+        [ENV.tokensBucket]: this.bucket.bucket,
+        [ENV.tokenExpiryThresholdDays]: String(props.expiryThresholdDays),
+        [ENV.metricsNamespace]: METRICS_NAMESPACE,
+        [ENV.serviceName]: "edgekv-tokens",
+      },
+      statements: [
+        { sid: "ReadEdgeGridCredential", actions: ["secretsmanager:GetSecretValue"], resources: [props.edgegridSecretArn] },
+        {
+          sid: "UseEdgeGridKey",
+          actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+          resources: [props.secretsKeyArn],
+          conditions: { StringEquals: { "kms:ViaService": [`secretsmanager.${props.region}.amazonaws.com`, `s3.${props.region}.amazonaws.com`] } },
+        },
+        {
+          sid: "PublishTokensFile",
+          actions: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+          resources: [`${this.bucket.arn}/edgekv_tokens/*`, `${this.bucket.arn}/bundles/*`],
+        },
+      ],
+    });
+
+    const schedulerRole = new IamRole(this, "scheduler-role", {
+      name: `${namePrefix}-edgekv-tokens-scheduler`,
+      description: "Lets EventBridge Scheduler start the EdgeKV token reconcile",
+      assumeRolePolicy: assumeRolePolicy("scheduler.amazonaws.com", { StringEquals: { "aws:SourceAccount": props.accountId } }),
+    });
+    new IamRolePolicy(this, "scheduler-policy", {
+      name: "invoke-token-manager",
+      role: schedulerRole.id,
+      policy: policyDocument([{ sid: "InvokeTokenManager", actions: ["lambda:InvokeFunction"], resources: [this.fn.function.arn] }]),
+    });
+    this.schedule = new SchedulerSchedule(this, "schedule", {
+      name: `${namePrefix}-edgekv-tokens`,
+      description: "Reconcile EdgeKV tokens",
+      scheduleExpression: props.scheduleExpression,
+      flexibleTimeWindow: { mode: "OFF" },
+      target: {
+        arn: this.fn.function.arn,
+        roleArn: schedulerRole.arn,
+        input: JSON.stringify({ action: "reconcile" }),
+        retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
+      },
+    });
+
+    new CloudwatchMetricAlarm(this, "expiry-alarm", {
+      alarmName: `${namePrefix}-edgekv-token-expiring`,
+      alarmDescription: `An EdgeKV token expires in fewer than ${props.expiryThresholdDays} days and was not rotated`,
+      namespace: METRICS_NAMESPACE,
+      metricName: TOKEN_DAYS_TO_EXPIRY_METRIC,
+      dimensions: { environment: props.environmentName },
+      statistic: "Minimum",
+      period: 3600,
+      evaluationPeriods: 1,
+      threshold: props.expiryThresholdDays,
+      comparisonOperator: "LessThanThreshold",
+      // Enhanced tokens never expire and emit nothing; a stalled job is caught by the errors alarm.
+      treatMissingData: "notBreaching",
+      alarmActions: [props.alarmTopicArn],
+      okActions: [props.alarmTopicArn],
+    });
+    new FunctionErrorsAlarm(this, "errors", { fn: this.fn, alarmTopicArn: props.alarmTopicArn });
+  }
+}

@@ -1,0 +1,247 @@
+import { Construct } from "constructs";
+import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
+import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
+import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
+import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import type { PurgePolicyConfig } from "../../config/schema";
+import { ENV, METRICS_NAMESPACE } from "../../functions/lib/environment-names";
+import { FunctionErrorsAlarm } from "./function-errors-alarm";
+import type { PolicyStatement } from "./iam-policy";
+import { NodejsFunction } from "./nodejs-function";
+
+export interface PurgeServiceProps {
+  environmentName: string;
+  /** e.g. edgeplane-prod */
+  namePrefix: string;
+  region: string;
+  purgePolicy: PurgePolicyConfig;
+  /** The rotating EdgeGrid secret and the key that encrypts it. */
+  edgegridSecretArn: string;
+  secretsKeyArn: string;
+  alarmTopicArn: string;
+  logRetentionDays: number;
+  protected: boolean;
+  /**
+   * Concurrent purge-worker invocations. Fast Purge rate limits are shared by the whole Akamai account,
+   * so more workers only earn more 429s (DESIGN "Fast Purge").
+   */
+  workerConcurrency?: number;
+  /** Stage throttling for the whole API (requests per second, burst). */
+  throttlingRateLimit?: number;
+  throttlingBurstLimit?: number;
+}
+
+const WORKER_TIMEOUT_SECONDS = 120;
+/** Receives before a batch goes to the DLQ; 429s come back through SQS visibility, so leave room for them. */
+const MAX_RECEIVE_COUNT = 10;
+const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
+
+/**
+ * The purge service: an IAM-authenticated HTTP API (POST /purge, GET /purge/{jobId}) in front of purge-api,
+ * a jobs table, a queue of planned batches with a DLQ, and the purge-worker that calls Fast Purge.
+ *
+ * Jobs table items: partition key `jobId`, sort key `item` ("job" or "batch#<n>"), TTL on `expiresAt`.
+ */
+export class PurgeService extends Construct {
+  readonly api: Apigatewayv2Api;
+  readonly stage: Apigatewayv2Stage;
+  readonly routes: Apigatewayv2Route[];
+  readonly queue: SqsQueue;
+  readonly deadLetterQueue: SqsQueue;
+  readonly jobsTable: DynamodbTable;
+  readonly apiFunction: NodejsFunction;
+  readonly workerFunction: NodejsFunction;
+  /** execute-api ARNs of exactly the two purge routes, for callers' IAM policies. */
+  readonly routeArns: string[];
+
+  constructor(scope: Construct, id: string, props: PurgeServiceProps) {
+    super(scope, id);
+    const { namePrefix } = props;
+
+    this.jobsTable = new DynamodbTable(this, "jobs", {
+      name: `${namePrefix}-purge-jobs`,
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: "jobId",
+      rangeKey: "item",
+      attribute: [
+        { name: "jobId", type: "S" },
+        { name: "item", type: "S" },
+      ],
+      ttl: { attributeName: "expiresAt", enabled: true },
+      pointInTimeRecovery: { enabled: true },
+      serverSideEncryption: { enabled: true },
+      deletionProtectionEnabled: props.protected,
+    });
+
+    this.jobsTable.overrideLogicalId("purge_jobs");
+
+    this.deadLetterQueue = new SqsQueue(this, "dlq", {
+      name: `${namePrefix}-purge-dlq`,
+      messageRetentionSeconds: DLQ_RETENTION_SECONDS,
+      sqsManagedSseEnabled: true,
+    });
+    this.deadLetterQueue.overrideLogicalId("purge_dlq");
+    this.queue = new SqsQueue(this, "queue", {
+      name: `${namePrefix}-purge`,
+      // AWS guidance: at least six times the consumer's timeout.
+      visibilityTimeoutSeconds: 6 * WORKER_TIMEOUT_SECONDS,
+      messageRetentionSeconds: 4 * 24 * 3600,
+      sqsManagedSseEnabled: true,
+      redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: MAX_RECEIVE_COUNT }),
+    });
+
+    this.queue.overrideLogicalId("purge");
+
+    const readCredential: PolicyStatement[] = [
+      { sid: "ReadEdgeGridCredential", actions: ["secretsmanager:GetSecretValue"], resources: [props.edgegridSecretArn] },
+      {
+        sid: "DecryptEdgeGridCredential",
+        actions: ["kms:Decrypt"],
+        resources: [props.secretsKeyArn],
+        conditions: { StringEquals: { "kms:ViaService": `secretsmanager.${props.region}.amazonaws.com` } },
+      },
+    ];
+    const common = {
+      [ENV.environmentName]: props.environmentName,
+      [ENV.jobsTable]: this.jobsTable.name,
+      [ENV.edgegridSecretArn]: props.edgegridSecretArn,
+      [ENV.purgePolicy]: JSON.stringify(props.purgePolicy),
+      [ENV.metricsNamespace]: METRICS_NAMESPACE,
+    };
+
+    this.apiFunction = new NodejsFunction(this, "api-function", {
+      functionName: `${namePrefix}-purge-api`,
+      description: "Validates purge requests, records jobs and enqueues batches",
+      entry: "functions/purge-api/index.ts",
+      logRetentionDays: props.logRetentionDays,
+      timeoutSeconds: 29, // API Gateway's integration timeout
+      environment: { ...common, [ENV.purgeQueueUrl]: this.queue.url, [ENV.serviceName]: "purge-api" },
+      statements: [
+        {
+          sid: "PurgeJobs",
+          actions: ["dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+          resources: [this.jobsTable.arn],
+        },
+        { sid: "EnqueueBatches", actions: ["sqs:SendMessage"], resources: [this.queue.arn] },
+        ...readCredential, // small purges may finish inline when the caller asks to wait
+      ],
+    });
+
+    const workerConcurrency = props.workerConcurrency ?? 2;
+    this.workerFunction = new NodejsFunction(this, "worker-function", {
+      functionName: `${namePrefix}-purge-worker`,
+      description: "Sends planned purge batches to Akamai Fast Purge within the account's rate limits",
+      entry: "functions/purge-worker/index.ts",
+      logRetentionDays: props.logRetentionDays,
+      timeoutSeconds: WORKER_TIMEOUT_SECONDS,
+      reservedConcurrency: workerConcurrency,
+      environment: { ...common, [ENV.serviceName]: "purge-worker" },
+      statements: [
+        {
+          sid: "ConsumeBatches",
+          actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+          resources: [this.queue.arn],
+        },
+        { sid: "UpdatePurgeJobs", actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [this.jobsTable.arn] },
+        ...readCredential,
+      ],
+    });
+    new LambdaEventSourceMapping(this, "worker-source", {
+      eventSourceArn: this.queue.arn,
+      functionName: this.workerFunction.function.arn,
+      batchSize: 5,
+      functionResponseTypes: ["ReportBatchItemFailures"],
+      // SQS pollers must not start more invocations than the reserved concurrency (minimum allowed is 2).
+      scalingConfig: { maximumConcurrency: Math.max(2, workerConcurrency) },
+      // Creating the mapping checks that the role can already read the queue.
+      dependsOn: [this.workerFunction.policy],
+    });
+
+    const accessLogs = new CloudwatchLogGroup(this, "access-logs", {
+      name: `/aws/apigateway/${namePrefix}-purge`,
+      retentionInDays: props.logRetentionDays,
+    });
+    this.api = new Apigatewayv2Api(this, "api", {
+      name: `${namePrefix}-purge`,
+      description: "edgeplane purge API (IAM-authenticated)",
+      protocolType: "HTTP",
+    });
+    const integration = new Apigatewayv2Integration(this, "api-integration", {
+      apiId: this.api.id,
+      integrationType: "AWS_PROXY",
+      integrationUri: this.apiFunction.function.invokeArn,
+      integrationMethod: "POST",
+      payloadFormatVersion: "2.0",
+      timeoutMilliseconds: 29_000,
+    });
+    this.routes = ["POST /purge", "GET /purge/{jobId}"].map(
+      (routeKey) =>
+        new Apigatewayv2Route(this, `route-${routeKey.split(" ")[0]!.toLowerCase()}`, {
+          apiId: this.api.id,
+          routeKey,
+          authorizationType: "AWS_IAM",
+          target: `integrations/${integration.id}`,
+        }),
+    );
+    this.stage = new Apigatewayv2Stage(this, "stage", {
+      apiId: this.api.id,
+      name: "$default",
+      autoDeploy: true,
+      defaultRouteSettings: {
+        throttlingRateLimit: props.throttlingRateLimit ?? 10,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? 20,
+      },
+      accessLogSettings: {
+        destinationArn: accessLogs.arn,
+        format: JSON.stringify({
+          requestId: "$context.requestId",
+          time: "$context.requestTime",
+          routeKey: "$context.routeKey",
+          status: "$context.status",
+          caller: "$context.identity.userArn",
+          sourceIp: "$context.identity.sourceIp",
+          latencyMs: "$context.responseLatency",
+          integrationError: "$context.integrationErrorMessage",
+        }),
+      },
+    });
+
+    const postArn = `${this.api.executionArn}/${this.stage.name}/POST/purge`;
+    const getArn = `${this.api.executionArn}/${this.stage.name}/GET/purge/*`;
+    this.routeArns = [postArn, getArn];
+    this.routeArns.forEach(
+      (sourceArn, i) =>
+        new LambdaPermission(this, `api-invoke-${i === 0 ? "post" : "get"}`, {
+          statementId: i === 0 ? "AllowPostPurge" : "AllowGetPurgeJob",
+          action: "lambda:InvokeFunction",
+          functionName: this.apiFunction.function.functionName,
+          principal: "apigateway.amazonaws.com",
+          sourceArn,
+        }),
+    );
+
+    new CloudwatchMetricAlarm(this, "dlq-alarm", {
+      alarmName: `${namePrefix}-purge-dlq-not-empty`,
+      alarmDescription: "Purge batches failed after every retry and wait in the DLQ",
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: this.deadLetterQueue.name },
+      statistic: "Maximum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [props.alarmTopicArn],
+      okActions: [props.alarmTopicArn],
+    });
+    new FunctionErrorsAlarm(this, "api-errors", { fn: this.apiFunction, alarmTopicArn: props.alarmTopicArn });
+    new FunctionErrorsAlarm(this, "worker-errors", { fn: this.workerFunction, alarmTopicArn: props.alarmTopicArn });
+  }
+}

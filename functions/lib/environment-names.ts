@@ -1,0 +1,28 @@
+/**
+ * Names of the environment variables the stacks give the Lambda functions: one list, read by both the
+ * constructs (which set them) and the handlers (which read them). Values are names and ARNs, never secrets.
+ */
+export const ENV = {
+  environmentName: "EDGEPLANE_ENVIRONMENT",
+  jobsTable: "EDGEPLANE_JOBS_TABLE",
+  purgeQueueUrl: "EDGEPLANE_PURGE_QUEUE_URL",
+  /** JSON of the environment's purge policy (allowed hosts, networks, default action, limits). */
+  purgePolicy: "EDGEPLANE_PURGE_POLICY",
+  /** The rotating secret: AWSCURRENT holds the EdgeGrid credential the runtime signs with. */
+  edgegridSecretArn: "EDGEPLANE_EDGEGRID_SECRET_ARN",
+  /** Terraform's first credential, read only when the rotating secret has no version yet. */
+  bootstrapSecretArn: "EDGEPLANE_BOOTSTRAP_SECRET_ARN",
+  /** Id of the credential Terraform created: rotation only ever deactivates it, never deletes it. */
+  terraformCredentialId: "EDGEPLANE_TERRAFORM_CREDENTIAL_ID",
+  /** JSON list of the declared EdgeKV tokens. */
+  edgekvTokens: "EDGEPLANE_EDGEKV_TOKENS",
+  tokensBucket: "EDGEPLANE_TOKENS_BUCKET",
+  tokenExpiryThresholdDays: "EDGEPLANE_TOKEN_EXPIRY_THRESHOLD_DAYS",
+  metricsNamespace: "POWERTOOLS_METRICS_NAMESPACE",
+  serviceName: "POWERTOOLS_SERVICE_NAME",
+} as const;
+
+export const METRICS_NAMESPACE = "edgeplane";
+/** Metric the token manager emits per token; the stack alarms on it. */
+export const TOKEN_DAYS_TO_EXPIRY_METRIC = "EdgeKvTokenDaysToExpiry";
+
