@@ -29,7 +29,7 @@ export function validateEnvironments(inputs: Record<string, unknown>): Environme
   for (const [key, input] of Object.entries(inputs)) {
     const result = environmentSchema.safeParse(input, { reportInput: true });
     if (!result.success) {
-      problems.push(...result.error.issues.flatMap((issue) => describeIssue(key, issue)));
+      problems.push(...result.error.issues.flatMap((issue) => describeIssue(key, input, issue)));
       continue;
     }
     if (result.data.name !== key) {
@@ -58,7 +58,7 @@ function crossEnvironmentProblems(envs: EnvironmentConfig[]): ConfigProblem[] {
   return problems;
 }
 
-function describeIssue(environment: string, issue: z.core.$ZodIssue): ConfigProblem[] {
+function describeIssue(environment: string, root: unknown, issue: z.core.$ZodIssue): ConfigProblem[] {
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((k) => ({
       environment,
@@ -67,15 +67,27 @@ function describeIssue(environment: string, issue: z.core.$ZodIssue): ConfigProb
       allowed: "remove it or fix its spelling (unknown fields are never ignored)",
     }));
   }
-  const missing = issue.code === "invalid_type" && issue.input === undefined;
+  // The value shown is the one at the reported path (never a whole parent object, which could hold secrets).
+  const path = issue.path;
+  const found = valueAt(root, path);
+  const value = found.present ? found.value : undefined;
   return [
     {
       environment,
-      field: formatPath(issue.path),
-      value: missing ? "nothing (the field is missing)" : show(issue.input),
+      field: formatPath(path),
+      value: value === undefined ? "nothing (the field is missing)" : /secret|password|token/i.test(String(path.at(-1))) ? "(a value, hidden)" : show(value),
       allowed: issue.message,
     },
   ];
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): { present: boolean; value?: unknown } {
+  let current: unknown = root;
+  for (const part of path) {
+    if (typeof current !== "object" || current === null || !(part in current)) return { present: false };
+    current = (current as Record<PropertyKey, unknown>)[part];
+  }
+  return { present: true, value: current };
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {

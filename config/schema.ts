@@ -21,6 +21,8 @@ const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const GITHUB_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 /** EventBridge Scheduler expressions: rate(...), cron(...) with six fields. */
 const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\((\S+ ){5}\S+\))$/;
+/** Secrets Manager rotation schedules: rate(N hours|days) or cron(six fields). */
+const ROTATION_SCHEDULE = /^(rate\(\d+ (hour|hours|day|days)\)|cron\((\S+ ){5}\S+\))$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 const email = z.string().regex(EMAIL, { error: "expected an e-mail address like team@example.com" });
@@ -113,7 +115,7 @@ const edgeKvNamespaceSchema = z
         z.record(
           z.string().regex(/^[A-Za-z0-9_-]{1,512}$/, { error: "expected an item key of 1–512 characters [A-Za-z0-9_-]" }),
           z.string().max(262_144, { error: "an EdgeKV value cannot exceed 262144 characters" }),
-        ),
+        ).refine((items) => Object.keys(items).length > 0, { error: "a group needs at least one item" }),
       )
       .optional(),
   })
@@ -150,7 +152,7 @@ const purgePolicySchema = z.strictObject({
 
 const rotationSchema = z.strictObject({
   /** How often the EdgeGrid credential rotates (Secrets Manager rotation schedule). */
-  credentialSchedule: z.string().regex(SCHEDULE, { error: "expected rate(N days) or cron(six fields)" }),
+  credentialSchedule: z.string().regex(ROTATION_SCHEDULE, { error: "expected rate(N days), rate(N hours) or cron(six fields)" }),
   /** How often EdgeKV tokens are reconciled (EventBridge Scheduler). */
   tokenSchedule: z.string().regex(SCHEDULE, { error: "expected rate(N unit) or cron(six fields)" }),
   /** Legacy tokens that expire within this many days are rotated, and the alarm fires below it. */
@@ -214,7 +216,7 @@ export const environmentSchema = z
     env.edgeKv.tokens.forEach((token, i) => {
       for (const ns of Object.keys(token.namespacePermissions)) {
         if (!declared.has(ns)) {
-          ctx.addIssue({ code: "custom", path: ["edgeKv", "tokens", i, "namespacePermissions", ns], input: ns, message: `unknown namespace; declared: ${[...declared].join(", ") || "none"}` });
+          ctx.addIssue({ code: "custom", path: ["edgeKv", "tokens", i, "namespacePermissions"], input: token.namespacePermissions, message: `namespace "${ns}" is not declared in edgeKv.namespaces; declared: ${[...declared].join(", ") || "none"}` });
         }
       }
       if (!token.allowOnStaging && !token.allowOnProduction) {
