@@ -21,7 +21,7 @@ function mirrorCandidates(): string[] {
   return fromEnv ? [fromEnv, ...DEFAULT_MIRROR_DIRS] : DEFAULT_MIRROR_DIRS;
 }
 
-export function cliConfigText(mirrorDir: string): string {
+export function cliConfigText(mirrorDir: string, pluginCacheDir?: string): string {
   return [
     "# Written by edgeplane: use the offline provider mirror; nothing is downloaded.",
     "provider_installation {",
@@ -31,6 +31,8 @@ export function cliConfigText(mirrorDir: string): string {
     "  }",
     "}",
     "disable_checkpoint = true",
+    // A cache lets repeated inits link the ~600 MB provider instead of copying it.
+    ...(pluginCacheDir ? [`plugin_cache_dir = ${JSON.stringify(pluginCacheDir)}`, "plugin_cache_may_break_dependency_lock_file = true"] : []),
     "",
   ].join("\n");
 }
@@ -43,6 +45,8 @@ export function terraformEnv(workDir: string, base: NodeJS.ProcessEnv = process.
   mkdirSync(workDir, { recursive: true });
   const configFile = join(workDir, "edgeplane.tfrc");
   const mirror = findAwsProviderMirror();
-  writeFileSync(configFile, mirror ? cliConfigText(mirror) : "disable_checkpoint = true\n");
+  const pluginCache = join(workDir, "plugin-cache");
+  mkdirSync(pluginCache, { recursive: true });
+  writeFileSync(configFile, mirror ? cliConfigText(mirror, pluginCache) : "disable_checkpoint = true\n");
   return { ...base, TF_CLI_CONFIG_FILE: configFile, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
 }

@@ -1,0 +1,49 @@
+/** `edgeplane <command>`: dispatches to the subcommands. Exit codes: 0 ok, 1 failure, 64 usage error. */
+import { ConfigError, loadEnvironments } from "../config";
+
+const USAGE = `usage: edgeplane <command> [options]
+
+commands:
+  validate-config    validate every environment in config/ and print a summary
+  help               show this text
+`;
+
+export async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  switch (command) {
+    case "validate-config":
+      return validateConfig(rest);
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      process.stderr.write(`edgeplane: unknown command "${command}"\n${USAGE}`);
+      return 64;
+  }
+}
+
+function validateConfig(args: string[]): number {
+  if (args.length > 0) {
+    process.stderr.write(`edgeplane validate-config: unexpected argument "${args[0]}"; it takes none\n`);
+    return 64;
+  }
+  try {
+    for (const env of loadEnvironments()) {
+      const namespaces = env.edgeKv.namespaces.map((ns) => `${ns.name}:${ns.network}`).join(", ") || "none";
+      process.stdout.write(
+        `${env.name}${env.protected ? " (protected)" : ""}: stack edgeplane-${env.name}, AWS ${env.aws.accountId}/${env.aws.region}, ` +
+          `backend ${env.aws.backend.type}, namespaces ${namespaces}, ${env.edgeKv.tokens.length} token(s)\n`,
+      );
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
