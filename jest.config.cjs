@@ -1,10 +1,13 @@
-/** Tests run TypeScript through SWC (type checking is `tsc --noEmit`, run first by `npm test`). */
+/**
+ * Tests run TypeScript through ts-jest in transpile-only mode (tsconfig has isolatedModules); type checking
+ * is `tsc --noEmit`, which `npm test` runs first.
+ */
 module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
   transform: {
-    "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } }],
+    "^.+\\.ts$": ["ts-jest", { tsconfig: { module: "commonjs", moduleResolution: "node10", isolatedModules: true }, diagnostics: false }],
   },
   moduleFileExtensions: ["ts", "js", "json"],
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup-cdktf.ts"],
