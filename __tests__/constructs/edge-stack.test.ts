@@ -182,12 +182,12 @@ describe("CredentialRotation and EdgeKvTokenManager", () => {
     });
     const [schedule] = resourcesOfType(prod.json, "aws_scheduler_schedule");
     expect(schedule.target.arn).toMatch(/aws_lambda_function\..*edgekv-tokens.*\.arn/);
-    const policy = resourcesOfType(prod.json, "aws_iam_role_policy").find((p) => p.name === "invoke-token-manager");
+    const policy = resourcesOfType(prod.json, "aws_iam_role_policy").find((p) => p.name === "invoke-token-manager")!;
     expect(JSON.parse(policy.policy).Statement).toEqual([expect.objectContaining({ Action: ["lambda:InvokeFunction"], Resource: [schedule.target.arn] })]);
   });
 
   test("the rotation Lambda knows the bootstrap secret and Terraform's credential id, and runs one at a time", () => {
-    const rotation = resourcesOfType(prod.json, "aws_lambda_function").find((f) => f.function_name === "edgeplane-prod-rotate-credentials");
+    const rotation = resourcesOfType(prod.json, "aws_lambda_function").find((f) => f.function_name === "edgeplane-prod-rotate-credentials")!;
     expect(rotation.reserved_concurrent_executions).toBe(1);
     expect(rotation.environment.variables.EDGEPLANE_BOOTSTRAP_SECRET_ARN).toBe("${aws_secretsmanager_secret.edgegrid_bootstrap.arn}");
     expect(rotation.environment.variables.EDGEPLANE_TERRAFORM_CREDENTIAL_ID).toBe("${tostring(akamai_iam_api_client.purge_api_client.credential.credential_id)}");
@@ -203,7 +203,7 @@ describe("CredentialRotation and EdgeKvTokenManager", () => {
 
 describe("CiAccess", () => {
   const trust = (json: Record<string, any>) => {
-    const role = resourcesOfType(json, "aws_iam_role").find((r) => r.name.endsWith("-ci-purge"));
+    const role = resourcesOfType(json, "aws_iam_role").find((r) => r.name.endsWith("-ci-purge"))!;
     return JSON.parse(role.assume_role_policy).Statement[0];
   };
 
@@ -225,7 +225,7 @@ describe("CiAccess", () => {
   });
 
   test("may only invoke this environment's two purge routes", () => {
-    const policy = resourcesOfType(prod.json, "aws_iam_role_policy").find((p) => p.name === "invoke-purge-routes");
+    const policy = resourcesOfType(prod.json, "aws_iam_role_policy").find((p) => p.name === "invoke-purge-routes")!;
     const api = "${aws_apigatewayv2_api.aws-control-plane_purge_api_C10C1D23.execution_arn}";
     const stage = "${aws_apigatewayv2_stage.aws-control-plane_purge_stage_6AFD4C9E.name}";
     expect(JSON.parse(policy.policy).Statement).toEqual([

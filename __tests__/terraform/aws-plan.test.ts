@@ -66,7 +66,7 @@ describeWithTerraform("terraform init / validate / plan of the AWS constructs (p
   });
 
   test("the worker keeps its low reserved concurrency; functions run nodejs22.x on arm64", () => {
-    const functions = Object.fromEntries(changesOf("aws_lambda_function").map((c) => [c.change.after.function_name, c.change.after]));
+    const functions: Record<string, Record<string, any>> = Object.fromEntries(changesOf("aws_lambda_function").map((c) => [c.change.after.function_name, c.change.after]));
     expect(functions["edgeplane-prod-purge-worker"]!.reserved_concurrent_executions).toBe(2);
     expect(functions["edgeplane-prod-rotate-credentials"]!.reserved_concurrent_executions).toBe(1);
     for (const fn of Object.values(functions)) expect([fn.runtime, fn.architectures]).toEqual(["nodejs22.x", ["arm64"]]);
