@@ -131,7 +131,7 @@ describe("PurgeService", () => {
   test("the queue redrives to a DLQ, and a DLQ alarm goes to SNS", () => {
     expect(prod.text).toHaveResourceWithProperties(SqsQueue, { name: "edgeplane-prod-purge" });
     const queue = prod.json.resource.aws_sqs_queue.purge;
-    expect(JSON.parse(queue.redrive_policy)).toEqual({ deadLetterTargetArn: "${aws_sqs_queue.purge_dlq.arn}", maxReceiveCount: 10 });
+    expect(JSON.parse(queue.redrive_policy)).toEqual({ deadLetterTargetArn: "${aws_sqs_queue.purge_dlq.arn}", maxReceiveCount: 25 });
     const dlqAlarm = resourcesOfType(prod.json, "aws_cloudwatch_metric_alarm").find((a) => a.metric_name === "ApproximateNumberOfMessagesVisible");
     expect(dlqAlarm).toMatchObject({ dimensions: { QueueName: "${aws_sqs_queue.purge_dlq.name}" }, alarm_actions: ["${aws_sns_topic.aws-control-plane_alarms_topic_B2349CBF.arn}"] });
   });

@@ -11,6 +11,7 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import type { PurgePolicyConfig } from "../../config/schema";
 import { ENV, METRICS_NAMESPACE } from "../../functions/lib/environment-names";
+import { PURGE_QUEUE_MAX_RECEIVE_COUNT } from "../../functions/lib/jobs/queue-settings";
 import { FunctionErrorsAlarm } from "./function-errors-alarm";
 import type { PolicyStatement } from "./iam-policy";
 import { NodejsFunction } from "./nodejs-function";
@@ -38,8 +39,6 @@ export interface PurgeServiceProps {
 }
 
 const WORKER_TIMEOUT_SECONDS = 120;
-/** Receives before a batch goes to the DLQ; 429s come back through SQS visibility, so leave room for them. */
-const MAX_RECEIVE_COUNT = 10;
 const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
 
 /**
@@ -93,7 +92,7 @@ export class PurgeService extends Construct {
       visibilityTimeoutSeconds: 6 * WORKER_TIMEOUT_SECONDS,
       messageRetentionSeconds: 4 * 24 * 3600,
       sqsManagedSseEnabled: true,
-      redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: MAX_RECEIVE_COUNT }),
+      redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: PURGE_QUEUE_MAX_RECEIVE_COUNT }),
     });
 
     this.queue.overrideLogicalId("purge");

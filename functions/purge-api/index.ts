@@ -1,13 +1,105 @@
 /**
- * POST /purge and GET /purge/{jobId} behind API Gateway (IAM auth).
- * Placeholder until the purge runtime lands: it answers 501 so no caller mistakes it for a purge.
+ * POST /purge and GET /purge/{jobId} behind API Gateway (HTTP API, payload 2.0, IAM auth).
+ * Parse the event → submitPurge / readPurgeJob (functions/lib/jobs/purge-requests.ts) → JSON answer.
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from "aws-lambda";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { ENV } from "../lib/environment-names";
+import { newJobId } from "../lib/jobs/message";
+import { parsePurgePolicy } from "../lib/jobs/policy";
+import { readPurgeJob, submitPurge, type ApiAnswer, type PurgeApiDeps } from "../lib/jobs/purge-requests";
+import { sqsBatchQueue } from "../lib/jobs/queue";
+import { TransportCache } from "../lib/jobs/send";
+import { JobStore } from "../lib/jobs/store";
+import { appLogger as logger, flushMetrics, powertoolsPurgeMetrics } from "../lib/powertools";
+import { PurgeBuckets } from "../lib/purge/rate-limit";
+import { CredentialCache, secretsManagerCredentialLoader } from "../lib/secrets/credential-cache";
 
-export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> {
+/** Inline purges must answer well inside API Gateway's 29 s. */
+const INLINE_REQUEST_TIMEOUT_MS = 10_000;
+
+const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+const sqs = new SQSClient({});
+const secrets = new SecretsManagerClient({});
+const buckets = new PurgeBuckets();
+
+let deps: PurgeApiDeps | undefined;
+
+/** Built on the first call, so a missing setting fails that call with a clear log line, not the import. */
+function dependencies(): PurgeApiDeps {
+  if (deps !== undefined) return deps;
+  const policy = parsePurgePolicy(process.env[ENV.purgePolicy]);
+  const metrics = powertoolsPurgeMetrics();
+  const built: PurgeApiDeps = {
+    policy,
+    jobs: new JobStore({ client: dynamo, tableName: required(ENV.jobsTable) }),
+    queue: sqsBatchQueue(sqs, required(ENV.purgeQueueUrl)),
+    newJobId,
+    logger,
+    metrics,
+    inline: {
+      credentials: new CredentialCache({ load: secretsManagerCredentialLoader(secrets, required(ENV.edgegridSecretArn)) }),
+      http: new TransportCache({ timeoutMs: INLINE_REQUEST_TIMEOUT_MS, userAgent: "edgeplane-purge-api" }),
+      buckets,
+      random: Math.random,
+      now: Date.now,
+      logger,
+      metrics,
+    },
+  };
+  deps = built;
+  return built;
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === "") throw new Error(`${name} is not set; the stack sets it for this function`);
+  return value;
+}
+
+export async function handler(event: APIGatewayProxyEventV2WithIAMAuthorizer): Promise<APIGatewayProxyStructuredResultV2> {
+  try {
+    let result: ApiAnswer;
+    switch (event.routeKey) {
+      case "POST /purge":
+        result = await submitPurge(
+          {
+            body: event.body,
+            isBase64Encoded: event.isBase64Encoded,
+            requestedBy: event.requestContext?.authorizer?.iam?.userArn ?? "unknown",
+          },
+          dependencies(),
+        );
+        break;
+      case "GET /purge/{jobId}":
+        result = await readPurgeJob(event.pathParameters?.jobId, dependencies());
+        break;
+      default:
+        result = { statusCode: 404, body: { error: `no route ${event.routeKey}; routes: POST /purge, GET /purge/{jobId}` } };
+    }
+    return shape(result);
+  } catch (error) {
+    logger.error("purge API request failed", {
+      routeKey: event.routeKey,
+      requestId: event.requestContext?.requestId,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
+    return shape({
+      statusCode: 500,
+      body: { error: "internal error; the purge API logged the cause", requestId: event.requestContext?.requestId },
+    });
+  } finally {
+    flushMetrics();
+  }
+}
+
+function shape({ statusCode, body }: ApiAnswer): APIGatewayProxyStructuredResultV2 {
   return {
-    statusCode: 501,
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ error: "not implemented", route: event.routeKey }),
+    statusCode,
+    headers: { "content-type": "application/json", "cache-control": "no-store" },
+    body: JSON.stringify(body),
   };
 }

@@ -1,9 +1,65 @@
 /**
- * Consumes purge batches from SQS. Placeholder until the purge runtime lands: it reports every message
- * as failed, so SQS retries them and then moves them to the DLQ (with an alarm) — nothing is dropped.
+ * Consumes purge batches from SQS (batch size 5, ReportBatchItemFailures): each message is one planned
+ * batch, sent to Fast Purge with the rotating secret's current credential (functions/lib/jobs/worker.ts).
  */
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { ENV } from "../lib/environment-names";
+import { sqsMessageVisibility } from "../lib/jobs/queue";
+import { TransportCache } from "../lib/jobs/send";
+import { JobStore } from "../lib/jobs/store";
+import { processPurgeRecords, type PurgeWorkerDeps } from "../lib/jobs/worker";
+import { appLogger as logger, flushMetrics, powertoolsPurgeMetrics } from "../lib/powertools";
+import { PurgeBuckets } from "../lib/purge/rate-limit";
+import { CredentialCache, secretsManagerCredentialLoader } from "../lib/secrets/credential-cache";
 
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
+/** Per Fast Purge request; two of them (a 401 and its retry) fit the worker's minimum time per message. */
+const REQUEST_TIMEOUT_MS = 20_000;
+
+const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+const sqs = new SQSClient({});
+const secrets = new SecretsManagerClient({});
+/** The account's rate-limit model, kept across invocations of this container. */
+const buckets = new PurgeBuckets();
+
+let deps: PurgeWorkerDeps | undefined;
+
+function dependencies(): PurgeWorkerDeps {
+  if (deps !== undefined) return deps;
+  const metrics = powertoolsPurgeMetrics();
+  const built: PurgeWorkerDeps = {
+    jobs: new JobStore({ client: dynamo, tableName: required(ENV.jobsTable) }),
+    visibility: sqsMessageVisibility(sqs),
+    send: {
+      credentials: new CredentialCache({ load: secretsManagerCredentialLoader(secrets, required(ENV.edgegridSecretArn)) }),
+      http: new TransportCache({ timeoutMs: REQUEST_TIMEOUT_MS, userAgent: "edgeplane-purge-worker" }),
+      buckets,
+      random: Math.random,
+      now: Date.now,
+      logger,
+      metrics,
+    },
+    logger,
+    metrics,
+  };
+  deps = built;
+  return built;
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === "") throw new Error(`${name} is not set; the stack sets it for this function`);
+  return value;
+}
+
+export async function handler(event: SQSEvent, context?: Pick<Context, "getRemainingTimeInMillis">): Promise<SQSBatchResponse> {
+  try {
+    const remaining = context ? () => context.getRemainingTimeInMillis() : undefined;
+    return await processPurgeRecords(event.Records, dependencies(), remaining);
+  } finally {
+    flushMetrics();
+  }
 }
