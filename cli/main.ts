@@ -1,10 +1,12 @@
 /** `edgeplane <command>`: dispatches to the subcommands. Exit codes: 0 ok, 1 failure, 64 usage error. */
 import { ConfigError, loadEnvironments } from "../config";
+import { purgeCommand } from "./purge";
 
 const USAGE = `usage: edgeplane <command> [options]
 
 commands:
   validate-config    validate every environment in config/ and print a summary
+  purge              purge by URL, CP code or cache tag (--env E, or --edgerc PATH); see purge --help
   help               show this text
 `;
 
@@ -13,6 +15,8 @@ export async function main(args: string[]): Promise<number> {
   switch (command) {
     case "validate-config":
       return validateConfig(rest);
+    case "purge":
+      return purgeCommand(rest);
     case undefined:
     case "help":
     case "--help":

@@ -1,0 +1,271 @@
+/**
+ * `edgeplane purge`: Fast Purge by URL, CP code or cache tag, through an environment's purge API
+ * (--env, SigV4 with the AWS SDK credential chain) or directly with an .edgerc credential (--edgerc).
+ * Exit codes: 0 everything purged; 1 anything rejected or failed (or an error); 64 a bad command line.
+ */
+import { ConfigError, loadEnvironments, type EnvironmentConfig } from "../../config";
+import { EdgeGridCredentialsError, readEdgerc } from "../../functions/lib/edgegrid/credentials";
+import { EdgeGridHostError } from "../../functions/lib/edgegrid/host-safety";
+import type { PurgeAction } from "../../functions/lib/purge/objects";
+import { MAX_BODY_BYTES } from "../../functions/lib/purge/planner";
+import type { SendProgress } from "../../functions/lib/purge/sender";
+import { PURGE_API_URL_ENV, PurgeApiClient, resolvePurgeApiUrl } from "./api-client";
+import { DEFAULT_POLL_INTERVAL_SECONDS, DEFAULT_TIMEOUT_SECONDS, type PurgeArgs, parsePurgeArgs } from "./args";
+import { type PreparedPurge, directReport, preparePurge, sendPlanned } from "./direct";
+import { readObjects } from "./input";
+import { CommandError, type CommandIo, UsageError, processIo } from "./io";
+import { ProgressPrinter } from "./progress";
+import { type ReportContext, exitCodeOf, rejectedLines, reportJson, summaryText } from "./report";
+import { followJobs, purgeViaApi } from "./via-api";
+
+export const PURGE_USAGE = `usage: edgeplane purge [options] [OBJECT ...]
+       edgeplane purge --env E [options] [OBJECT ...]          through environment E's purge API (AWS IAM)
+       edgeplane purge --edgerc PATH [--section S] [options]   directly with an Akamai .edgerc credential
+
+Objects come from the arguments, from --file PATH (one per line; blank lines and lines starting
+with "#" are skipped), and from standard input ("-", or piped when no other objects are given).
+
+where to purge (exactly one):
+  --env E               an environment in config/. Requests are signed with SigV4 (service execute-api,
+                        the environment's aws.region) using the AWS SDK credential chain (env keys,
+                        profile/SSO, GitHub OIDC web identity, instance role).
+  --edgerc PATH         an .edgerc file; --section S picks the section (default "default").
+
+what to purge:
+  --type url|cpcode|tag         default url
+  --action invalidate|delete    default: the environment's purgePolicy.defaultAction with --env, else invalidate
+  --network staging|production  default staging (production must be asked for)
+  --file PATH                   objects, one per line (repeatable)
+  --allow-host HOST             with --edgerc and --type url: hosts URLs may use (repeatable, or comma-separated;
+                                *.example.com allows subdomains). Required: URLs on any other host are rejected.
+                                With --env the environment's purgePolicy.allowedHostnames applies.
+
+how:
+  --dry-run             validate and print the planned Fast Purge requests (objects, bytes); send nothing
+  --skip-invalid        send the valid objects even if some are rejected (the exit code is still 1)
+  --json                print the result as JSON on stdout:
+                          {"batches":[{"purgeId","estimatedSeconds","objects"}],"rejected":[{"object","reason"}],
+                           "failed":[{"objects","reason","detail",...}]}  ("objects" = how many in that batch)
+  --quiet               no progress on stderr
+  --api-url URL         with --env: the purge API (stack output purge_api_url); default \$${PURGE_API_URL_ENV}
+  --timeout SECONDS     with --env: how long to follow the job (default ${DEFAULT_TIMEOUT_SECONDS}); it goes on after that
+  --poll-interval SECONDS  with --env: time between status checks (default ${DEFAULT_POLL_INTERVAL_SECONDS})
+  --job ID              with --env: follow a job submitted earlier instead of submitting (repeatable)
+
+Invalid objects are listed one by one with the reason, and nothing is sent unless --skip-invalid is given.
+Exit status: 0 when everything was purged; 1 when anything was rejected or failed; 64 for a bad command line.
+`;
+
+export async function purgeCommand(argv: readonly string[], io: CommandIo = processIo()): Promise<number> {
+  try {
+    return await run(argv, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`edgeplane purge: ${error.message}\n(see edgeplane purge --help)\n`);
+      return 64;
+    }
+    if (
+      error instanceof CommandError ||
+      error instanceof ConfigError ||
+      error instanceof EdgeGridCredentialsError ||
+      error instanceof EdgeGridHostError
+    ) {
+      io.stderr(`edgeplane purge: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+async function run(argv: readonly string[], io: CommandIo): Promise<number> {
+  // config/ is loaded only for --env (a broken environment file must not stop a direct purge).
+  const wantsEnv = argv.some((a) => a === "--env" || a.startsWith("--env="));
+  const environments = wantsEnv ? loadEnvironments() : [];
+  const args = parsePurgeArgs(argv, { environmentNames: environments.map((e) => e.name) });
+  if (args.help) {
+    io.stdout(PURGE_USAGE);
+    return 0;
+  }
+  const env = args.env === undefined ? undefined : environments.find((e) => e.name === args.env);
+  if (env !== undefined) return runViaApi(args, env, io);
+  return runDirect(args, io);
+}
+
+function defaultAction(args: PurgeArgs, env: EnvironmentConfig | undefined): PurgeAction {
+  return args.action ?? env?.purgePolicy.defaultAction ?? "invalidate";
+}
+
+/** Reads, validates and plans the objects; lists every rejected object on stderr. */
+async function prepare(args: PurgeArgs, io: CommandIo, action: PurgeAction, allowedHostnames: readonly string[] | undefined): Promise<{ prepared: PreparedPurge; origins: string[]; indexes: number[] }> {
+  const source = await readObjects(args, io.stdin, io.stdinIsTty);
+  const prepared = preparePurge({
+    type: args.type,
+    action,
+    network: args.network,
+    objects: source.objects,
+    ...(allowedHostnames ? { allowedHostnames } : {}),
+  });
+  const indexes = prepared.rejected.map((r) => r.index);
+  if (prepared.rejected.length > 0) {
+    io.stderr(`edgeplane purge: ${prepared.rejected.length} of ${source.objects.length} object(s) rejected:\n`);
+    io.stderr(rejectedLines(prepared.rejected, source.origins, indexes));
+  }
+  return { prepared, origins: source.origins, indexes };
+}
+
+function printDryRun(args: PurgeArgs, io: CommandIo, prepared: PreparedPurge, target: string): number {
+  const { batches } = prepared.plan;
+  const objects = batches.reduce((n, b) => n + b.objects.length, 0);
+  const bytes = batches.reduce((n, b) => n + b.bodyBytes, 0);
+  const path = batches[0]?.path ?? `/ccu/v3/${prepared.action}/${prepared.type}/${prepared.network}`;
+  if (args.json) {
+    io.stdout(
+      `${JSON.stringify(
+        {
+          dryRun: true,
+          path,
+          batches: batches.map((b) => ({ objects: b.objects.length, bytes: b.bodyBytes })),
+          rejected: prepared.rejected.map((r) => ({ object: r.object, reason: r.reason })),
+          failed: [],
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } else {
+    const lines = [
+      `dry run (${target}): nothing was sent`,
+      `${prepared.action} ${prepared.type} on ${prepared.network}: ${objects.toLocaleString("en-US")} object(s) in ${batches.length} request(s) ` +
+        `to ${path}, ${bytes.toLocaleString("en-US")} body bytes (at most ${MAX_BODY_BYTES.toLocaleString("en-US")} per request)`,
+      ...batches.map((b, i) => `  request ${i + 1}: ${b.objects.length.toLocaleString("en-US")} object(s), ${b.bodyBytes.toLocaleString("en-US")} bytes`),
+    ];
+    if (prepared.duplicates > 0) lines.push(`  ${prepared.duplicates} duplicate object(s) would be sent once`);
+    if (prepared.rejected.length > 0) lines.push(`  ${prepared.rejected.length} object(s) rejected (listed on stderr)`);
+    io.stdout(`${lines.join("\n")}\n`);
+  }
+  return prepared.rejected.length > 0 ? 1 : 0;
+}
+
+async function runDirect(args: PurgeArgs, io: CommandIo): Promise<number> {
+  const edgerc = args.edgerc as string;
+  const action = defaultAction(args, undefined);
+  const { prepared } = await prepare(args, io, action, args.type === "url" ? args.allowHosts : undefined);
+  if (args.dryRun) return printDryRun(args, io, prepared, `--edgerc ${edgerc} [${args.section}]`);
+
+  const context: ReportContext = {
+    type: args.type,
+    action,
+    network: args.network,
+    duplicates: prepared.duplicates,
+    heldBack: prepared.rejected.length > 0 && !args.skipInvalid,
+  };
+  if (context.heldBack || prepared.plan.batches.length === 0) return finish(args, io, directReport(prepared, undefined), context);
+
+  const credentials = readEdgerc(edgerc, args.section);
+  const progress = new ProgressPrinter(io, args.quiet);
+  const result = await sendPlanned(prepared, {
+    credentials,
+    env: io.env,
+    onProgress: (p: SendProgress) =>
+      progress.update(
+        `${p.batchesDone}/${p.batchesTotal} requests settled, ${p.objectsSucceeded.toLocaleString("en-US")} object(s) accepted, ` +
+          `${p.objectsFailed.toLocaleString("en-US")} failed, ${p.throttled429} throttled (429)`,
+      ),
+  });
+  progress.done();
+  context.requests = result.requests;
+  context.throttled429 = result.throttled429;
+  return finish(args, io, directReport(prepared, result), context);
+}
+
+async function runViaApi(args: PurgeArgs, env: EnvironmentConfig, io: CommandIo): Promise<number> {
+  const action = defaultAction(args, env);
+  const policy = env.purgePolicy;
+  let prepared: PreparedPurge | undefined;
+  if (args.jobs.length === 0) {
+    if (!policy.allowedNetworks.includes(args.network)) {
+      throw new CommandError(
+        `environment "${env.name}" does not allow purges on ${args.network}; its purgePolicy.allowedNetworks: ${policy.allowedNetworks.join(", ")}` +
+          (args.network === "staging" ? "" : " (the default --network is staging)"),
+      );
+    }
+    ({ prepared } = await prepare(args, io, action, args.type === "url" ? policy.allowedHostnames : undefined));
+    if (args.dryRun) return printDryRun(args, io, prepared, `environment ${env.name}`);
+  }
+  const context: ReportContext = {
+    type: args.type,
+    action,
+    network: args.network,
+    duplicates: prepared?.duplicates ?? 0,
+    heldBack: prepared !== undefined && prepared.rejected.length > 0 && !args.skipInvalid,
+  };
+  if (prepared !== undefined && (context.heldBack || prepared.plan.batches.length === 0)) {
+    return finish(args, io, directReport(prepared, undefined), context);
+  }
+
+  const urlText = args.apiUrl ?? io.env[PURGE_API_URL_ENV];
+  if (urlText === undefined || urlText.trim() === "") {
+    throw new CommandError(
+      `no purge API URL for environment "${env.name}": pass --api-url URL or set ${PURGE_API_URL_ENV}. ` +
+        `It is the stack output purge_api_url of edgeplane-${env.name} ` +
+        `(e.g. terraform -chdir=cdktf.out/stacks/edgeplane-${env.name} output -raw purge_api_url).`,
+    );
+  }
+  const baseUrl = resolvePurgeApiUrl(urlText, io.env, args.apiUrl !== undefined ? "--api-url" : PURGE_API_URL_ENV);
+  const region = env.aws.region;
+  // Loaded here so that other commands (and --edgerc purges) do not pay for the AWS SDK at start-up.
+  const { defaultProvider } = await import("@aws-sdk/credential-provider-node");
+  const client = new PurgeApiClient({
+    baseUrl,
+    region,
+    // The SDK chain; its STS call for web identity (GitHub OIDC) uses the environment's region unless AWS_REGION says otherwise.
+    credentials: defaultProvider({ clientConfig: { region: io.env.AWS_REGION ?? region } }),
+  });
+  const progress = new ProgressPrinter(io, args.quiet);
+  const options = {
+    client,
+    envName: env.name,
+    policy,
+    timeoutMs: args.timeoutSeconds * 1000,
+    pollIntervalMs: args.pollIntervalSeconds * 1000,
+    sleep: io.sleep,
+    now: io.now,
+    onProgress: (p: { jobs: number; batchesTotal: number; batchesDone: number; batchesFailed: number; objectsDone: number; elapsedMs: number }) =>
+      progress.update(
+        `${p.jobs} job(s): ${p.batchesDone}/${p.batchesTotal} requests done, ${p.batchesFailed} failed, ` +
+          `${p.objectsDone.toLocaleString("en-US")} object(s) purged (${Math.round(p.elapsedMs / 1000)}s)`,
+      ),
+  };
+  try {
+    const outcome =
+      prepared === undefined
+        ? await followJobs(args.jobs, options)
+        : await purgeViaApi({ type: args.type, action, network: args.network, objects: planned(prepared) }, options);
+    progress.done();
+    // Objects refused locally (sent anyway with --skip-invalid) are reported with the API's refusals.
+    const report = outcome.report;
+    if (prepared !== undefined) {
+      report.rejected.unshift(...prepared.rejected.map((r) => ({ object: r.object, reason: r.reason })));
+      const serverRejected = report.rejected.slice(prepared.rejected.length);
+      if (serverRejected.length > 0) {
+        io.stderr(`edgeplane purge: the purge API rejected ${serverRejected.length} object(s):\n${rejectedLines(serverRejected)}`);
+      }
+    }
+    context.jobIds = outcome.jobIds;
+    return finish(args, io, report, context);
+  } finally {
+    client.close();
+  }
+}
+
+function finish(args: PurgeArgs, io: CommandIo, report: ReturnType<typeof directReport>, context: ReportContext): number {
+  io.stdout(args.json ? reportJson(report) : summaryText(report, context));
+  return exitCodeOf(report);
+}
+
+/** Accepted objects the planner could place, in input order (objects it refused are in `rejected`). */
+function planned(prepared: PreparedPurge): PreparedPurge["accepted"] {
+  if (prepared.plan.rejected.length === 0) return prepared.accepted;
+  const refused = new Set(prepared.plan.rejected.map((r) => r.object));
+  return prepared.accepted.filter((o) => !refused.has(o));
+}

@@ -1,0 +1,384 @@
+/**
+ * Purges through an environment's purge API (`edgeplane purge --env E`): POST /purge, then GET
+ * /purge/{jobId} until every job is done or failed (or the timeout passes), with progress.
+ *
+ * Objects are validated locally first with the environment's policy (the API validates again and has the
+ * last word). Lists bigger than the policy's maxObjectsPerRequest / maxRequestBytes go as several jobs.
+ */
+import type { PurgePolicyConfig } from "../../config/schema";
+import type { PurgeAction, PurgeNetwork, PurgeObject, PurgeType } from "../../functions/lib/purge/objects";
+import { planBatches } from "../../functions/lib/purge/planner";
+import { ApiNetworkError, type ApiResponse, type PurgeApiClient, apiErrorText } from "./api-client";
+import type { PurgeReport, ReportBatch, ReportFailure, ReportRejection } from "./report";
+
+export const TERMINAL_JOB_STATUSES = ["done", "failed", "partially_failed"] as const;
+/**
+ * POST is retried only on 429 (API Gateway throttling: not processed). Any other answer may come after
+ * the job was recorded (e.g. 503 "could not queue" carries a jobId), so it is never sent twice.
+ */
+const SUBMIT_RETRY_STATUSES = new Set([429]);
+const SUBMIT_ATTEMPTS = 4;
+/** A job whose status cannot be read this many times in a row is reported as failed (it goes on in AWS). */
+const MAX_POLL_ERRORS_IN_A_ROW = 5;
+
+export interface ApiPurgeRequest {
+  type: PurgeType;
+  action: PurgeAction;
+  network: PurgeNetwork;
+  objects: PurgeObject[];
+}
+
+export interface ApiPurgeOptions {
+  client: PurgeApiClient;
+  envName: string;
+  policy: Pick<PurgePolicyConfig, "maxObjectsPerRequest" | "maxRequestBytes">;
+  timeoutMs: number;
+  pollIntervalMs: number;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+  random?: () => number;
+  /** Called with a one-line progress text after each poll round. */
+  onProgress?: (progress: JobProgress) => void;
+}
+
+export interface JobProgress {
+  jobs: number;
+  batchesTotal: number;
+  batchesDone: number;
+  batchesFailed: number;
+  objectsDone: number;
+  elapsedMs: number;
+}
+
+interface BatchView {
+  index: number;
+  status: string;
+  objects: number | null;
+  purgeId?: string;
+  estimatedSeconds: number | null;
+  error?: { reason: string; detail?: string; supportId?: string; status?: number };
+}
+
+interface JobView {
+  jobId: string;
+  status: string;
+  batches: BatchView[];
+  /** Batch count announced at submission (the GET may list fewer while batches are being written). */
+  expectedBatches: number;
+}
+
+interface TrackedJob {
+  jobId: string;
+  expectedBatches: number;
+  /** Local plan of what this job was sent, to fill in object counts the API did not give. */
+  localCounts?: number[];
+  view?: JobView;
+  finished: boolean;
+  pollErrors: number;
+  gaveUp?: ReportFailure;
+}
+
+/** Splits objects into POST bodies within the policy's limits (count and JSON bytes). */
+export function chunkRequests(request: ApiPurgeRequest, policy: ApiPurgeOptions["policy"]): { chunks: PurgeObject[][]; tooBig: ReportRejection[] } {
+  const base = Buffer.byteLength(JSON.stringify({ ...request, objects: [] }), "utf8");
+  const chunks: PurgeObject[][] = [];
+  const tooBig: ReportRejection[] = [];
+  let current: PurgeObject[] = [];
+  let bytes = base;
+  for (const object of request.objects) {
+    const cost = Buffer.byteLength(JSON.stringify(object), "utf8") + 1;
+    if (base + cost - 1 > policy.maxRequestBytes) {
+      tooBig.push({ object, reason: `object is too big for one purge API request (maxRequestBytes ${policy.maxRequestBytes})` });
+      continue;
+    }
+    if (current.length > 0 && (current.length >= policy.maxObjectsPerRequest || bytes + cost > policy.maxRequestBytes)) {
+      chunks.push(current);
+      current = [];
+      bytes = base;
+    }
+    current.push(object);
+    bytes += current.length === 1 ? cost - 1 : cost;
+  }
+  if (current.length > 0) chunks.push(current);
+  return { chunks, tooBig };
+}
+
+export async function purgeViaApi(request: ApiPurgeRequest, options: ApiPurgeOptions): Promise<{ report: PurgeReport; jobIds: string[] }> {
+  const report: PurgeReport = { batches: [], rejected: [], failed: [] };
+  const { chunks, tooBig } = chunkRequests(request, options.policy);
+  report.rejected.push(...tooBig);
+  const jobs: TrackedJob[] = [];
+  for (const objects of chunks) {
+    const body = { type: request.type, objects, action: request.action, network: request.network };
+    const outcome = await submit(body, options);
+    if (outcome.kind === "failed") {
+      report.failed.push({ objects: objects.length, ...outcome.failure });
+      continue;
+    }
+    report.rejected.push(...outcome.rejected);
+    if (outcome.job !== undefined) {
+      const localCounts = planBatches({ type: request.type, action: request.action, network: request.network, objects }).batches.map((b) => b.objects.length);
+      jobs.push({ ...outcome.job, localCounts, pollErrors: 0 });
+    }
+  }
+  await follow(jobs, options);
+  for (const job of jobs) collect(job, report, options);
+  return { report, jobIds: jobs.map((j) => j.jobId) };
+}
+
+/** Follows jobs submitted earlier (`--job ID`). */
+export async function followJobs(jobIds: readonly string[], options: ApiPurgeOptions): Promise<{ report: PurgeReport; jobIds: string[] }> {
+  const report: PurgeReport = { batches: [], rejected: [], failed: [] };
+  const jobs: TrackedJob[] = jobIds.map((jobId) => ({ jobId, expectedBatches: 0, finished: false, pollErrors: 0 }));
+  await follow(jobs, options);
+  for (const job of jobs) collect(job, report, options);
+  return { report, jobIds: [...jobIds] };
+}
+
+type SubmitOutcome =
+  | { kind: "accepted"; rejected: ReportRejection[]; job?: Omit<TrackedJob, "pollErrors"> }
+  | { kind: "failed"; failure: Omit<ReportFailure, "objects"> };
+
+async function submit(body: object, options: ApiPurgeOptions): Promise<SubmitOutcome> {
+  const random = options.random ?? Math.random;
+  let response: ApiResponse | undefined;
+  for (let attempt = 1; attempt <= SUBMIT_ATTEMPTS; attempt++) {
+    try {
+      response = await options.client.submit(body);
+    } catch (error) {
+      if (error instanceof ApiNetworkError) {
+        // Not retried: the API may have created the job. Purging twice is harmless but costs rate limit.
+        return {
+          kind: "failed",
+          failure: {
+            reason: "submitFailed",
+            detail: `${error.message}; the job may or may not have been created (check the purge API's logs before sending again)`,
+          },
+        };
+      }
+      throw error;
+    }
+    if (!SUBMIT_RETRY_STATUSES.has(response.status) || attempt === SUBMIT_ATTEMPTS) break;
+    await options.sleep(Math.min(8_000, 500 * 2 ** (attempt - 1)) * (0.5 + random()));
+  }
+  const answer = response as ApiResponse;
+  const record = asRecord(answer.body);
+  const rejected = readRejected(record?.rejected);
+  const jobId = typeof record?.jobId === "string" ? record.jobId : undefined;
+  if (jobId !== undefined) {
+    // A recorded job (202; or e.g. 503 when some batches could not be queued, which the job then lists as
+    // failed): follow it, the job's batches say what happened.
+    const expectedBatches = typeof record?.batches === "number" ? record.batches : 0;
+    const job: Omit<TrackedJob, "pollErrors"> = { jobId, expectedBatches, finished: false };
+    const view = readJobView(record, jobId, expectedBatches);
+    if (view !== undefined) {
+      job.view = view;
+      job.finished = isTerminal(view.status);
+    }
+    return { kind: "accepted", rejected, job };
+  }
+  if (answer.status === 400 && rejected.length > 0) {
+    // "no valid objects": every object is listed with its reason.
+    return { kind: "accepted", rejected };
+  }
+  return {
+    kind: "failed",
+    failure: {
+      reason: answer.status >= 200 && answer.status < 300 ? "malformedResponse" : "refusedByApi",
+      status: answer.status,
+      detail: `POST /purge answered ${answer.status}${answer.status < 300 ? " without a jobId" : ""}: ${apiErrorText(answer.body)}${hintFor(answer.status)}`,
+    },
+  };
+}
+
+function hintFor(status: number): string {
+  if (status === 403 || status === 401) {
+    return " (API Gateway refused the AWS identity: it needs execute-api:Invoke on this environment's purge routes, e.g. the stack output ci_role_arn; check the region and that the URL is this environment's purge_api_url)";
+  }
+  if (status === 413) return " (the request is over the environment's purgePolicy.maxRequestBytes)";
+  return "";
+}
+
+async function follow(jobs: TrackedJob[], options: ApiPurgeOptions): Promise<void> {
+  const start = options.now();
+  const deadline = start + options.timeoutMs;
+  for (;;) {
+    const open = jobs.filter((j) => !j.finished && j.gaveUp === undefined);
+    if (open.length === 0) break;
+    for (const job of open) await poll(job, options);
+    options.onProgress?.(progressOf(jobs, options.now() - start));
+    if (jobs.every((j) => j.finished || j.gaveUp !== undefined)) break;
+    if (options.now() + options.pollIntervalMs > deadline) break;
+    await options.sleep(options.pollIntervalMs);
+  }
+}
+
+async function poll(job: TrackedJob, options: ApiPurgeOptions): Promise<void> {
+  let response: ApiResponse;
+  try {
+    response = await options.client.job(job.jobId);
+  } catch (error) {
+    if (!(error instanceof ApiNetworkError)) throw error;
+    pollError(job, error.message);
+    return;
+  }
+  if (response.status === 200) {
+    const view = readJobView(asRecord(response.body), job.jobId, job.expectedBatches);
+    if (view === undefined) {
+      pollError(job, `GET /purge/${job.jobId} answered 200 with a body that is not a job status`);
+      return;
+    }
+    job.pollErrors = 0;
+    job.view = view;
+    job.finished = isTerminal(view.status);
+    return;
+  }
+  const detail = `GET /purge/${job.jobId} answered ${response.status}: ${apiErrorText(response.body)}${hintFor(response.status)}`;
+  if (response.status === 429 || response.status >= 500) {
+    pollError(job, detail);
+    return;
+  }
+  job.gaveUp = { objects: null, jobId: job.jobId, reason: response.status === 404 ? "jobNotFound" : "pollRefused", status: response.status, detail };
+}
+
+function pollError(job: TrackedJob, detail: string): void {
+  job.pollErrors++;
+  if (job.pollErrors >= MAX_POLL_ERRORS_IN_A_ROW) {
+    job.gaveUp = {
+      objects: null,
+      jobId: job.jobId,
+      reason: "pollFailed",
+      detail: `${detail} (${job.pollErrors} times in a row; the job goes on in the service)`,
+    };
+  }
+}
+
+function progressOf(jobs: readonly TrackedJob[], elapsedMs: number): JobProgress {
+  const progress: JobProgress = { jobs: jobs.length, batchesTotal: 0, batchesDone: 0, batchesFailed: 0, objectsDone: 0, elapsedMs };
+  for (const job of jobs) {
+    const batches = job.view?.batches ?? [];
+    progress.batchesTotal += Math.max(job.expectedBatches, job.view?.expectedBatches ?? 0, batches.length);
+    for (const batch of batches) {
+      if (batch.status === "done") {
+        progress.batchesDone++;
+        progress.objectsDone += objectCount(job, batch) ?? 0;
+      } else if (batch.status === "failed") {
+        progress.batchesFailed++;
+      }
+    }
+  }
+  return progress;
+}
+
+function objectCount(job: TrackedJob, batch: BatchView): number | null {
+  if (batch.objects !== null) return batch.objects;
+  const local = job.localCounts;
+  // The API plans with the same planner; its counts are used only when the plans visibly agree.
+  if (local !== undefined && job.view !== undefined && local.length === job.view.expectedBatches) return local[batch.index] ?? null;
+  return null;
+}
+
+function collect(job: TrackedJob, report: PurgeReport, options: ApiPurgeOptions): void {
+  const view = job.view;
+  for (const batch of view?.batches ?? []) {
+    const objects = objectCount(job, batch);
+    if (batch.status === "done" && batch.purgeId !== undefined) {
+      const entry: ReportBatch = { purgeId: batch.purgeId, estimatedSeconds: batch.estimatedSeconds, objects: objects ?? 0 };
+      report.batches.push(entry);
+    } else if (batch.status === "failed" || (job.finished && batch.status !== "done")) {
+      const failure: ReportFailure = {
+        objects,
+        jobId: job.jobId,
+        batch: batch.index,
+        reason: batch.error?.reason ?? (batch.status === "failed" ? "failed" : `ended ${batch.status}`),
+        detail: batch.error?.detail ?? `batch ${batch.index} of job ${job.jobId} is ${batch.status}`,
+      };
+      if (batch.error?.status !== undefined) failure.status = batch.error.status;
+      if (batch.error?.supportId !== undefined) failure.supportId = batch.error.supportId;
+      report.failed.push(failure);
+    } else if (batch.status === "done") {
+      report.failed.push({ objects, jobId: job.jobId, batch: batch.index, reason: "malformedResponse", detail: "batch is done but has no purgeId" });
+    }
+  }
+  if (job.gaveUp !== undefined) {
+    report.failed.push(job.gaveUp);
+    return;
+  }
+  if (view === undefined) return;
+  if (!job.finished) {
+    const done = view.batches.filter((b) => b.status === "done").length;
+    const total = Math.max(view.expectedBatches, view.batches.length);
+    const pending = view.batches.filter((b) => b.status !== "done" && b.status !== "failed");
+    const missing = Math.max(0, total - view.batches.length);
+    const pendingObjects = pending.reduce<number | null>((sum, b) => {
+      const n = objectCount(job, b);
+      return sum === null || n === null ? null : sum + n;
+    }, missing > 0 ? null : 0);
+    report.failed.push({
+      objects: pendingObjects,
+      jobId: job.jobId,
+      reason: "timedOut",
+      detail:
+        `job is still ${view.status} after ${Math.round(options.timeoutMs / 1000)}s (${done} of ${total} batches done); ` +
+        `it goes on in the service: follow it with \`edgeplane purge --env ${options.envName} --job ${job.jobId}\``,
+    });
+    return;
+  }
+  const listed = view.batches.length;
+  if (listed < view.expectedBatches) {
+    report.failed.push({
+      objects: null,
+      jobId: job.jobId,
+      reason: "malformedResponse",
+      detail: `job is ${view.status} but lists ${listed} of ${view.expectedBatches} batches`,
+    });
+  } else if (view.status !== "done" && !view.batches.some((b) => b.status === "failed")) {
+    report.failed.push({ objects: null, jobId: job.jobId, reason: view.status, detail: `job ended ${view.status}` });
+  }
+}
+
+function isTerminal(status: string): boolean {
+  return (TERMINAL_JOB_STATUSES as readonly string[]).includes(status);
+}
+
+function readJobView(record: Record<string, unknown> | undefined, jobId: string, expected: number): JobView | undefined {
+  if (record === undefined || typeof record.status !== "string" || !Array.isArray(record.batches)) return undefined;
+  const batches: BatchView[] = [];
+  record.batches.forEach((item: unknown, position) => {
+    const b = asRecord(item);
+    if (b === undefined) return;
+    const index = typeof b.index === "number" && Number.isInteger(b.index) ? b.index : position;
+    const objects = typeof b.objects === "number" ? b.objects : Array.isArray(b.objects) ? b.objects.length : null;
+    const estimated = b.estimatedSeconds;
+    const view: BatchView = {
+      index,
+      status: typeof b.status === "string" ? b.status : "unknown",
+      objects,
+      estimatedSeconds: typeof estimated === "number" && Number.isFinite(estimated) ? estimated : null,
+    };
+    if (typeof b.purgeId === "string" && b.purgeId.length > 0) view.purgeId = b.purgeId;
+    const error = asRecord(b.error);
+    if (error !== undefined) {
+      view.error = { reason: typeof error.reason === "string" ? error.reason : "failed" };
+      if (typeof error.detail === "string") view.error.detail = error.detail.slice(0, 1000);
+      if (typeof error.supportId === "string") view.error.supportId = error.supportId;
+      if (typeof error.status === "number") view.error.status = error.status;
+    }
+    batches.push(view);
+  });
+  batches.sort((x, y) => x.index - y.index);
+  const counted = typeof record.batchCount === "number" ? record.batchCount : typeof record.totalBatches === "number" ? record.totalBatches : 0;
+  return { jobId, status: record.status, batches, expectedBatches: Math.max(expected, counted) };
+}
+
+function readRejected(value: unknown): ReportRejection[] {
+  if (!Array.isArray(value)) return [];
+  return value.map((item: unknown) => {
+    const r = asRecord(item);
+    return { object: r?.object ?? item, reason: typeof r?.reason === "string" ? r.reason : "rejected by the purge API" };
+  });
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
