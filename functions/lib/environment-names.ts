@@ -26,3 +26,10 @@ export const METRICS_NAMESPACE = "edgeplane";
 /** Metric the token manager emits per token; the stack alarms on it. */
 export const TOKEN_DAYS_TO_EXPIRY_METRIC = "EdgeKvTokenDaysToExpiry";
 
+
+/** A setting the stack always gives the function; missing means a broken deployment, so say which. */
+export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value === "") throw new Error(`${name} is not set; the stack sets it for this function`);
+  return value;
+}

@@ -7,7 +7,7 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { ENV } from "../lib/environment-names";
+import { ENV, requiredEnv } from "../lib/environment-names";
 import { newJobId } from "../lib/jobs/message";
 import { parsePurgePolicy } from "../lib/jobs/policy";
 import { readPurgeJob, submitPurge, type ApiAnswer, type PurgeApiDeps } from "../lib/jobs/purge-requests";
@@ -35,13 +35,13 @@ function dependencies(): PurgeApiDeps {
   const metrics = powertoolsPurgeMetrics();
   const built: PurgeApiDeps = {
     policy,
-    jobs: new JobStore({ client: dynamo, tableName: required(ENV.jobsTable) }),
-    queue: sqsBatchQueue(sqs, required(ENV.purgeQueueUrl)),
+    jobs: new JobStore({ client: dynamo, tableName: requiredEnv(ENV.jobsTable) }),
+    queue: sqsBatchQueue(sqs, requiredEnv(ENV.purgeQueueUrl)),
     newJobId,
     logger,
     metrics,
     inline: {
-      credentials: new CredentialCache({ load: secretsManagerCredentialLoader(secrets, required(ENV.edgegridSecretArn)) }),
+      credentials: new CredentialCache({ load: secretsManagerCredentialLoader(secrets, requiredEnv(ENV.edgegridSecretArn)) }),
       http: new TransportCache({ timeoutMs: INLINE_REQUEST_TIMEOUT_MS, userAgent: "edgeplane-purge-api" }),
       buckets,
       random: Math.random,
@@ -54,11 +54,6 @@ function dependencies(): PurgeApiDeps {
   return built;
 }
 
-function required(name: string): string {
-  const value = process.env[name];
-  if (value === undefined || value === "") throw new Error(`${name} is not set; the stack sets it for this function`);
-  return value;
-}
 
 export async function handler(event: APIGatewayProxyEventV2WithIAMAuthorizer): Promise<APIGatewayProxyStructuredResultV2> {
   try {

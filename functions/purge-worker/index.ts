@@ -7,7 +7,7 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { ENV } from "../lib/environment-names";
+import { ENV, requiredEnv } from "../lib/environment-names";
 import { sqsMessageVisibility } from "../lib/jobs/queue";
 import { TransportCache } from "../lib/jobs/send";
 import { JobStore } from "../lib/jobs/store";
@@ -31,10 +31,10 @@ function dependencies(): PurgeWorkerDeps {
   if (deps !== undefined) return deps;
   const metrics = powertoolsPurgeMetrics();
   const built: PurgeWorkerDeps = {
-    jobs: new JobStore({ client: dynamo, tableName: required(ENV.jobsTable) }),
+    jobs: new JobStore({ client: dynamo, tableName: requiredEnv(ENV.jobsTable) }),
     visibility: sqsMessageVisibility(sqs),
     send: {
-      credentials: new CredentialCache({ load: secretsManagerCredentialLoader(secrets, required(ENV.edgegridSecretArn)) }),
+      credentials: new CredentialCache({ load: secretsManagerCredentialLoader(secrets, requiredEnv(ENV.edgegridSecretArn)) }),
       http: new TransportCache({ timeoutMs: REQUEST_TIMEOUT_MS, userAgent: "edgeplane-purge-worker" }),
       buckets,
       random: Math.random,
@@ -49,11 +49,6 @@ function dependencies(): PurgeWorkerDeps {
   return built;
 }
 
-function required(name: string): string {
-  const value = process.env[name];
-  if (value === undefined || value === "") throw new Error(`${name} is not set; the stack sets it for this function`);
-  return value;
-}
 
 export async function handler(event: SQSEvent, context?: Pick<Context, "getRemainingTimeInMillis">): Promise<SQSBatchResponse> {
   try {
