@@ -1,6 +1,6 @@
 /**
- * The sandbox's route table. Each API (Fast Purge now; EdgeKV, IAM self-credentials and
- * EdgeWorkers later) contributes a list of routes built from the shared SandboxContext.
+ * The sandbox's route table. Each API (Fast Purge, IAM self-credentials, EdgeKV tokens, EdgeWorkers)
+ * contributes a list of routes built from the shared SandboxContext.
  * Handlers are synchronous, plain functions of the already verified request.
  */
 import type { IncomingHttpHeaders } from "node:http";
@@ -24,6 +24,8 @@ export interface RouteResponse {
   headers?: Record<string, string>;
   /** Serialized as JSON; omitted when undefined. */
   body?: unknown;
+  /** Sent as is instead of `body` (e.g. a .tgz); give contentType with it. */
+  rawBody?: Buffer;
   /** Default "application/json". */
   contentType?: string;
 }

@@ -1,23 +1,27 @@
 /**
  * Local Akamai API emulator on loopback (node:http). Every request is EdgeGrid-verified with
  * functions/lib/edgegrid/verify.ts, then dispatched through a route table (routes.ts).
- * APIs: Fast Purge v3 (fast-purge.ts). EdgeKV, IAM self-credentials and EdgeWorkers come later as
- * more route lists built from the same SandboxContext.
+ * APIs: Fast Purge v3 (fast-purge.ts), IAM self-credentials (iam-credentials.ts), EdgeKV tokens
+ * (edgekv-tokens.ts) and EdgeWorkers versions/activations (edgeworkers.ts), each a route list built
+ * from the same SandboxContext. Only ACTIVE, unexpired IAM credentials may sign (iam-credentials.ts).
  */
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { SeenNonces, verifyEdgeGridRequest, type VerifyFailureReason } from "../functions/lib/edgegrid/verify";
+import { SeenNonces, parseAuthorization, verifyEdgeGridRequest, type VerifyFailureReason } from "../functions/lib/edgegrid/verify";
+import { edgeKvTokenRoutes } from "./edgekv-tokens";
+import { edgeWorkersRoutes } from "./edgeworkers";
 import { FastPurgeBuckets, fastPurgeRoutes, type FastPurgeOptions } from "./fast-purge";
 import { FaultQueue, describeFault, type FaultRule } from "./faults";
+import { SandboxIam, type IamOptions } from "./iam-credentials";
 import { gatewayProblem, purgeProblem } from "./problem";
 import { matchRoute, type Route, type RouteResponse, type SandboxContext } from "./routes";
-import { emptyState, type SandboxClient, type SandboxState } from "./state";
+import { emptyState, type EdgeKvTokenKind, type SandboxClient, type SandboxState } from "./state";
 
 /** Akamai does not publish its allowed clock skew; 30 s keeps tests honest about clocks. */
 export const DEFAULT_MAX_SKEW_SECONDS = 30;
 
-/** Bodies beyond this are not read at all (Fast Purge itself stops at 50,000 bytes with a 413). */
+/** Bodies beyond this are not read at all (Fast Purge stops at 50,000 bytes, EdgeWorkers at 512 KB). */
 const MAX_READ_BYTES = 1024 * 1024;
 
 export interface SandboxOptions {
@@ -36,6 +40,20 @@ export interface SandboxOptions {
   maxSkewSeconds?: number;
   /** Clock in epoch ms for signature timestamps and buckets; default Date.now. Tests pass a fake. */
   now?: () => number;
+  /** IAM self-credentials: the cap on credentials per API client (default 5). */
+  iam?: IamOptions;
+  edgeKv?: {
+    /** What token create makes (default "enhanced"); also settable later on state.edgeKv.createKind. */
+    tokenKind?: EdgeKvTokenKind;
+    /** Time until a new enhanced token's tokenActivationStatus is COMPLETE (default 0: at once). */
+    tokenActivationMs?: number;
+  };
+  edgeWorkers?: {
+    /** EdgeWorker ids that exist (default none). */
+    ids?: number[];
+    /** Time from an activation request to its outcome (default 0: at once). */
+    activationMs?: number;
+  };
 }
 
 export interface Sandbox {
@@ -91,11 +109,22 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     state: emptyState(),
     newId: (prefix) => `${prefix}${randomBytes(16).toString("base64url").slice(0, 22)}`,
   };
+  for (const [name, value] of [
+    ["edgeKv.tokenActivationMs", options.edgeKv?.tokenActivationMs],
+    ["edgeWorkers.activationMs", options.edgeWorkers?.activationMs],
+  ] as const) {
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw new RangeError(`${name} must be a non-negative number`);
+  }
+  context.state.edgeKv.createKind = options.edgeKv?.tokenKind ?? "enhanced";
+  context.state.edgeKv.tokenActivationMs = options.edgeKv?.tokenActivationMs ?? 0;
+  context.state.edgeWorkers.ids = [...(options.edgeWorkers?.ids ?? [])];
+  context.state.edgeWorkers.activationMs = options.edgeWorkers?.activationMs ?? 0;
+  const iam = new SandboxIam(context, now(), options.iam);
   const faults = new FaultQueue();
   faults.set(options.faults ?? []);
   const seenNonces = new SeenNonces();
   const buckets = new FastPurgeBuckets({ timeScale, startMs: now(), ...(options.buckets ? { buckets: options.buckets } : {}) });
-  const routes: Route[] = [...fastPurgeRoutes(context, buckets)];
+  const routes: Route[] = [...fastPurgeRoutes(context, buckets), ...iam.routes(), ...edgeKvTokenRoutes(context), ...edgeWorkersRoutes(context)];
   // Pending fault delays, cancelled on close so no timer outlives the sandbox.
   const delays = new Set<NodeJS.Timeout>();
   const sleep = (ms: number): Promise<void> =>
@@ -118,12 +147,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       context.state.requests.push({ method, path, status, ...extra });
     };
     const send = (response: RouteResponse, corrupt = false): void => {
-      const json = response.body === undefined ? "" : JSON.stringify(response.body);
-      const payload = corrupt ? json.slice(0, Math.max(1, Math.floor(json.length / 2))) : json;
+      const full = response.rawBody ?? Buffer.from(response.body === undefined ? "" : JSON.stringify(response.body), "utf8");
+      const payload = corrupt ? full.subarray(0, Math.max(1, Math.floor(full.length / 2))) : full;
       res.writeHead(response.status, {
         ...response.headers,
         "Content-Type": response.contentType ?? "application/json",
-        "Content-Length": String(Buffer.byteLength(payload)),
+        "Content-Length": String(payload.length),
       });
       res.end(payload);
     };
@@ -157,15 +186,18 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       scheme: "http",
       headers: req.headers,
       body,
-      lookupClient: (clientToken) => context.clients.get(clientToken),
+      lookupClient: (clientToken) => iam.signer(clientToken, now()),
       now: new Date(now()),
       maxSkewSeconds,
       seenNonces,
     });
     let response: RouteResponse;
     if (!verification.ok) {
-      response = gatewayProblem(401, "Not authorized", AUTH_DETAILS[verification.reason], instance, "pep-authn/deny");
-      record(401, { authFailure: verification.reason, ...(faultName ? { fault: faultName } : {}) });
+      // A credential the sandbox knows but refuses (INACTIVE, DELETED, expired) gets the gateway's wording for it.
+      const signerToken = verification.reason === "unknown_client" ? parseAuthorization(String(req.headers.authorization ?? ""))?.clientToken : undefined;
+      const refusal = signerToken !== undefined ? iam.refusal(signerToken, now()) : undefined;
+      response = gatewayProblem(401, "Not authorized", refusal ?? AUTH_DETAILS[verification.reason], instance, "pep-authn/deny");
+      record(401, { authFailure: refusal !== undefined ? "inactive_credential" : verification.reason, ...(faultName ? { fault: faultName } : {}) });
       send(response, fault?.malformedJson === true);
       return;
     }

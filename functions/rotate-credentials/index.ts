@@ -1,9 +1,54 @@
 /**
- * Secrets Manager rotation of the EdgeGrid credential. Placeholder until rotation lands: every step fails,
- * which leaves AWSCURRENT untouched and raises the function's error alarm.
+ * Secrets Manager rotation of the EdgeGrid credential (IAM self-credentials). Thin: read the
+ * configuration, run one step (functions/lib/rotation/steps.ts), log the outcome. A failed step throws,
+ * which leaves AWSCURRENT where it was and raises the function's error alarm.
  */
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SecretsManagerRotationEvent } from "aws-lambda";
+import { IamCredentialsClient } from "../lib/akamai/iam-credentials";
+import { EdgeGridTransport } from "../lib/edgegrid/transport";
+import { ENV } from "../lib/environment-names";
+import { appLogger } from "../lib/powertools";
+import { SecretsManagerStore } from "../lib/rotation/secret-store";
+import { RotationError, runRotationStep, type RotationDeps, type RotationLogger } from "../lib/rotation/steps";
+
+const USER_AGENT = "edgeplane-rotate-credentials";
+
+/** The dependencies a deployed function uses; throws RotationError naming a missing variable. */
+export function rotationDepsFromEnv(
+  env: Record<string, string | undefined>,
+  parts: { secretsManager: SecretsManagerClient; logger: RotationLogger; now?: () => number },
+): RotationDeps {
+  const required = (name: string): string => {
+    const value = env[name]?.trim();
+    if (!value) throw new RotationError(`environment variable ${name} is not set`);
+    return value;
+  };
+  return {
+    store: new SecretsManagerStore(parts.secretsManager),
+    bootstrapSecretId: required(ENV.bootstrapSecretArn),
+    terraformCredentialId: required(ENV.terraformCredentialId),
+    openIam: (credentials) => {
+      const transport = new EdgeGridTransport({ credentials, env, userAgent: USER_AGENT, ...(parts.now ? { now: parts.now } : {}) });
+      return { client: new IamCredentialsClient(transport), close: () => transport.close() };
+    },
+    logger: parts.logger,
+    env,
+    ...(parts.now ? { now: parts.now } : {}),
+  };
+}
+
+let secretsManager: SecretsManagerClient | undefined;
 
 export async function handler(event: SecretsManagerRotationEvent): Promise<void> {
-  throw new Error(`rotation step ${event.Step} is not implemented yet; AWSCURRENT is unchanged`);
+  secretsManager ??= new SecretsManagerClient({});
+  const context = { step: event.Step, versionId: event.ClientRequestToken };
+  try {
+    await runRotationStep(event, rotationDepsFromEnv(process.env, { secretsManager, logger: appLogger }));
+    appLogger.info("rotation step done", context);
+  } catch (error) {
+    // Messages name steps, versions, stages and credential ids only (never values).
+    appLogger.error("rotation step failed", { ...context, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    throw error;
+  }
 }
