@@ -1,5 +1,6 @@
 /** `edgeplane <command>`: dispatches to the subcommands. Exit codes: 0 ok, 1 failure, 64 usage error. */
 import { ConfigError, loadEnvironments } from "../config";
+import { planReport } from "./plan-report/command";
 import { purgeCommand } from "./purge";
 
 const USAGE = `usage: edgeplane <command> [options]
@@ -7,6 +8,7 @@ const USAGE = `usage: edgeplane <command> [options]
 commands:
   validate-config    validate every environment in config/ and print a summary
   purge              purge by URL, CP code or cache tag (--env E, or --edgerc PATH); see purge --help
+  plan-report        Markdown review of \`terraform show -json\` plans with guard rules; see plan-report --help
   help               show this text
 `;
 
@@ -17,6 +19,8 @@ export async function main(args: string[]): Promise<number> {
       return validateConfig(rest);
     case "purge":
       return purgeCommand(rest);
+    case "plan-report":
+      return planReport(rest);
     case undefined:
     case "help":
     case "--help":
