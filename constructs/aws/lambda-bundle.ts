@@ -39,6 +39,8 @@ export function bundleLambda(entry: string): LambdaBundle {
     platform: "node",
     target: "node22",
     format: "cjs",
+    // Prefer packages' ES module builds: esbuild tree-shakes them far better (the AWS SDK shrinks by ~20%).
+    mainFields: ["module", "main"],
     minify: true,
     legalComments: "none",
     sourcemap: false,
