@@ -8,7 +8,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from "aws-lambda";
 import { ENV } from "../../../functions/lib/environment-names";
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
-import { FakeJobsTable, NEW_CLIENT, QUEUE_URL, TABLE, secretString, secretsOf } from "../lib/jobs/helpers";
+import { FakeJobsTable, NEW_CLIENT, QUEUE_URL, TABLE, secretString, secretsOf, captureProcessOutput } from "../lib/jobs/helpers";
 
 type Handler = typeof import("../../../functions/purge-api/index").handler;
 
@@ -95,12 +95,7 @@ describe("purge-api handler", () => {
     sqs.on(SendMessageCommand).resolves({ MessageId: "m-1" });
     sm.on(GetSecretValueCommand).resolves({ SecretString: secretString(sandbox, NEW_CLIENT), VersionId: "v1" });
     output = [];
-    for (const stream of [process.stdout, process.stderr]) {
-      jest.spyOn(stream, "write").mockImplementation((chunk: string | Uint8Array) => {
-        output.push(String(chunk));
-        return true;
-      });
-    }
+    captureProcessOutput(output);
   });
   afterEach(() => {
     jest.restoreAllMocks();

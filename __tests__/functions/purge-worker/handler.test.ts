@@ -9,7 +9,7 @@ import type { SQSEvent } from "aws-lambda";
 import { ENV } from "../../../functions/lib/environment-names";
 import { JobStore } from "../../../functions/lib/jobs/store";
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
-import { FakeJobsTable, NEW_CLIENT, QUEUE_URL, TABLE, secretString, secretsOf, sqsRecord } from "../lib/jobs/helpers";
+import { FakeJobsTable, NEW_CLIENT, QUEUE_URL, TABLE, secretString, secretsOf, sqsRecord, captureProcessOutput } from "../lib/jobs/helpers";
 
 type Handler = typeof import("../../../functions/purge-worker/index").handler;
 
@@ -57,12 +57,7 @@ describe("purge-worker handler", () => {
     sqs.on(ChangeMessageVisibilityCommand).resolves({});
     sm.on(GetSecretValueCommand).resolves({ SecretString: secretString(sandbox, NEW_CLIENT), VersionId: "v1" });
     stdout = [];
-    for (const stream of [process.stdout, process.stderr]) {
-      jest.spyOn(stream, "write").mockImplementation((chunk: string | Uint8Array) => {
-        stdout.push(String(chunk));
-        return true;
-      });
-    }
+    captureProcessOutput(stdout);
   });
   afterEach(() => {
     jest.restoreAllMocks();

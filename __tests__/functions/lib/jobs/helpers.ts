@@ -249,3 +249,13 @@ export function sqsRecord(body: unknown, receiveCount = 1, messageId = `msg-${++
     awsRegion: "eu-west-1",
   };
 }
+
+/** Captures everything the code writes to stdout and stderr (Powertools logs and EMF metrics) into `into`. */
+export function captureProcessOutput(into: string[]): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    jest.spyOn(stream, "write").mockImplementation((chunk: string | Uint8Array) => {
+      into.push(String(chunk));
+      return true;
+    });
+  }
+}
