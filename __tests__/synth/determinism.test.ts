@@ -23,7 +23,8 @@ function cleanCopy(): string {
 }
 
 function synth(dir: string): Record<string, { json: Buffer; zips: Record<string, Buffer> }> {
-  execFileSync(join(dir, "node_modules/.bin/tsx"), ["main.ts"], { cwd: dir, stdio: "pipe" });
+  // No bundle cache: each copy must bundle from scratch and still give the same bytes.
+  execFileSync(join(dir, "node_modules/.bin/tsx"), ["main.ts"], { cwd: dir, stdio: "pipe", env: { ...process.env, EDGEPLANE_BUNDLE_CACHE: "off" } });
   return Object.fromEntries(
     STACKS.map((stack) => {
       const stackDir = join(dir, "cdktf.out/stacks", stack);
