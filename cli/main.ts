@@ -2,6 +2,8 @@
 import { ConfigError, loadEnvironments } from "../config";
 import { planReport } from "./plan-report/command";
 import { purgeCommand } from "./purge";
+import { tokensCommand } from "./tokens";
+import { validateCredentialsCommand } from "./validate-credentials";
 
 const USAGE = `usage: edgeplane <command> [options]
 
@@ -9,6 +11,8 @@ commands:
   validate-config    validate every environment in config/ and print a summary
   purge              purge by URL, CP code or cache tag (--env E, or --edgerc PATH); see purge --help
   plan-report        Markdown review of \`terraform show -json\` plans with guard rules; see plan-report --help
+  tokens             EdgeKV access tokens: list, create, refresh, revoke, write-file (--edgerc PATH); see tokens --help
+  validate-credentials  check that an .edgerc credential reaches CCU purge, EdgeKV tokens, IAM and EdgeWorkers
   help               show this text
 `;
 
@@ -21,6 +25,10 @@ export async function main(args: string[]): Promise<number> {
       return purgeCommand(rest);
     case "plan-report":
       return planReport(rest);
+    case "tokens":
+      return tokensCommand(rest);
+    case "validate-credentials":
+      return validateCredentialsCommand(rest);
     case undefined:
     case "help":
     case "--help":

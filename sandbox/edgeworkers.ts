@@ -259,8 +259,15 @@ export function edgeWorkersRoutes(context: SandboxContext): Route[] {
     return { status: 200, body: { activations: shown.map((a) => activationView(a, request.nowMs)) } };
   };
 
+  /** GET /edgeworkers/v1/ids: every EdgeWorker id of the account (OAS `ids.yaml`, `{edgeWorkerIds: [...]}`). */
+  const listIds = (): RouteResponse => ({
+    status: 200,
+    body: { edgeWorkerIds: state().ids.map((edgeWorkerId) => ({ edgeWorkerId, name: `sandbox-${edgeWorkerId}`, accountId: ACCOUNT_ID, resourceTierId: 100 })) },
+  });
+
   const base = "^\\/edgeworkers\\/v1\\/ids\\/(\\d{1,12})";
   return [
+    { method: "GET", pattern: /^\/edgeworkers\/v1\/ids$/, handle: listIds },
     { method: "POST", pattern: new RegExp(`${base}\\/versions$`), handle: upload },
     { method: "GET", pattern: new RegExp(`${base}\\/versions$`), handle: listVersions },
     { method: "GET", pattern: new RegExp(`${base}\\/versions\\/([^/]+)$`), handle: getVersion },

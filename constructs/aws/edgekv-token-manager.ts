@@ -102,6 +102,13 @@ export class EdgeKvTokenManager extends Construct {
           actions: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
           resources: [`${this.bucket.arn}/edgekv_tokens/*`, `${this.bucket.arn}/bundles/*`],
         },
+        {
+          // Without it S3 answers a missing object with AccessDenied instead of NoSuchKey.
+          sid: "SeeMissingTokenFiles",
+          actions: ["s3:ListBucket"],
+          resources: [this.bucket.arn],
+          conditions: { StringLike: { "s3:prefix": ["edgekv_tokens/*", "bundles/*"] } },
+        },
       ],
     });
 

@@ -1,7 +1,83 @@
 /**
- * Scheduled reconcile of the environment's EdgeKV tokens. Placeholder until token management lands: it
- * fails, which raises the function's error alarm rather than pretending the tokens were checked.
+ * Scheduled reconcile of the environment's EdgeKV tokens (functions/lib/tokens/reconcile.ts). Thin: read
+ * the event and settings, sign with the rotating secret's current EdgeGrid credential, reconcile, log a
+ * summary (names and counts, never token values). Problems fail the invocation after the rest of the run
+ * is done, which raises the function's error alarm; the next scheduled run carries on from the APIs.
+ *
+ * Events: {"action":"reconcile"} (the schedule), {"action":"rotate","token":"<prefix>"},
+ * {"action":"refresh","token":"<name|prefix>"}, {"action":"revoke","token":"<name>","force"?:true}.
  */
-export async function handler(): Promise<void> {
-  throw new Error("EdgeKV token reconcile is not implemented yet");
+import { S3Client } from "@aws-sdk/client-s3";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { Context } from "aws-lambda";
+import { isAkamaiApiError } from "../lib/akamai/api-error";
+import { EdgeKvTokensClient } from "../lib/akamai/edgekv-tokens";
+import { EdgeWorkersClient } from "../lib/akamai/edgeworkers";
+import { EdgeGridTransport } from "../lib/edgegrid/transport";
+import { ENV, requiredEnv } from "../lib/environment-names";
+import { appLogger } from "../lib/powertools";
+import { CredentialCache, secretsManagerCredentialLoader } from "../lib/secrets/credential-cache";
+import { emfTokenMetrics } from "../lib/tokens/metrics";
+import { parseTokenRequest, reconcileTokens, type ReconcileResult } from "../lib/tokens/reconcile";
+import { S3ObjectStore } from "../lib/tokens/s3-object-store";
+import { reconcileSettingsFromEnv } from "../lib/tokens/settings";
+
+const USER_AGENT = "edgeplane-edgekv-tokens";
+
+export class TokenReconcileError extends Error {
+  override name = "TokenReconcileError";
+}
+
+/** What the invocation returns and logs: names, counts and states only. */
+export function summarize(result: ReconcileResult) {
+  return {
+    action: result.request.action,
+    created: result.created,
+    refreshed: result.refreshed,
+    revoked: result.revoked,
+    published: result.published,
+    deployments: result.deployments.map((d) => ({ edgeWorkerId: d.edgeWorkerId, settled: d.settled, steps: d.steps })),
+    tokens: result.tokens,
+    notes: result.notes,
+    problems: result.problems,
+    writes: result.writes,
+  };
+}
+
+let secrets: SecretsManagerClient | undefined;
+let s3: S3Client | undefined;
+let credentials: CredentialCache | undefined;
+
+export async function handler(event: unknown, context?: Pick<Context, "getRemainingTimeInMillis">): Promise<ReturnType<typeof summarize>> {
+  const request = parseTokenRequest(event);
+  const settings = reconcileSettingsFromEnv(process.env, context?.getRemainingTimeInMillis());
+  secrets ??= new SecretsManagerClient({});
+  s3 ??= new S3Client({});
+  credentials ??= new CredentialCache({ load: secretsManagerCredentialLoader(secrets, requiredEnv(ENV.edgegridSecretArn)) });
+  const loaded = await credentials.get();
+  const transport = new EdgeGridTransport({ credentials: loaded.credentials, userAgent: USER_AGENT });
+  try {
+    const result = await reconcileTokens(request, settings, {
+      tokens: new EdgeKvTokensClient(transport),
+      edgeWorkers: new EdgeWorkersClient(transport),
+      store: new S3ObjectStore(s3, requiredEnv(ENV.tokensBucket)),
+      metrics: emfTokenMetrics({ environment: requiredEnv(ENV.environmentName) }),
+      logger: appLogger,
+      now: Date.now,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    });
+    const summary = summarize(result);
+    if (result.problems.length > 0) {
+      appLogger.error("EdgeKV token reconcile finished with problems", summary);
+      throw new TokenReconcileError(`EdgeKV token reconcile: ${result.problems.length} problem(s): ${result.problems.join(" | ")}`);
+    }
+    appLogger.info("EdgeKV token reconcile done", summary);
+    return summary;
+  } catch (error) {
+    // A credential rotated away under us: read the secret again on the next invocation.
+    if (isAkamaiApiError(error, 401)) credentials.invalidate();
+    throw error;
+  } finally {
+    transport.close();
+  }
 }

@@ -1,0 +1,130 @@
+/**
+ * The deployed entry point: settings from the environment the stack sets, the credential from the
+ * rotating secret (Secrets Manager mocked), S3 mocked with aws-sdk-client-mock, and the real sandbox
+ * over loopback for EdgeKV and EdgeWorkers.
+ */
+import "../rotate-credentials/quiet-logs";
+import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { mockClient } from "aws-sdk-client-mock";
+import { ENV, TOKEN_DAYS_TO_EXPIRY_METRIC } from "../../../functions/lib/environment-names";
+import { reconcileSettingsFromEnv } from "../../../functions/lib/tokens/settings";
+import { startSandbox, type Sandbox } from "../../../sandbox/server";
+import { NEW_CLIENT, captureProcessOutput, secretString, secretsOf } from "../lib/jobs/helpers";
+
+type Module = typeof import("../../../functions/edgekv-tokens/index");
+
+const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgeplane/test/edgegrid-AbCdEf";
+const BUCKET = "edgeplane-test-edgekv-tokens-123456789012";
+const KEY = "edgekv_tokens/site-ro/edgekv_tokens.js";
+const DECLARED = [{ namePrefix: "site-ro", namespacePermissions: { site_config: ["r"] }, allowOnStaging: true, allowOnProduction: false, edgeWorkerIds: [] }];
+
+function noSuchKey(): S3ServiceException {
+  return new S3ServiceException({ name: "NoSuchKey", $fault: "client", $metadata: { httpStatusCode: 404 }, message: "The specified key does not exist." });
+}
+
+describe("edgekv-tokens handler", () => {
+  const sm = mockClient(SecretsManagerClient);
+  const s3 = mockClient(S3Client);
+  let sandbox: Sandbox;
+  let mod: Module;
+  let output: string[];
+  let savedEnv: NodeJS.ProcessEnv;
+  /** What was put, per key (the mocked bucket). */
+  let objects: Map<string, Buffer>;
+
+  beforeAll(async () => {
+    savedEnv = { ...process.env };
+    sandbox = await startSandbox({ clients: [NEW_CLIENT], edgeKv: { tokenKind: "legacy" } });
+    Object.assign(process.env, {
+      [ENV.environmentName]: "test",
+      [ENV.edgegridSecretArn]: SECRET_ARN,
+      [ENV.edgekvTokens]: JSON.stringify(DECLARED),
+      [ENV.tokensBucket]: BUCKET,
+      [ENV.tokenExpiryThresholdDays]: "30",
+      [ENV.serviceName]: "edgekv-tokens",
+      [ENV.metricsNamespace]: "edgeplane",
+      EDGEPLANE_INSECURE_LOOPBACK: "1",
+      AWS_REGION: "eu-west-1",
+    });
+    mod = require("../../../functions/edgekv-tokens/index") as Module;
+  });
+  beforeEach(() => {
+    sm.reset();
+    s3.reset();
+    objects = new Map();
+    sm.on(GetSecretValueCommand).resolves({ SecretString: secretString(sandbox, NEW_CLIENT), VersionId: "v1" });
+    s3.on(GetObjectCommand).callsFake(async (input: { Key: string }) => {
+      const body = objects.get(input.Key);
+      if (!body) throw noSuchKey();
+      return { Body: { transformToByteArray: async () => new Uint8Array(body) }, LastModified: new Date() };
+    });
+    s3.on(PutObjectCommand).callsFake(async (input: { Key: string; Body: Buffer }) => {
+      objects.set(input.Key, Buffer.from(input.Body));
+      return { VersionId: `v${objects.size}` };
+    });
+    output = [];
+    captureProcessOutput(output);
+  });
+  afterEach(() => jest.restoreAllMocks());
+  afterAll(async () => {
+    sm.restore();
+    s3.restore();
+    process.env = savedEnv;
+    await sandbox.close();
+  });
+
+  it("creates the declared token, publishes the file to the bucket, emits days to expiry, and a second run writes nothing", async () => {
+    const first = await mod.handler({ action: "reconcile" });
+    expect(first).toMatchObject({ action: "reconcile", created: [{ prefix: "site-ro", kind: "legacy", reason: "missing" }], published: [KEY], problems: [] });
+    const put = s3.commandCalls(PutObjectCommand)[0]!.args[0].input;
+    expect(put).toMatchObject({ Bucket: BUCKET, Key: KEY, ContentType: "application/javascript" });
+    const token = sandbox.state.edgeKv.tokens[0]!;
+    expect(String(put.Body)).toContain(`"value": "${token.value}"`);
+
+    // One EMF line under {environment} (what the alarm reads) and {environment, token}.
+    const emf = output.join("").split("\n").filter((line) => line.includes(TOKEN_DAYS_TO_EXPIRY_METRIC)).map((line) => JSON.parse(line));
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({
+      _aws: { CloudWatchMetrics: [{ Namespace: "edgeplane", Dimensions: [["environment"], ["environment", "token"]] }] },
+      environment: "test",
+      token: token.name,
+      [TOKEN_DAYS_TO_EXPIRY_METRIC]: 180,
+    });
+
+    const second = await mod.handler({ action: "reconcile" });
+    expect(second).toMatchObject({ created: [], published: [], writes: 0 });
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+    expect(sandbox.state.edgeKv.tokens).toHaveLength(1);
+
+    // Neither the credential nor the token's value reaches the logs.
+    for (const secret of [...secretsOf(NEW_CLIENT), token.value!]) expect(output.join("")).not.toContain(secret);
+  });
+
+  it("fails the invocation, naming the problem, when a request cannot be done", async () => {
+    await expect(mod.handler({ action: "revoke", token: "not-ours" })).rejects.toThrow(
+      /EdgeKV token reconcile: 1 problem\(s\): revoke: "not-ours" is not a token of this environment; declared prefixes: site-ro/,
+    );
+  });
+
+  it("refuses an unknown action before calling anything", async () => {
+    await expect(mod.handler({ action: "purge" })).rejects.toThrow("event.action must be one of reconcile, rotate, refresh, revoke");
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+});
+
+describe("reconcileSettingsFromEnv", () => {
+  const env = { [ENV.edgekvTokens]: JSON.stringify(DECLARED), [ENV.tokenExpiryThresholdDays]: "30" };
+
+  it("reads the declared tokens and threshold, and keeps a margin of the Lambda's time", () => {
+    expect(reconcileSettingsFromEnv(env, 300_000)).toEqual({ declared: DECLARED, expiryThresholdDays: 30, budgetMs: 270_000 });
+  });
+
+  it("names the variable and field that are wrong", () => {
+    expect(() => reconcileSettingsFromEnv({ ...env, [ENV.tokenExpiryThresholdDays]: "soon" })).toThrow(`${ENV.tokenExpiryThresholdDays} must be a whole number of days from 1 to 180`);
+    expect(() => reconcileSettingsFromEnv({ ...env, [ENV.edgekvTokens]: JSON.stringify([{ ...DECLARED[0], namePrefix: "a b" }]) })).toThrow(
+      /EDGEPLANE_EDGEKV_TOKENS is invalid: 0.namePrefix: must be 1-20 characters/,
+    );
+    expect(() => reconcileSettingsFromEnv({ [ENV.tokenExpiryThresholdDays]: "30" })).toThrow(`${ENV.edgekvTokens} is not set`);
+  });
+});
