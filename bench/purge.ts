@@ -8,7 +8,7 @@
  *
  * Targets: requests ≤ minimum + 1%; objects/min ≥ 95% of refill; 429s ≤ 1% of requests; every object once.
  */
-import { lambdaEntries, measureLambda } from "./purge/lambda-load";
+import { lambdaEntries, measureLambda, measureSigners } from "./purge/lambda-load";
 import { percentile, runPurgeBench } from "./purge/run";
 
 function flag(name: string, fallback: number): number {
@@ -75,6 +75,10 @@ async function main(): Promise<number> {
       `  ${l.name.padEnd(20)} ${n((l.codeBytes ?? 0) / 1024, 1).padStart(8)} KiB code, ${n((l.zipBytes ?? 0) / 1024, 1).padStart(7)} KiB zip, ` +
         `load median ${l.medianMs!.toFixed(1)} ms (runs: ${l.loadMs!.map((ms) => ms.toFixed(1)).join(", ")})`,
     );
+  }
+  console.log(`\nEdgeGrid signing, bundled and loaded cold the same way (median of ${loadRuns})`);
+  for (const signer of measureSigners(loadRuns)) {
+    console.log(`  ${signer.name.padEnd(26)} ${n(signer.codeBytes / 1024, 1).padStart(8)} KiB code, load median ${signer.medianMs.toFixed(1)} ms`);
   }
   return ok ? 0 : 1;
 }

@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { buildSync } from "esbuild";
 import { unzipSync } from "fflate";
 import { PROJECT_ROOT, bundleLambda } from "../../constructs/aws/lambda-bundle";
 
@@ -74,4 +75,41 @@ export function measureLambda(entry: string, runs: number): LambdaLoadFigures {
   } catch (error) {
     return { name, entry, error: error instanceof Error ? error.message : String(error) };
   }
+}
+
+export interface SignerLoadFigures {
+  name: string;
+  codeBytes: number;
+  medianMs: number;
+}
+
+/**
+ * The choice between akamai-edgegrid (the library the users named) and the project's own signer rests on
+ * this: both bundled the way a Lambda bundles them, then loaded cold. The project signer is checked against
+ * akamai-edgegrid's output in __tests__/functions/lib/edgegrid/sign.test.ts.
+ */
+export function measureSigners(runs: number): SignerLoadFigures[] {
+  const candidates: Array<[string, string]> = [
+    ["akamai-edgegrid 4.0.4", `module.exports = require("akamai-edgegrid");`],
+    ["project signer+transport", `module.exports = require("./functions/lib/edgegrid/transport");`],
+  ];
+  return candidates.map(([name, source]) => {
+    const result = buildSync({
+      stdin: { contents: source, resolveDir: PROJECT_ROOT, loader: "ts" },
+      bundle: true,
+      platform: "node",
+      target: "node22",
+      format: "cjs",
+      mainFields: ["module", "main"],
+      minify: true,
+      write: false,
+      logLevel: "silent",
+    });
+    const code = result.outputFiles[0]!.contents;
+    const dir = join(tmpdir(), "edgeplane-bench-signers", name.replace(/[^a-z0-9]+/gi, "-"));
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, "index.js");
+    writeFileSync(file, code);
+    return { name, codeBytes: code.byteLength, medianMs: median(coldLoadMs(file, runs)) };
+  });
 }
