@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { AboveZeroAlarm } from "./above-zero-alarm";
 import type { NodejsFunction } from "./nodejs-function";
 
 export interface FunctionErrorsAlarmProps {
@@ -11,20 +11,14 @@ export interface FunctionErrorsAlarmProps {
 export class FunctionErrorsAlarm extends Construct {
   constructor(scope: Construct, id: string, props: FunctionErrorsAlarmProps) {
     super(scope, id);
-    new CloudwatchMetricAlarm(this, "alarm", {
+    new AboveZeroAlarm(this, "alarm", {
       alarmName: `${props.fn.functionName}-errors`,
-      alarmDescription: `${props.fn.functionName} reported errors`,
+      description: `${props.fn.functionName} reported errors`,
       namespace: "AWS/Lambda",
       metricName: "Errors",
       dimensions: { FunctionName: props.fn.functionName },
       statistic: "Sum",
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: "GreaterThanThreshold",
-      treatMissingData: "notBreaching",
-      alarmActions: [props.alarmTopicArn],
-      okActions: [props.alarmTopicArn],
+      alarmTopicArn: props.alarmTopicArn,
       dependsOn: [props.fn.function],
     });
   }

@@ -4,7 +4,6 @@ import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-in
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
@@ -12,6 +11,7 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import type { PurgePolicyConfig } from "../../config/schema";
 import { ENV, METRICS_NAMESPACE } from "../../functions/lib/environment-names";
 import { PURGE_QUEUE_MAX_RECEIVE_COUNT } from "../../functions/lib/jobs/queue-settings";
+import { AboveZeroAlarm } from "./above-zero-alarm";
 import { FunctionErrorsAlarm } from "./function-errors-alarm";
 import type { PolicyStatement } from "./iam-policy";
 import { NodejsFunction } from "./nodejs-function";
@@ -225,20 +225,14 @@ export class PurgeService extends Construct {
         }),
     );
 
-    new CloudwatchMetricAlarm(this, "dlq-alarm", {
+    new AboveZeroAlarm(this, "dlq-alarm", {
       alarmName: `${namePrefix}-purge-dlq-not-empty`,
-      alarmDescription: "Purge batches failed after every retry and wait in the DLQ",
+      description: "Purge batches failed after every retry and wait in the DLQ",
       namespace: "AWS/SQS",
       metricName: "ApproximateNumberOfMessagesVisible",
       dimensions: { QueueName: this.deadLetterQueue.name },
       statistic: "Maximum",
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: "GreaterThanThreshold",
-      treatMissingData: "notBreaching",
-      alarmActions: [props.alarmTopicArn],
-      okActions: [props.alarmTopicArn],
+      alarmTopicArn: props.alarmTopicArn,
     });
     new FunctionErrorsAlarm(this, "api-errors", { fn: this.apiFunction, alarmTopicArn: props.alarmTopicArn });
     new FunctionErrorsAlarm(this, "worker-errors", { fn: this.workerFunction, alarmTopicArn: props.alarmTopicArn });

@@ -2,17 +2,16 @@
  * `edgeplane tokens` against the sandbox over signed HTTP: in-process (tokensCommand with captured IO)
  * for most cases, and once through `node cli/bin.cjs` for the dispatch and the exit code.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readBundleVersion } from "../../../functions/lib/akamai/edgeworkers";
 import { packTgz, unpackTgz } from "../../../functions/lib/akamai/tgz";
 import { parseTokensFile } from "../../../functions/lib/tokens/tokens-file";
 import { tokensCommand } from "../../../cli/tokens";
-import { edgercSection } from "../../../sandbox/main";
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
 import { TEST_CLIENT } from "../../sandbox/harness";
 import { captureIo, runCli } from "../purge/run-cli";
+import { writeSandboxEdgerc } from "../sandbox-edgerc";
 
 const LOOPBACK = { EDGEPLANE_INSECURE_LOOPBACK: "1" };
 const TODAY = new Date().toISOString().slice(0, 10).replace(/-/g, "");
@@ -23,13 +22,7 @@ let edgerc: string;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ clients: [TEST_CLIENT] });
-  dir = mkdtempSync(join(tmpdir(), "edgeplane-tokens-test-"));
-  edgerc = join(dir, "edgerc");
-  writeFileSync(
-    edgerc,
-    edgercSection(sandbox, TEST_CLIENT, "s") + edgercSection(sandbox, { ...TEST_CLIENT, clientSecret: "d3JvbmctYnV0LXdlbGwtZm9ybWVk" }, "wrong"),
-    { mode: 0o600 },
-  );
+  ({ dir, edgerc } = writeSandboxEdgerc(sandbox, "edgeplane-tokens-test-"));
 });
 afterAll(async () => {
   await sandbox.close();

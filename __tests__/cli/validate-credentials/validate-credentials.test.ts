@@ -1,12 +1,11 @@
 /** `edgeplane validate-credentials` against the sandbox: what is present, what is missing, exit codes. */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { validateCredentialsCommand } from "../../../cli/validate-credentials";
-import { edgercSection } from "../../../sandbox/main";
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
 import { TEST_CLIENT } from "../../sandbox/harness";
 import { captureIo, runCli } from "../purge/run-cli";
+import { writeSandboxEdgerc } from "../sandbox-edgerc";
 
 const LOOPBACK = { EDGEPLANE_INSECURE_LOOPBACK: "1" };
 const EW = 4242;
@@ -17,13 +16,7 @@ let edgerc: string;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ clients: [TEST_CLIENT], edgeWorkers: { ids: [EW, 42002] } });
-  dir = mkdtempSync(join(tmpdir(), "edgeplane-validate-test-"));
-  edgerc = join(dir, "edgerc");
-  writeFileSync(
-    edgerc,
-    edgercSection(sandbox, TEST_CLIENT, "s") + edgercSection(sandbox, { ...TEST_CLIENT, clientSecret: "d3JvbmctYnV0LXdlbGwtZm9ybWVk" }, "wrong"),
-    { mode: 0o600 },
-  );
+  ({ dir, edgerc } = writeSandboxEdgerc(sandbox, "edgeplane-validate-test-"));
 });
 afterAll(async () => {
   await sandbox.close();
