@@ -4,8 +4,8 @@
  * signatures over real HTTP to loopback — prints the purge IDs, checks the sandbox got every object
  * exactly once, and stops. Exit 0 when all of that held.
  */
-import { INSECURE_LOOPBACK_ENV } from "../functions/lib/edgegrid/host-safety";
-import type { PurgeType } from "../functions/lib/purge/objects";
+import { INSECURE_LOOPBACK_ENV } from "../core/edgegrid/host-safety";
+import type { PurgeType } from "../core/purge/objects";
 import { preparePurge, sendPlanned } from "../cli/purge/direct";
 import { randomSandboxClient } from "./main";
 import { startSandbox } from "./server";

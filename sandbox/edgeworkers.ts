@@ -24,14 +24,14 @@ import type { Route, RouteRequest, RouteResponse, SandboxContext } from "./route
 import type { EdgeWorkersNetwork, SandboxActivation, SandboxEdgeWorkerVersion } from "./state";
 import { edgeWorkersProblem, isPlainObject, parseJsonBody } from "./api-problem";
 import { checkBundleTokenEntry } from "./edgekv-tokens";
-import { TgzFormatError, unpackTgz, type TarFile } from "../functions/lib/akamai/tgz";
+import { TgzFormatError, unpackTgz, type TarFile } from "../core/akamai/tgz";
 import {
   EdgeWorkersRequestError,
   MAX_ACTIVATION_NOTE_CHARS,
   MAX_BUNDLE_COMPRESSED_BYTES,
   MAX_BUNDLE_UNCOMPRESSED_BYTES,
   readBundleVersion,
-} from "../functions/lib/akamai/edgeworkers";
+} from "../core/akamai/edgeworkers";
 
 const ACCOUNT_ID = "A-SANDBOX";
 const NETWORKS: readonly EdgeWorkersNetwork[] = ["STAGING", "PRODUCTION"];

@@ -11,8 +11,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { parseEdgercSections } from "../functions/lib/edgegrid/credentials";
-import { INSECURE_LOOPBACK_ENV } from "../functions/lib/edgegrid/host-safety";
+import { parseEdgercSections } from "../core/edgegrid/credentials";
+import { INSECURE_LOOPBACK_ENV } from "../core/edgegrid/host-safety";
 import { startSandbox, type Sandbox } from "./server";
 import type { EdgeKvTokenKind, SandboxClient } from "./state";
 

@@ -1,6 +1,6 @@
 /**
  * Local Akamai API emulator on loopback (node:http). Every request is EdgeGrid-verified with
- * functions/lib/edgegrid/verify.ts, then dispatched through a route table (routes.ts).
+ * core/edgegrid/verify.ts, then dispatched through a route table (routes.ts).
  * APIs: Fast Purge v3 (fast-purge.ts), IAM self-credentials (iam-credentials.ts), EdgeKV tokens
  * (edgekv-tokens.ts) and EdgeWorkers versions/activations (edgeworkers.ts), each a route list built
  * from the same SandboxContext. Only ACTIVE, unexpired IAM credentials may sign (iam-credentials.ts).
@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { SeenNonces, parseAuthorization, verifyEdgeGridRequest, type VerifyFailureReason } from "../functions/lib/edgegrid/verify";
+import { SeenNonces, parseAuthorization, verifyEdgeGridRequest, type VerifyFailureReason } from "../core/edgegrid/verify";
 import { edgeKvTokenRoutes } from "./edgekv-tokens";
 import { edgeWorkersRoutes } from "./edgeworkers";
 import { FastPurgeBuckets, fastPurgeRoutes, type FastPurgeOptions } from "./fast-purge";

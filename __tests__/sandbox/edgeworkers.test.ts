@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { packTgz, type TarFile } from "../../functions/lib/akamai/tgz";
+import { packTgz, type TarFile } from "../../core/akamai/tgz";
 import { startHarness, type Harness } from "./harness";
 
 const EW = 4242;

@@ -1,5 +1,5 @@
 /** A sandbox plus a transport signed for it, sharing one hand-moved clock. */
-import { EdgeGridTransport, type EdgeGridTransportOptions } from "../../functions/lib/edgegrid/transport";
+import { EdgeGridTransport, type EdgeGridTransportOptions } from "../../core/edgegrid/transport";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../sandbox/server";
 import type { SandboxClient } from "../../sandbox/state";
 

@@ -1,4 +1,4 @@
-import { EdgeGridTransport } from "../../functions/lib/edgegrid/transport";
+import { EdgeGridTransport } from "../../core/edgegrid/transport";
 import { SELF_CREDENTIALS } from "../../sandbox/iam-credentials";
 import { LOOPBACK_ENV, TEST_CLIENT, startHarness, type Harness } from "./harness";
 

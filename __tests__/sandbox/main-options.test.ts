@@ -2,10 +2,10 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EdgeKvTokensClient } from "../../functions/lib/akamai/edgekv-tokens";
-import { EdgeWorkersClient } from "../../functions/lib/akamai/edgeworkers";
-import { readEdgerc } from "../../functions/lib/edgegrid/credentials";
-import { EdgeGridTransport } from "../../functions/lib/edgegrid/transport";
+import { EdgeKvTokensClient } from "../../core/akamai/edgekv-tokens";
+import { EdgeWorkersClient } from "../../core/akamai/edgeworkers";
+import { readEdgerc } from "../../core/edgegrid/credentials";
+import { EdgeGridTransport } from "../../core/edgegrid/transport";
 import { main, parseMainOptions } from "../../sandbox/main";
 import { LOOPBACK_ENV } from "./harness";
 

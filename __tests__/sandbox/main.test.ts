@@ -1,5 +1,5 @@
-import { parseEdgerc } from "../../functions/lib/edgegrid/credentials";
-import { EdgeGridTransport } from "../../functions/lib/edgegrid/transport";
+import { parseEdgerc } from "../../core/edgegrid/credentials";
+import { EdgeGridTransport } from "../../core/edgegrid/transport";
 import { main, parseMainOptions } from "../../sandbox/main";
 import { LOOPBACK_ENV } from "./harness";
 

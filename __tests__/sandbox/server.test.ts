@@ -1,6 +1,6 @@
 import http from "node:http";
-import { EdgeGridNetworkError } from "../../functions/lib/edgegrid/transport";
-import { formatTimestamp, signRequest } from "../../functions/lib/edgegrid/sign";
+import { EdgeGridNetworkError } from "../../core/edgegrid/transport";
+import { formatTimestamp, signRequest } from "../../core/edgegrid/sign";
 import { startSandbox } from "../../sandbox/server";
 import { TEST_CLIENT, startHarness, type Harness } from "./harness";
 

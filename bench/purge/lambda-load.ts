@@ -86,12 +86,12 @@ export interface SignerLoadFigures {
 /**
  * The choice between akamai-edgegrid (the library the users named) and the project's own signer rests on
  * this: both bundled the way a Lambda bundles them, then loaded cold. The project signer is checked against
- * akamai-edgegrid's output in __tests__/functions/lib/edgegrid/sign.test.ts.
+ * akamai-edgegrid's output in __tests__/core/edgegrid/sign.test.ts.
  */
 export function measureSigners(runs: number): SignerLoadFigures[] {
   const candidates: Array<[string, string]> = [
     ["akamai-edgegrid 4.0.4", `module.exports = require("akamai-edgegrid");`],
-    ["project signer+transport", `module.exports = require("./functions/lib/edgegrid/transport");`],
+    ["project signer+transport", `module.exports = require("./core/edgegrid/transport");`],
   ];
   return candidates.map(([name, source]) => {
     const result = buildSync({

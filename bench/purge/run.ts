@@ -12,10 +12,10 @@
  */
 import diagnosticsChannel from "node:diagnostics_channel";
 import type { ClientRequest } from "node:http";
-import { INSECURE_LOOPBACK_ENV } from "../../functions/lib/edgegrid/host-safety";
-import { MAX_BODY_BYTES, MAX_OBJECTS_PER_REQUEST } from "../../functions/lib/purge/planner";
-import { OBJECT_BUCKETS } from "../../functions/lib/purge/rate-limit";
-import type { PurgeHttp, SendBatchesResult } from "../../functions/lib/purge/sender";
+import { INSECURE_LOOPBACK_ENV } from "../../core/edgegrid/host-safety";
+import { MAX_BODY_BYTES, MAX_OBJECTS_PER_REQUEST } from "../../core/purge/planner";
+import { OBJECT_BUCKETS } from "../../core/purge/rate-limit";
+import type { PurgeHttp, SendBatchesResult } from "../../core/purge/sender";
 import { preparePurge, sendPlanned } from "../../cli/purge/direct";
 import { randomSandboxClient } from "../../sandbox/main";
 import { FAST_PURGE_BUCKETS } from "../../sandbox/fast-purge";

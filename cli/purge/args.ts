@@ -11,7 +11,7 @@ import {
   type PurgeType,
   PurgeInputError,
   parseAllowedHostnames,
-} from "../../functions/lib/purge/objects";
+} from "../../core/purge/objects";
 import { UsageError } from "./io";
 
 export const DEFAULT_TIMEOUT_SECONDS = 900;

@@ -1,10 +1,10 @@
 /**
  * Direct purges with an EdgeGrid credential (`edgeplane purge --edgerc`): validate → plan → send, with the
- * shared functions/lib code (validateObjects, planBatches, sendBatches over EdgeGridTransport).
+ * shared core code (validateObjects, planBatches, sendBatches over EdgeGridTransport).
  * `npm run demo` and bench/purge.ts call these same functions.
  */
-import type { EdgeGridCredentials } from "../../functions/lib/edgegrid/credentials";
-import { EdgeGridTransport } from "../../functions/lib/edgegrid/transport";
+import type { EdgeGridCredentials } from "../../core/edgegrid/credentials";
+import { EdgeGridTransport } from "../../core/edgegrid/transport";
 import {
   type PurgeAction,
   type PurgeNetwork,
@@ -12,16 +12,16 @@ import {
   type PurgeType,
   type RejectedObject,
   validateObjects,
-} from "../../functions/lib/purge/objects";
-import { type PurgePlan, planBatches } from "../../functions/lib/purge/planner";
-import { PurgeBuckets } from "../../functions/lib/purge/rate-limit";
+} from "../../core/purge/objects";
+import { type PurgePlan, planBatches } from "../../core/purge/planner";
+import { PurgeBuckets } from "../../core/purge/rate-limit";
 import {
   type PurgeHttp,
   type PurgeLogger,
   type SendBatchesResult,
   type SendProgress,
   sendBatches,
-} from "../../functions/lib/purge/sender";
+} from "../../core/purge/sender";
 import type { PurgeReport, ReportFailure } from "./report";
 
 export const DIRECT_MAX_ATTEMPTS = 5;

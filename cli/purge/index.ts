@@ -4,11 +4,11 @@
  * Exit codes: 0 everything purged; 1 anything rejected or failed (or an error); 64 a bad command line.
  */
 import { ConfigError, loadEnvironments, type EnvironmentConfig } from "../../config";
-import { EdgeGridCredentialsError, readEdgerc } from "../../functions/lib/edgegrid/credentials";
-import { EdgeGridHostError } from "../../functions/lib/edgegrid/host-safety";
-import type { PurgeAction } from "../../functions/lib/purge/objects";
-import { MAX_BODY_BYTES } from "../../functions/lib/purge/planner";
-import type { SendProgress } from "../../functions/lib/purge/sender";
+import { EdgeGridCredentialsError, readEdgerc } from "../../core/edgegrid/credentials";
+import { EdgeGridHostError } from "../../core/edgegrid/host-safety";
+import type { PurgeAction } from "../../core/purge/objects";
+import { MAX_BODY_BYTES } from "../../core/purge/planner";
+import type { SendProgress } from "../../core/purge/sender";
 import { PURGE_API_URL_ENV, PurgeApiClient, resolvePurgeApiUrl } from "./api-client";
 import { DEFAULT_POLL_INTERVAL_SECONDS, DEFAULT_TIMEOUT_SECONDS, type PurgeArgs, parsePurgeArgs } from "./args";
 import { type PreparedPurge, directReport, preparePurge, sendPlanned } from "./direct";

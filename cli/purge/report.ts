@@ -15,7 +15,7 @@
  *
  * Progress and diagnostics go to stderr, so stdout stays parseable.
  */
-import type { PurgeAction, PurgeNetwork, PurgeType } from "../../functions/lib/purge/objects";
+import type { PurgeAction, PurgeNetwork, PurgeType } from "../../core/purge/objects";
 
 export interface ReportBatch {
   purgeId: string;

@@ -6,8 +6,8 @@
  * last word). Lists bigger than the policy's maxObjectsPerRequest / maxRequestBytes go as several jobs.
  */
 import type { PurgePolicyConfig } from "../../config/schema";
-import type { PurgeAction, PurgeNetwork, PurgeObject, PurgeType } from "../../functions/lib/purge/objects";
-import { planBatches } from "../../functions/lib/purge/planner";
+import type { PurgeAction, PurgeNetwork, PurgeObject, PurgeType } from "../../core/purge/objects";
+import { planBatches } from "../../core/purge/planner";
 import { ApiNetworkError, type ApiResponse, type PurgeApiClient, apiErrorText } from "./api-client";
 import type { PurgeReport, ReportBatch, ReportFailure, ReportRejection } from "./report";
 

@@ -1,7 +1,7 @@
 /**
  * `edgeplane tokens list|create|refresh|revoke|write-file`: the jobs of Akamai's EdgeKV token CLI
  * (`akamai edgekv list|create|show|refresh|revoke token`) with an .edgerc credential, sharing the
- * runtime's client (functions/lib/akamai/edgekv-tokens.ts) and file writer (functions/lib/tokens/).
+ * runtime's client (core/akamai/edgekv-tokens.ts) and file writer (core/tokens/).
  *
  * --env E adds the environment's declared tokens (config/) as defaults: list shows only their tokens
  * and which one is current; create takes a declared namePrefix and makes the next dated token with the
@@ -12,7 +12,7 @@
  * a file or bundle only. Exit codes: 0 done; 1 failed (API refusal, unreadable file, …); 64 bad command line.
  */
 import { ConfigError, loadEnvironments, type EnvironmentConfig } from "../../config";
-import { AkamaiApiError, AkamaiResponseShapeError } from "../../functions/lib/akamai/api-error";
+import { AkamaiApiError, AkamaiResponseShapeError } from "../../core/akamai/api-error";
 import {
   EdgeKvTokenRequestError,
   EdgeKvTokensClient,
@@ -22,17 +22,17 @@ import {
   type EdgeKvPermission,
   type EdgeKvToken,
   type EdgeKvTokenSummary,
-} from "../../functions/lib/akamai/edgekv-tokens";
-import { EdgeWorkersRequestError } from "../../functions/lib/akamai/edgeworkers";
-import { TgzFormatError } from "../../functions/lib/akamai/tgz";
-import { EdgeGridCredentialsError, readEdgerc } from "../../functions/lib/edgegrid/credentials";
-import { EdgeGridHostError } from "../../functions/lib/edgegrid/host-safety";
-import { EdgeGridNetworkError, EdgeGridResponseFormatError, EdgeGridTransport } from "../../functions/lib/edgegrid/transport";
-import type { TokenIdentity } from "../../functions/lib/tokens/bundle";
-import { createRequestFor, declaredNamespaces } from "../../functions/lib/tokens/declared";
-import { freeTokenNames } from "../../functions/lib/tokens/names";
-import { prefixTokens, tokenState, type TokenState } from "../../functions/lib/tokens/select";
-import { TokensFileError, entriesFor, tokenEntry, type TokensFileEntries } from "../../functions/lib/tokens/tokens-file";
+} from "../../core/akamai/edgekv-tokens";
+import { EdgeWorkersRequestError } from "../../core/akamai/edgeworkers";
+import { TgzFormatError } from "../../core/akamai/tgz";
+import { EdgeGridCredentialsError, readEdgerc } from "../../core/edgegrid/credentials";
+import { EdgeGridHostError } from "../../core/edgegrid/host-safety";
+import { EdgeGridNetworkError, EdgeGridResponseFormatError, EdgeGridTransport } from "../../core/edgegrid/transport";
+import type { TokenIdentity } from "../../core/tokens/bundle";
+import { createRequestFor, declaredNamespaces } from "../../core/tokens/declared";
+import { freeTokenNames } from "../../core/tokens/names";
+import { prefixTokens, tokenState, type TokenState } from "../../core/tokens/select";
+import { TokensFileError, entriesFor, tokenEntry, type TokensFileEntries } from "../../core/tokens/tokens-file";
 import { CommandError, type CommandIo, UsageError, processIo } from "../purge/io";
 import { choice, flagValue, parseFlags, refuseFlags, type FlagSpec, type ParsedFlags } from "./flags";
 import { legacyTokenNamespaces, writeTarget, writeTokens } from "./write-file";

@@ -8,9 +8,9 @@
  */
 import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { readBundleVersion } from "../../functions/lib/akamai/edgeworkers";
-import { unpackTgz } from "../../functions/lib/akamai/tgz";
-import { bundleTokensEntries, rebuildBundle, tokensVersionId, type TokenIdentity } from "../../functions/lib/tokens/bundle";
+import { readBundleVersion } from "../../core/akamai/edgeworkers";
+import { unpackTgz } from "../../core/akamai/tgz";
+import { bundleTokensEntries, rebuildBundle, tokensVersionId, type TokenIdentity } from "../../core/tokens/bundle";
 import {
   TOKENS_FILE_NAME,
   entryKind,
@@ -19,7 +19,7 @@ import {
   renderTokensFile,
   sameEntry,
   type TokensFileEntries,
-} from "../../functions/lib/tokens/tokens-file";
+} from "../../core/tokens/tokens-file";
 import { CommandError } from "../purge/io";
 
 export interface WriteTarget {

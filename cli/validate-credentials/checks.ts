@@ -8,11 +8,11 @@
  * 401 means the credential itself was refused, 403 that the API client lacks the API service. The calls
  * are reads: they show that an API is reachable with this credential, not that it may write there.
  */
-import { AkamaiApiError, AkamaiResponseShapeError, expectStatus, type AkamaiHttp } from "../../functions/lib/akamai/api-error";
-import { EdgeKvTokensClient } from "../../functions/lib/akamai/edgekv-tokens";
-import { EdgeWorkersClient } from "../../functions/lib/akamai/edgeworkers";
-import { IamCredentialsClient, SELF_CREDENTIALS_PATH } from "../../functions/lib/akamai/iam-credentials";
-import { EdgeGridNetworkError, EdgeGridResponseFormatError } from "../../functions/lib/edgegrid/transport";
+import { AkamaiApiError, AkamaiResponseShapeError, expectStatus, type AkamaiHttp } from "../../core/akamai/api-error";
+import { EdgeKvTokensClient } from "../../core/akamai/edgekv-tokens";
+import { EdgeWorkersClient } from "../../core/akamai/edgeworkers";
+import { IamCredentialsClient, SELF_CREDENTIALS_PATH } from "../../core/akamai/iam-credentials";
+import { EdgeGridNetworkError, EdgeGridResponseFormatError } from "../../core/edgegrid/transport";
 
 export type CheckOutcome = "ok" | "missing" | "refused" | "error";
 

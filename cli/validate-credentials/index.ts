@@ -6,8 +6,8 @@
  * Exit codes: 0 every check ok; 1 something missing (403), refused (401) or failing; 64 bad command line.
  */
 import { loadEnvironments } from "../../config";
-import { readEdgerc } from "../../functions/lib/edgegrid/credentials";
-import { EdgeGridTransport } from "../../functions/lib/edgegrid/transport";
+import { readEdgerc } from "../../core/edgegrid/credentials";
+import { EdgeGridTransport } from "../../core/edgegrid/transport";
 import { type CommandIo, UsageError, processIo } from "../purge/io";
 import { failureMessage } from "../tokens";
 import { edgeWorkerIds, flagValue, parseFlags, type FlagSpec } from "../tokens/flags";

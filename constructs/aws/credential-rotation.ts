@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { ENV, METRICS_NAMESPACE } from "../../functions/lib/environment-names";
+import { ENV, METRICS_NAMESPACE } from "../../core/environment-names";
 import type { EdgeGridSecrets } from "./edgegrid-secrets";
 import { FunctionErrorsAlarm } from "./function-errors-alarm";
 import { NodejsFunction } from "./nodejs-function";

@@ -9,7 +9,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import type { EdgeKvTokenConfig } from "../../config/schema";
-import { ENV, METRICS_NAMESPACE, TOKEN_DAYS_TO_EXPIRY_METRIC } from "../../functions/lib/environment-names";
+import { ENV, METRICS_NAMESPACE, TOKEN_DAYS_TO_EXPIRY_METRIC } from "../../core/environment-names";
 import { FunctionErrorsAlarm } from "./function-errors-alarm";
 import { assumeRolePolicy, policyDocument } from "./iam-policy";
 import { NodejsFunction } from "./nodejs-function";

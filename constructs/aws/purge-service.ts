@@ -9,8 +9,8 @@ import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-s
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import type { PurgePolicyConfig } from "../../config/schema";
-import { ENV, METRICS_NAMESPACE } from "../../functions/lib/environment-names";
-import { PURGE_QUEUE_MAX_RECEIVE_COUNT } from "../../functions/lib/jobs/queue-settings";
+import { ENV, METRICS_NAMESPACE } from "../../core/environment-names";
+import { PURGE_QUEUE_MAX_RECEIVE_COUNT } from "../../core/jobs/queue-settings";
 import { AboveZeroAlarm } from "./above-zero-alarm";
 import { FunctionErrorsAlarm } from "./function-errors-alarm";
 import type { PolicyStatement } from "./iam-policy";

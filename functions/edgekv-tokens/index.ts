@@ -1,5 +1,5 @@
 /**
- * Scheduled reconcile of the environment's EdgeKV tokens (functions/lib/tokens/reconcile.ts). Thin: read
+ * Scheduled reconcile of the environment's EdgeKV tokens (core/tokens/reconcile.ts). Thin: read
  * the event and settings, sign with the rotating secret's current EdgeGrid credential, reconcile, log a
  * summary (names and counts, never token values). Problems fail the invocation after the rest of the run
  * is done, which raises the function's error alarm; the next scheduled run carries on from the APIs.
@@ -10,17 +10,18 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { Context } from "aws-lambda";
-import { isAkamaiApiError } from "../lib/akamai/api-error";
-import { EdgeKvTokensClient } from "../lib/akamai/edgekv-tokens";
-import { EdgeWorkersClient } from "../lib/akamai/edgeworkers";
-import { EdgeGridTransport } from "../lib/edgegrid/transport";
-import { ENV, requiredEnv } from "../lib/environment-names";
-import { appLogger } from "../lib/powertools";
-import { CredentialCache, secretsManagerCredentialLoader } from "../lib/secrets/credential-cache";
-import { emfTokenMetrics } from "../lib/tokens/metrics";
-import { parseTokenRequest, reconcileTokens, type ReconcileResult } from "../lib/tokens/reconcile";
-import { S3ObjectStore } from "../lib/tokens/s3-object-store";
-import { reconcileSettingsFromEnv } from "../lib/tokens/settings";
+import { isAkamaiApiError } from "../../core/akamai/api-error";
+import { EdgeKvTokensClient } from "../../core/akamai/edgekv-tokens";
+import { EdgeWorkersClient } from "../../core/akamai/edgeworkers";
+import { EdgeGridTransport } from "../../core/edgegrid/transport";
+import { ENV, requiredEnv } from "../../core/environment-names";
+import { appLogger } from "../aws/powertools";
+import { CredentialCache } from "../../core/secrets/credential-cache";
+import { secretsManagerCredentialLoader } from "../aws/secrets-manager-credentials";
+import { emfTokenMetrics } from "../../core/tokens/metrics";
+import { parseTokenRequest, reconcileTokens, type ReconcileResult } from "../../core/tokens/reconcile";
+import { S3ObjectStore } from "../aws/s3-object-store";
+import { reconcileSettingsFromEnv } from "../../core/tokens/settings";
 
 const USER_AGENT = "edgeplane-edgekv-tokens";
 

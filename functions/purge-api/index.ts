@@ -1,22 +1,23 @@
 /**
  * POST /purge and GET /purge/{jobId} behind API Gateway (HTTP API, payload 2.0, IAM auth).
- * Parse the event → submitPurge / readPurgeJob (functions/lib/jobs/purge-requests.ts) → JSON answer.
+ * Parse the event → submitPurge / readPurgeJob (core/jobs/purge-requests.ts) → JSON answer.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { ENV, requiredEnv } from "../lib/environment-names";
-import { newJobId } from "../lib/jobs/message";
-import { parsePurgePolicy } from "../lib/jobs/policy";
-import { readPurgeJob, submitPurge, type ApiAnswer, type PurgeApiDeps } from "../lib/jobs/purge-requests";
-import { sqsBatchQueue } from "../lib/jobs/queue";
-import { TransportCache } from "../lib/jobs/send";
-import { JobStore } from "../lib/jobs/store";
-import { appLogger as logger, flushMetrics, powertoolsPurgeMetrics } from "../lib/powertools";
-import { PurgeBuckets } from "../lib/purge/rate-limit";
-import { CredentialCache, secretsManagerCredentialLoader } from "../lib/secrets/credential-cache";
+import { ENV, requiredEnv } from "../../core/environment-names";
+import { newJobId } from "../../core/jobs/message";
+import { parsePurgePolicy } from "../../core/jobs/policy";
+import { readPurgeJob, submitPurge, type ApiAnswer, type PurgeApiDeps } from "../../core/jobs/purge-requests";
+import { sqsBatchQueue } from "../aws/sqs-queue";
+import { TransportCache } from "../../core/jobs/send";
+import { JobStore } from "../aws/job-store";
+import { appLogger as logger, flushMetrics, powertoolsPurgeMetrics } from "../aws/powertools";
+import { PurgeBuckets } from "../../core/purge/rate-limit";
+import { CredentialCache } from "../../core/secrets/credential-cache";
+import { secretsManagerCredentialLoader } from "../aws/secrets-manager-credentials";
 
 /** Inline purges must answer well inside API Gateway's 29 s. */
 const INLINE_REQUEST_TIMEOUT_MS = 10_000;

@@ -1,20 +1,21 @@
 /**
  * Consumes purge batches from SQS (batch size 5, ReportBatchItemFailures): each message is one planned
- * batch, sent to Fast Purge with the rotating secret's current credential (functions/lib/jobs/worker.ts).
+ * batch, sent to Fast Purge with the rotating secret's current credential (functions/purge-worker/process-records.ts).
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { ENV, requiredEnv } from "../lib/environment-names";
-import { sqsMessageVisibility } from "../lib/jobs/queue";
-import { TransportCache } from "../lib/jobs/send";
-import { JobStore } from "../lib/jobs/store";
-import { processPurgeRecords, type PurgeWorkerDeps } from "../lib/jobs/worker";
-import { appLogger as logger, flushMetrics, powertoolsPurgeMetrics } from "../lib/powertools";
-import { PurgeBuckets } from "../lib/purge/rate-limit";
-import { CredentialCache, secretsManagerCredentialLoader } from "../lib/secrets/credential-cache";
+import { ENV, requiredEnv } from "../../core/environment-names";
+import { sqsMessageVisibility } from "../aws/sqs-queue";
+import { TransportCache } from "../../core/jobs/send";
+import { JobStore } from "../aws/job-store";
+import { processPurgeRecords, type PurgeWorkerDeps } from "./process-records";
+import { appLogger as logger, flushMetrics, powertoolsPurgeMetrics } from "../aws/powertools";
+import { PurgeBuckets } from "../../core/purge/rate-limit";
+import { CredentialCache } from "../../core/secrets/credential-cache";
+import { secretsManagerCredentialLoader } from "../aws/secrets-manager-credentials";
 
 /** Per Fast Purge request; two of them (a 401 and its retry) fit the worker's minimum time per message. */
 const REQUEST_TIMEOUT_MS = 20_000;

@@ -1,16 +1,16 @@
 /**
  * Secrets Manager rotation of the EdgeGrid credential (IAM self-credentials). Thin: read the
- * configuration, run one step (functions/lib/rotation/steps.ts), log the outcome. A failed step throws,
+ * configuration, run one step (core/rotation/steps.ts), log the outcome. A failed step throws,
  * which leaves AWSCURRENT where it was and raises the function's error alarm.
  */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SecretsManagerRotationEvent } from "aws-lambda";
-import { IamCredentialsClient } from "../lib/akamai/iam-credentials";
-import { EdgeGridTransport } from "../lib/edgegrid/transport";
-import { ENV } from "../lib/environment-names";
-import { appLogger } from "../lib/powertools";
-import { SecretsManagerStore } from "../lib/rotation/secret-store";
-import { RotationError, runRotationStep, type RotationDeps, type RotationLogger } from "../lib/rotation/steps";
+import { IamCredentialsClient } from "../../core/akamai/iam-credentials";
+import { EdgeGridTransport } from "../../core/edgegrid/transport";
+import { ENV } from "../../core/environment-names";
+import { appLogger } from "../aws/powertools";
+import { SecretsManagerStore } from "../aws/secrets-manager-store";
+import { RotationError, runRotationStep, type RotationDeps, type RotationLogger } from "../../core/rotation/steps";
 
 const USER_AGENT = "edgeplane-rotate-credentials";
 

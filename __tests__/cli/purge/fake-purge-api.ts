@@ -1,15 +1,15 @@
 /**
  * A stand-in for an environment's purge API on loopback: it checks every request's SigV4 signature with
  * its own implementation of the algorithm (AWS docs, "Create a signed AWS API request"), not the SDK's,
- * and answers in the purge API's contract (functions/lib/jobs/purge-requests.ts): POST /purge → 202
+ * and answers in the purge API's contract (core/jobs/purge-requests.ts): POST /purge → 202
  * {jobId, batches, objects, rejected, duplicates, status}; GET /purge/{jobId} → the job with its batches.
  * Jobs finish after `pollsUntilDone` reads; objects listed in `failObjects` make their batch fail.
  */
 import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { validateObjects } from "../../../functions/lib/purge/objects";
-import { planBatches } from "../../../functions/lib/purge/planner";
+import { validateObjects } from "../../../core/purge/objects";
+import { planBatches } from "../../../core/purge/planner";
 
 export const DUMMY_AWS = {
   AWS_ACCESS_KEY_ID: "AKIDEXAMPLEEDGEPLANE",

@@ -4,9 +4,9 @@
  */
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { readBundleVersion } from "../../../functions/lib/akamai/edgeworkers";
-import { packTgz, unpackTgz } from "../../../functions/lib/akamai/tgz";
-import { parseTokensFile } from "../../../functions/lib/tokens/tokens-file";
+import { readBundleVersion } from "../../../core/akamai/edgeworkers";
+import { packTgz, unpackTgz } from "../../../core/akamai/tgz";
+import { parseTokensFile } from "../../../core/tokens/tokens-file";
 import { tokensCommand } from "../../../cli/tokens";
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
 import { TEST_CLIENT } from "../../sandbox/harness";

@@ -7,10 +7,10 @@ import "../rotate-credentials/quiet-logs";
 import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
-import { ENV, TOKEN_DAYS_TO_EXPIRY_METRIC } from "../../../functions/lib/environment-names";
-import { reconcileSettingsFromEnv } from "../../../functions/lib/tokens/settings";
+import { ENV, TOKEN_DAYS_TO_EXPIRY_METRIC } from "../../../core/environment-names";
+import { reconcileSettingsFromEnv } from "../../../core/tokens/settings";
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
-import { NEW_CLIENT, captureProcessOutput, secretString, secretsOf } from "../lib/jobs/helpers";
+import { NEW_CLIENT, captureProcessOutput, secretString, secretsOf } from "../../core/jobs/helpers";
 
 type Module = typeof import("../../../functions/edgekv-tokens/index");
 

@@ -6,9 +6,9 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from "aws-lambda";
-import { ENV } from "../../../functions/lib/environment-names";
+import { ENV } from "../../../core/environment-names";
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
-import { FakeJobsTable, NEW_CLIENT, QUEUE_URL, TABLE, secretString, secretsOf, captureProcessOutput } from "../lib/jobs/helpers";
+import { FakeJobsTable, NEW_CLIENT, QUEUE_URL, TABLE, secretString, secretsOf, captureProcessOutput } from "../../core/jobs/helpers";
 
 type Handler = typeof import("../../../functions/purge-api/index").handler;
 

@@ -5,14 +5,16 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
-import { JOB_ID_PATTERN } from "../../../functions/lib/jobs/message";
-import type { PurgePolicy } from "../../../functions/lib/jobs/policy";
-import { readPurgeJob, submitPurge, type PurgeApiDeps } from "../../../functions/lib/jobs/purge-requests";
-import { sqsBatchQueue } from "../../../functions/lib/jobs/queue";
-import { TransportCache } from "../../../functions/lib/jobs/send";
-import { JOB_TTL_SECONDS, JobStore } from "../../../functions/lib/jobs/store";
-import { PurgeBuckets } from "../../../functions/lib/purge/rate-limit";
-import { CredentialCache, secretsManagerCredentialLoader } from "../../../functions/lib/secrets";
+import { JOB_ID_PATTERN } from "../../../core/jobs/message";
+import type { PurgePolicy } from "../../../core/jobs/policy";
+import { readPurgeJob, submitPurge, type PurgeApiDeps } from "../../../core/jobs/purge-requests";
+import { sqsBatchQueue } from "../../../functions/aws/sqs-queue";
+import { TransportCache } from "../../../core/jobs/send";
+import { JOB_TTL_SECONDS } from "../../../core/jobs/records";
+import { JobStore } from "../../../functions/aws/job-store";
+import { PurgeBuckets } from "../../../core/purge/rate-limit";
+import { CredentialCache } from "../../../core/secrets/credential-cache";
+import { secretsManagerCredentialLoader } from "../../../functions/aws/secrets-manager-credentials";
 import type { Sandbox } from "../../../sandbox/server";
 import {
   FakeJobsTable,
@@ -26,7 +28,7 @@ import {
   secretString,
   startTestSandbox,
   type FakeClock,
-} from "../lib/jobs/helpers";
+} from "../../core/jobs/helpers";
 
 const POLICY: PurgePolicy = {
   allowedHostnames: ["www.example.com", "*.cdn.example.com"],

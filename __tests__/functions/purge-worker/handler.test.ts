@@ -6,10 +6,10 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { ChangeMessageVisibilityCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import type { SQSEvent } from "aws-lambda";
-import { ENV } from "../../../functions/lib/environment-names";
-import { JobStore } from "../../../functions/lib/jobs/store";
+import { ENV } from "../../../core/environment-names";
+import { JobStore } from "../../../functions/aws/job-store";
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
-import { FakeJobsTable, NEW_CLIENT, QUEUE_URL, TABLE, secretString, secretsOf, sqsRecord, captureProcessOutput } from "../lib/jobs/helpers";
+import { FakeJobsTable, NEW_CLIENT, QUEUE_URL, TABLE, secretString, secretsOf, sqsRecord, captureProcessOutput } from "../../core/jobs/helpers";
 
 type Handler = typeof import("../../../functions/purge-worker/index").handler;
 

@@ -6,14 +6,15 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { ChangeMessageVisibilityCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
-import { EdgeGridTransport } from "../../../functions/lib/edgegrid/transport";
-import type { BatchMessage } from "../../../functions/lib/jobs/message";
-import { sqsMessageVisibility } from "../../../functions/lib/jobs/queue";
-import { TransportCache, purgeHttpFromTransport } from "../../../functions/lib/jobs/send";
-import { JobStore } from "../../../functions/lib/jobs/store";
-import { MAX_RECEIVE_COUNT, processPurgeRecords, type PurgeWorkerDeps } from "../../../functions/lib/jobs/worker";
-import { PurgeBuckets } from "../../../functions/lib/purge/rate-limit";
-import { CredentialCache, secretsManagerCredentialLoader } from "../../../functions/lib/secrets";
+import { EdgeGridTransport } from "../../../core/edgegrid/transport";
+import type { BatchMessage } from "../../../core/jobs/message";
+import { sqsMessageVisibility } from "../../../functions/aws/sqs-queue";
+import { TransportCache, purgeHttpFromTransport } from "../../../core/jobs/send";
+import { JobStore } from "../../../functions/aws/job-store";
+import { MAX_RECEIVE_COUNT, processPurgeRecords, type PurgeWorkerDeps } from "../../../functions/purge-worker/process-records";
+import { PurgeBuckets } from "../../../core/purge/rate-limit";
+import { CredentialCache } from "../../../core/secrets/credential-cache";
+import { secretsManagerCredentialLoader } from "../../../functions/aws/secrets-manager-credentials";
 import type { Sandbox, SandboxOptions } from "../../../sandbox/server";
 import {
   FakeJobsTable,
@@ -30,7 +31,7 @@ import {
   sqsRecord,
   startTestSandbox,
   type FakeClock,
-} from "../lib/jobs/helpers";
+} from "../../core/jobs/helpers";
 
 const JOB_ID = "7d3c2b1a-9f8e-4d7c-a6b5-4c3d2e1f0a9b";
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgeplane/test/edgegrid-AbCdEf";

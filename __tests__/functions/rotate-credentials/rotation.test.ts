@@ -1,11 +1,11 @@
 import "./quiet-logs";
 import { randomUUID } from "node:crypto";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { AkamaiApiError } from "../../../functions/lib/akamai/api-error";
-import { EdgeGridTransport } from "../../../functions/lib/edgegrid/transport";
-import { normalizeSecretHost } from "../../../functions/lib/rotation/credential-secret";
-import { SecretsManagerStore } from "../../../functions/lib/rotation/secret-store";
-import { DEFAULT_GRACE_MS, DEFAULT_OVERLAP_MS, ROTATION_STEPS, RotationError } from "../../../functions/lib/rotation/steps";
+import { AkamaiApiError } from "../../../core/akamai/api-error";
+import { EdgeGridTransport } from "../../../core/edgegrid/transport";
+import { normalizeSecretHost } from "../../../core/rotation/credential-secret";
+import { SecretsManagerStore } from "../../../functions/aws/secrets-manager-store";
+import { DEFAULT_GRACE_MS, DEFAULT_OVERLAP_MS, ROTATION_STEPS, RotationError } from "../../../core/rotation/steps";
 import { handler, rotationDepsFromEnv } from "../../../functions/rotate-credentials";
 import { LOOPBACK_ENV } from "../../sandbox/harness";
 import { DAY_MS, ROTATING_ARN, TERRAFORM_CLIENT, TERRAFORM_CREDENTIAL_ID, rotationWorld, type RotationWorld } from "./world";
@@ -30,7 +30,7 @@ describe("EdgeGrid credential rotation against the sandbox", () => {
     expect(current.credentialId).not.toBe(TERRAFORM_CREDENTIAL_ID);
     expect(current.credentials).toMatchObject({ host: w.sandbox.url, accessToken: TERRAFORM_CLIENT.accessToken });
     expect(current.credentials.clientToken).not.toBe(TERRAFORM_CLIENT.clientToken);
-    // The value has exactly the keys the runtime reads (functions/lib/secrets/edgegrid-secret.ts) plus credential_id.
+    // The value has exactly the keys the runtime reads (core/secrets/edgegrid-secret.ts) plus credential_id.
     expect(Object.keys(JSON.parse(w.sm.valueAt(ROTATING_ARN, "AWSCURRENT") as string)).sort()).toEqual([
       "access_token",
       "client_secret",

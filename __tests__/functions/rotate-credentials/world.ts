@@ -5,16 +5,16 @@
  */
 import { randomUUID } from "node:crypto";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { IamCredentialsClient } from "../../../functions/lib/akamai/iam-credentials";
-import { EdgeGridTransport } from "../../../functions/lib/edgegrid/transport";
-import type { EdgeGridCredentials } from "../../../functions/lib/edgegrid/credentials";
-import { parseStoredCredential, type StoredCredential } from "../../../functions/lib/rotation/credential-secret";
-import { SecretsManagerStore } from "../../../functions/lib/rotation/secret-store";
-import { ROTATION_STEPS, runRotationStep, type RotationDeps, type RotationStep } from "../../../functions/lib/rotation/steps";
+import { IamCredentialsClient } from "../../../core/akamai/iam-credentials";
+import { EdgeGridTransport } from "../../../core/edgegrid/transport";
+import type { EdgeGridCredentials } from "../../../core/edgegrid/credentials";
+import { parseStoredCredential, type StoredCredential } from "../../../core/rotation/credential-secret";
+import { SecretsManagerStore } from "../../../functions/aws/secrets-manager-store";
+import { ROTATION_STEPS, runRotationStep, type RotationDeps, type RotationStep } from "../../../core/rotation/steps";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../../sandbox/server";
 import type { SandboxClient, SandboxCredential } from "../../../sandbox/state";
 import { LOOPBACK_ENV, fakeClock, type FakeClock } from "../../sandbox/harness";
-import { FakeSecretsManager } from "../lib/rotation/fake-secrets-manager";
+import { FakeSecretsManager } from "../../core/rotation/fake-secrets-manager";
 
 export const BOOTSTRAP_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgeplane/test/edgegrid-bootstrap-AbCdEf";
 export const ROTATING_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgeplane/test/edgegrid-GhIjKl";

@@ -1,7 +1,7 @@
 import type { GuardRule } from "../rule";
 import { changeKind, isRecord } from "../plan";
 import { parseJsonString, valueAfter, valueBefore } from "../planned-value";
-import { ENV } from "../../../functions/lib/environment-names";
+import { ENV } from "../../../core/environment-names";
 
 /** The environment variable that carries the purge policy (JSON) to the purge Lambdas. */
 const PURGE_POLICY_VARIABLE = ENV.purgePolicy;

@@ -1,0 +1,423 @@
+/**
+ * The purge API's logic, free of API Gateway: `submitPurge` for POST /purge and `readPurgeJob` for
+ * GET /purge/{jobId}. Each returns the HTTP status and the JSON body; the handler only shapes them.
+ *
+ * POST, in order: body size (413) → JSON and fields (400, naming the field and what is allowed) →
+ * object count (413) → network allowed here (403) → each object (bad ones go to `rejected` with a reason;
+ * none left → 400) → plan batches → record the job → enqueue one message per batch → 202.
+ * With `wait: true` and a single batch, the batch is sent inline and the answer is 201 with the purge
+ * result; if Fast Purge asks to wait (429, rate limit, 5xx, network) the batch is queued instead (202).
+ * Every accepted object ends in a batch that the job records; nothing accepted is dropped.
+ */
+import { z } from "zod";
+import type { AppLogger, PurgeMetrics } from "../observability";
+import {
+  PURGE_ACTIONS,
+  PURGE_NETWORKS,
+  PURGE_TYPES,
+  describe,
+  validateObjects,
+  type PurgeNetwork,
+  type PurgeObject,
+  type PurgeType,
+  type RejectedObject,
+} from "../purge/objects";
+import { planBatches, type PurgeBatch } from "../purge/planner";
+import { JOB_ID_EXAMPLE, JOB_ID_PATTERN } from "./message";
+import type { PurgePolicy } from "./policy";
+import type { BatchQueue } from "./queue-settings";
+import { sendBatch, type PurgeSendDeps } from "./send";
+import type { BatchRecord, JobStorePort, JobWithBatches } from "./records";
+
+export interface ApiAnswer {
+  statusCode: number;
+  body: Record<string, unknown>;
+}
+
+export interface PurgeApiDeps {
+  policy: PurgePolicy;
+  jobs: JobStorePort;
+  queue: BatchQueue;
+  newJobId: () => string;
+  logger: AppLogger;
+  metrics: PurgeMetrics;
+  /** How inline (`wait: true`) purges are sent; without it `wait` is accepted but every job is queued. */
+  inline?: PurgeSendDeps;
+  /** Largest job sent inline, in batches. Default 1. */
+  inlineMaxBatches?: number;
+  /** SendMessage calls in flight at once. Default 8. */
+  enqueueConcurrency?: number;
+}
+
+export interface PurgeSubmission {
+  /** The request body as API Gateway gives it. */
+  body: string | undefined;
+  isBase64Encoded?: boolean;
+  /** The caller's IAM ARN, recorded on the job. */
+  requestedBy: string;
+}
+
+export const REQUEST_FIELDS = ["type", "objects", "action", "network", "wait"] as const;
+export const DEFAULT_NETWORK: PurgeNetwork = "staging";
+
+const requestSchema = z.strictObject({
+  type: z.enum(PURGE_TYPES),
+  objects: z.array(z.unknown()).min(1),
+  action: z.enum(PURGE_ACTIONS).optional(),
+  network: z.enum(PURGE_NETWORKS).optional(),
+  wait: z.boolean().optional(),
+});
+
+/** Listing stops here so the answer stays far below Lambda's 6 MB response limit. */
+const REJECTED_LIST_BUDGET_BYTES = 1_000_000;
+const ECHO_MAX_CHARS = 200;
+
+export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDeps): Promise<ApiAnswer> {
+  const { policy } = deps;
+  const raw = submission.body ?? "";
+  const bytes = submission.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw, "utf8");
+  if (bytes.length > policy.maxRequestBytes) {
+    return answer(413, {
+      error:
+        `request body is ${bytes.length} bytes; this environment accepts at most ${policy.maxRequestBytes} bytes ` +
+        `per request: split the objects over several requests`,
+      limit: policy.maxRequestBytes,
+    });
+  }
+  if (bytes.length === 0) return badRequest("(body)", `request body is empty; expected JSON like ${EXAMPLE_BODY}`);
+
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString("utf8"));
+  } catch {
+    return badRequest("(body)", `request body is not valid JSON; expected JSON like ${EXAMPLE_BODY}`);
+  }
+  const parsed = requestSchema.safeParse(json);
+  if (!parsed.success) return badRequestFromIssues(json, parsed.error.issues, policy);
+  const request = parsed.data;
+
+  if (request.objects.length > policy.maxObjectsPerRequest) {
+    return answer(413, {
+      error:
+        `objects has ${request.objects.length} entries; this environment accepts at most ${policy.maxObjectsPerRequest} ` +
+        `objects per request: split them over several requests`,
+      field: "objects",
+      limit: policy.maxObjectsPerRequest,
+    });
+  }
+  const network = request.network ?? DEFAULT_NETWORK;
+  if (!policy.allowedNetworks.includes(network)) {
+    return answer(403, {
+      error:
+        `network ${network} is not allowed in this environment; allowed: ${policy.allowedNetworks.join(", ")}` +
+        (request.network === undefined ? ` (network defaults to ${DEFAULT_NETWORK}; set it explicitly)` : ""),
+      field: "network",
+      allowed: policy.allowedNetworks,
+    });
+  }
+  const action = request.action ?? policy.defaultAction;
+  const type = request.type;
+
+  const validated = validateObjects({ type, objects: request.objects, allowedHostnames: policy.allowedHostnames });
+  const plan = planBatches({ type, action, network, objects: validated.accepted });
+  const rejected: RejectedObject[] = [...validated.rejected, ...planRejections(type, request.objects, plan.rejected, policy)];
+  rejected.sort((a, b) => a.index - b.index);
+  const accepted = validated.accepted.length - plan.rejected.length;
+  const listed = listRejected(rejected);
+  if (plan.batches.length === 0) {
+    return answer(400, {
+      error: `no valid objects: ${describeCount(rejected.length, "object")} rejected${validated.duplicates > 0 ? `, ${validated.duplicates} duplicate(s)` : ""}; see rejected for each reason`,
+      field: "objects",
+      ...listed,
+    });
+  }
+
+  const jobId = deps.newJobId();
+  await deps.jobs.createJob({
+    jobId,
+    type,
+    action,
+    network,
+    requestedBy: submission.requestedBy,
+    rejected: rejected.length,
+    duplicates: validated.duplicates,
+    batches: plan.batches.map((batch) => ({ objects: batch.objects.length, bodyBytes: batch.bodyBytes })),
+  });
+  const summary = { jobId, batches: plan.batches.length, objects: accepted, ...listed, duplicates: validated.duplicates };
+  deps.logger.info("purge job recorded", {
+    jobId,
+    type,
+    action,
+    network,
+    batches: plan.batches.length,
+    objects: accepted,
+    rejected: rejected.length,
+    duplicates: validated.duplicates,
+    requestedBy: submission.requestedBy,
+  });
+
+  let inlineFallback: string | undefined;
+  const only = plan.batches[0];
+  if (request.wait === true && deps.inline !== undefined && only !== undefined && plan.batches.length <= (deps.inlineMaxBatches ?? 1)) {
+    const inline = await sendInline(jobId, only, deps.inline, deps);
+    if (inline.kind === "answered") {
+      return answer(inline.statusCode, { ...summary, ...inline.body });
+    }
+    inlineFallback = inline.reason;
+  }
+
+  const notQueued = await enqueue(jobId, plan.batches, deps);
+  if (notQueued.length > 0) {
+    return answer(503, {
+      error:
+        `could not queue ${notQueued.length} of ${plan.batches.length} batch(es); the job records them as failed ` +
+        `("not queued"): send those objects again`,
+      ...summary,
+      notQueued,
+    });
+  }
+  return answer(202, { ...summary, status: "queued", ...(inlineFallback ? { inline: inlineFallback } : {}) });
+}
+
+type InlineResult = { kind: "answered"; statusCode: number; body: Record<string, unknown> } | { kind: "queue"; reason: string };
+
+async function sendInline(jobId: string, batch: PurgeBatch, send: PurgeSendDeps, deps: PurgeApiDeps): Promise<InlineResult> {
+  // One try here: a retry belongs to the worker, whose waits do not hold an API call open.
+  const outcome = await sendBatch(batch, { attempt: 1, maxAttempts: 2, context: { jobId, batchIndex: 0, inline: true } }, send);
+  if (outcome.kind === "done") {
+    const { purgeId, estimatedSeconds, supportId } = outcome.accepted;
+    try {
+      if (await deps.jobs.markBatchDone(jobId, 0, { purgeId, estimatedSeconds, supportId })) {
+        deps.metrics.objectsPurged(batch.objects.length);
+      }
+    } catch (error) {
+      // Akamai has it, but the job does not say so: queue the batch, so the worker purges it again
+      // (harmless) and records the result, instead of the job staying "queued" forever.
+      deps.logger.error("inline purge accepted but not recorded; queueing the batch so the job completes", {
+        jobId,
+        purgeId,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+      await enqueue(jobId, [batch], deps);
+    }
+    return { kind: "answered", statusCode: 201, body: { status: "done", purgeId, estimatedSeconds, supportId } };
+  }
+  if (outcome.kind === "failed") {
+    const failure = {
+      reason: outcome.reason,
+      detail: outcome.detail,
+      ...(outcome.status !== undefined ? { status: outcome.status } : {}),
+      ...(outcome.supportId !== undefined ? { supportId: outcome.supportId } : {}),
+    };
+    await deps.jobs.markBatchFailed(jobId, 0, failure);
+    // Akamai refused the request itself (400/403/413): the caller's objects or permissions; anything else
+    // (credential refused, unreadable answer) is this service's upstream problem.
+    const statusCode = outcome.reason === "rejected" ? 422 : 502;
+    return {
+      kind: "answered",
+      statusCode,
+      body: { status: "failed", error: `Fast Purge did not accept the purge: ${outcome.detail}`, failure },
+    };
+  }
+  const reason =
+    outcome.kind === "credentialUnavailable"
+      ? "not sent inline: the EdgeGrid credential is unavailable; queued"
+      : outcome.cause === "throttled"
+        ? "not sent inline: Fast Purge answered 429; queued"
+        : outcome.cause === "rateLimitModel"
+          ? "not sent inline: the account's purge rate limit needs a wait; queued"
+          : "not sent inline: Fast Purge did not answer cleanly; queued for retries";
+  return { kind: "queue", reason };
+}
+
+/** Sends one message per batch; returns the indexes that could not be queued (recorded as failed). */
+async function enqueue(jobId: string, batches: readonly PurgeBatch[], deps: PurgeApiDeps, firstIndex = 0): Promise<number[]> {
+  const failed: number[] = [];
+  const concurrency = Math.max(1, deps.enqueueConcurrency ?? 8);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < batches.length; i = next++) {
+      const batch = batches[i] as PurgeBatch;
+      const batchIndex = firstIndex + i;
+      try {
+        await deps.queue.send({ jobId, batchIndex, type: batch.type, action: batch.action, network: batch.network, objects: batch.objects });
+      } catch (error) {
+        const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        deps.logger.error("could not queue a purge batch", { jobId, batchIndex, detail });
+        failed.push(batchIndex);
+        try {
+          await deps.jobs.markBatchFailed(jobId, batchIndex, { reason: "not queued", detail });
+        } catch (markError) {
+          deps.logger.error("could not record the batch as not queued", {
+            jobId,
+            batchIndex,
+            detail: markError instanceof Error ? markError.message : String(markError),
+          });
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
+  return failed.sort((a, b) => a - b);
+}
+
+/** GET /purge/{jobId}. */
+export async function readPurgeJob(jobId: string | undefined, deps: Pick<PurgeApiDeps, "jobs">): Promise<ApiAnswer> {
+  if (jobId === undefined || !JOB_ID_PATTERN.test(jobId)) {
+    return badRequest(
+      "jobId",
+      `jobId ${jobId === undefined ? "is missing" : `${describe(jobId)} is not a job id`}; expected the jobId ` +
+        `POST /purge answered, a lower-case UUID like ${JOB_ID_EXAMPLE}`,
+    );
+  }
+  const found = await deps.jobs.getJob(jobId);
+  if (found === undefined) return answer(404, { error: `no purge job ${jobId} (jobs are kept for 7 days)` });
+  return answer(200, jobView(found));
+}
+
+export function jobView({ job, batches, status }: JobWithBatches): Record<string, unknown> {
+  return {
+    jobId: job.jobId,
+    status,
+    createdAt: job.createdAt,
+    network: job.network,
+    action: job.action,
+    type: job.type,
+    objects: job.objects,
+    rejected: job.rejected,
+    duplicates: job.duplicates,
+    requestedBy: job.requestedBy,
+    batches: batches.map(batchView),
+  };
+}
+
+function batchView(batch: BatchRecord): Record<string, unknown> {
+  const view: Record<string, unknown> = { index: batch.index, status: batch.status, objects: batch.objects };
+  if (batch.purgeId !== undefined) view.purgeId = batch.purgeId;
+  if (batch.estimatedSeconds !== undefined && batch.estimatedSeconds !== null) view.estimatedSeconds = batch.estimatedSeconds;
+  if (batch.status === "done" && typeof batch.supportId === "string") view.supportId = batch.supportId;
+  if (batch.error !== undefined && batch.status !== "done") {
+    const { reason, status, detail, supportId } = batch.error;
+    view.error = {
+      reason,
+      ...(status !== undefined ? { status } : {}),
+      ...(detail !== undefined ? { detail } : {}),
+      ...(supportId !== undefined ? { supportId } : {}),
+    };
+  }
+  if (batch.retryAfterSeconds !== undefined && (batch.status === "throttled" || batch.status === "retrying")) {
+    view.retryAfterSeconds = batch.retryAfterSeconds;
+  }
+  return view;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+const EXAMPLE_BODY = '{"type":"url","objects":["https://www.example.com/a"],"network":"staging"}';
+
+function answer(statusCode: number, body: Record<string, unknown>): ApiAnswer {
+  return { statusCode, body };
+}
+
+function badRequest(field: string, message: string): ApiAnswer {
+  return answer(400, { error: message, field });
+}
+
+function badRequestFromIssues(json: unknown, issues: readonly z.core.$ZodIssue[], policy: PurgePolicy): ApiAnswer {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    return badRequest("(body)", `request body must be a JSON object like ${EXAMPLE_BODY}; got ${describe(json)}`);
+  }
+  const given = json as Record<string, unknown>;
+  const errors: Array<{ field: string; message: string }> = [];
+  for (const issue of issues) {
+    if (issue.code === "unrecognized_keys") {
+      const keys = issue.keys.map((key) => JSON.stringify(key.length > 50 ? `${key.slice(0, 50)}...` : key));
+      errors.push({
+        field: issue.keys[0] ?? "(body)",
+        message: `unknown field${issue.keys.length > 1 ? "s" : ""} ${keys.join(", ")}; allowed: ${REQUEST_FIELDS.join(", ")}`,
+      });
+      continue;
+    }
+    const field = String(issue.path[0] ?? "(body)");
+    if (errors.some((e) => e.field === field)) continue;
+    const missing = !Object.prototype.hasOwnProperty.call(given, field);
+    const got = missing ? "" : `; got ${describe(given[field])}`;
+    switch (field) {
+      case "type":
+        errors.push({ field, message: `type ${missing ? "is required" : "is not valid"}: use one of ${PURGE_TYPES.join(", ")}${got}` });
+        break;
+      case "objects":
+        errors.push({
+          field,
+          message: missing
+            ? "objects is required: a non-empty array of URLs, CP codes or cache tags"
+            : Array.isArray(given.objects)
+              ? "objects is empty: give at least one URL, CP code or cache tag"
+              : `objects must be an array of URLs, CP codes or cache tags${got}`,
+        });
+        break;
+      case "action":
+        errors.push({ field, message: `action must be one of ${PURGE_ACTIONS.join(", ")} (default ${policy.defaultAction})${got}` });
+        break;
+      case "network":
+        errors.push({
+          field,
+          message: `network must be one of ${PURGE_NETWORKS.join(", ")} (default ${DEFAULT_NETWORK}; allowed here: ${policy.allowedNetworks.join(", ")})${got}`,
+        });
+        break;
+      case "wait":
+        errors.push({ field, message: `wait must be true or false${got}` });
+        break;
+      default:
+        errors.push({ field, message: `${field}: ${issue.message}` });
+    }
+  }
+  const first = errors[0] ?? { field: "(body)", message: "request body is not valid" };
+  return answer(400, {
+    error: errors.map((e) => e.message).join("; "),
+    field: first.field,
+    ...(errors.length > 1 ? { errors } : {}),
+  });
+}
+
+/**
+ * The planner rejects only objects too big for any request body. Its indexes point into the accepted
+ * list, so find each one's position in the request (this path is rare: one object over ~50 KB).
+ */
+function planRejections(
+  type: PurgeType,
+  objects: readonly unknown[],
+  planRejected: ReadonlyArray<{ object: unknown; reason: string }>,
+  policy: PurgePolicy,
+): RejectedObject[] {
+  if (planRejected.length === 0) return [];
+  return planRejected.map(({ object, reason }) => {
+    const index = objects.findIndex(
+      (candidate) => validateObjects({ type, objects: [candidate], allowedHostnames: policy.allowedHostnames }).accepted[0] === (object as PurgeObject),
+    );
+    return { index, object: objects[index] ?? object, reason };
+  });
+}
+
+function listRejected(rejected: readonly RejectedObject[]): { rejected: Array<Record<string, unknown>>; rejectedNotListed?: number } {
+  const listed: Array<Record<string, unknown>> = [];
+  let budget = REJECTED_LIST_BUDGET_BYTES;
+  for (const entry of rejected) {
+    const shown = { index: entry.index, object: echo(entry.object), reason: entry.reason };
+    budget -= Buffer.byteLength(JSON.stringify(shown), "utf8");
+    if (budget < 0) return { rejected: listed, rejectedNotListed: rejected.length - listed.length };
+    listed.push(shown);
+  }
+  return { rejected: listed };
+}
+
+/** The rejected object as given, shortened when long (the index identifies it exactly). */
+function echo(value: unknown): unknown {
+  if (typeof value === "string") return value.length > ECHO_MAX_CHARS ? `${value.slice(0, ECHO_MAX_CHARS)}...` : value;
+  if (typeof value === "number" || typeof value === "boolean" || value === null) return value;
+  return describe(value);
+}
+
+function describeCount(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}

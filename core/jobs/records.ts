@@ -1,0 +1,96 @@
+/**
+ * What a purge job and its batches look like once recorded, and the operations any job store offers.
+ * The DynamoDB store (functions/aws/job-store.ts) implements them; tests use the same store over a fake.
+ */
+import type { PurgeAction, PurgeNetwork, PurgeType } from "../purge/objects";
+import type { BatchStatus, JobStatus } from "./status";
+
+export const JOB_TTL_SECONDS = 7 * 24 * 3600;
+export const JOB_ITEM = "job";
+export const batchItemKey = (index: number): string => `batch#${index}`;
+
+export interface BatchError {
+  reason: string;
+  /** HTTP status from Fast Purge, when there was one. */
+  status?: number;
+  detail?: string;
+  supportId?: string;
+}
+
+export interface JobRecord {
+  jobId: string;
+  /** ISO 8601. */
+  createdAt: string;
+  type: PurgeType;
+  action: PurgeAction;
+  network: PurgeNetwork;
+  /** Objects accepted (after validation and de-duplication). */
+  objects: number;
+  batches: number;
+  /** Objects rejected by validation (reported to the caller when the job was submitted). */
+  rejected: number;
+  duplicates: number;
+  /** The caller's IAM identity (API Gateway's requestContext.authorizer.iam.userArn), for audit. */
+  requestedBy: string;
+}
+
+export interface BatchRecord {
+  jobId: string;
+  index: number;
+  status: BatchStatus;
+  objects: number;
+  bodyBytes: number;
+  updatedAt: string;
+  purgeId?: string;
+  estimatedSeconds?: number | null;
+  supportId?: string | null;
+  error?: BatchError;
+  /** 429s recorded for this batch. */
+  throttled?: number;
+  /** When the batch is waiting: seconds until the next try, as set on the message. */
+  retryAfterSeconds?: number;
+  /** SQS ApproximateReceiveCount of the message that last updated the batch. */
+  receiveCount?: number;
+}
+
+export interface JobWithBatches {
+  job: JobRecord;
+  batches: BatchRecord[];
+  status: JobStatus;
+}
+
+export interface NewJob {
+  jobId: string;
+  type: PurgeType;
+  action: PurgeAction;
+  network: PurgeNetwork;
+  requestedBy: string;
+  rejected: number;
+  duplicates: number;
+  batches: ReadonlyArray<{ objects: number; bodyBytes: number }>;
+}
+
+export interface DoneResult {
+  purgeId: string;
+  estimatedSeconds: number | null;
+  supportId: string | null;
+}
+
+export interface WaitingUpdate {
+  status: "throttled" | "retrying";
+  retryAfterSeconds: number;
+  /** HTTP status of the answer that made the batch wait (429, 5xx), if any. */
+  httpStatus?: number;
+  detail?: string;
+  receiveCount?: number;
+}
+
+/** The store's operations, for code that takes any implementation (tests, the worker's subset). */
+export interface JobStorePort {
+  createJob(job: NewJob): Promise<JobRecord>;
+  getJob(jobId: string): Promise<JobWithBatches | undefined>;
+  getBatch(jobId: string, index: number): Promise<BatchRecord | undefined>;
+  markBatchDone(jobId: string, index: number, result: DoneResult): Promise<boolean>;
+  markBatchFailed(jobId: string, index: number, error: BatchError, receiveCount?: number): Promise<boolean>;
+  markBatchWaiting(jobId: string, index: number, update: WaitingUpdate): Promise<boolean>;
+}
