@@ -188,10 +188,10 @@ export async function startFastlyEmulator(options: FastlyEmulatorOptions): Promi
   };
 
   const bulkKeys = (request: EmulatorRequest, serviceId: string): EmulatorResponse => {
-    const missing = service(serviceId);
-    if (missing) return missing;
     const auth = authorize(request, serviceId, ["purge_select", "global"]);
     if (!auth.ok) return auth.response;
+    const missing = service(serviceId);
+    if (missing) return missing;
     let keys: string[];
     const text = request.body.toString("utf8").trim();
     if (text !== "") {
@@ -220,10 +220,10 @@ export async function startFastlyEmulator(options: FastlyEmulatorOptions): Promi
   };
 
   const singleKey = (request: EmulatorRequest, serviceId: string, key: string): EmulatorResponse => {
-    const missing = service(serviceId);
-    if (missing) return missing;
     const auth = authorize(request, serviceId, ["purge_select", "global"]);
     if (!auth.ok) return auth.response;
+    const missing = service(serviceId);
+    if (missing) return missing;
     const bad = checkKeys([key]);
     if (bad) return bad;
     const id = purgeId(request.nowMs);
@@ -232,10 +232,10 @@ export async function startFastlyEmulator(options: FastlyEmulatorOptions): Promi
   };
 
   const purgeAll = (request: EmulatorRequest, serviceId: string): EmulatorResponse => {
-    const missing = service(serviceId);
-    if (missing) return missing;
     const auth = authorize(request, serviceId, ["purge_all", "global"]);
     if (!auth.ok) return auth.response;
+    const missing = service(serviceId);
+    if (missing) return missing;
     const windowStart = Math.floor(request.nowMs / windowMs) * windowMs;
     const counter = hourly.get(auth.token.id);
     const usage = counter && counter.windowStart === windowStart ? counter : { windowStart, used: 0 };
