@@ -15,8 +15,8 @@ const TOKENS = {
 };
 
 let clock: FakeClock;
+/** Emulators started in one test share the test's clock. */
 async function start(extra: Partial<FastlyEmulatorOptions> = {}): Promise<FastlyEmulator> {
-  clock = fakeClock();
   return startFastlyEmulator({
     services: [
       { id: SERVICE, hosts: ["www.example.com"] },
@@ -47,6 +47,7 @@ const keys = (n: number, prefix = "k"): string[] => Array.from({ length: n }, (_
 describe("Fastly emulator", () => {
   let emulator: FastlyEmulator;
   beforeEach(async () => {
+    clock = fakeClock();
     emulator = await start();
   });
   afterEach(async () => {
