@@ -1,8 +1,13 @@
 /**
- * `npm run sandbox`: starts the local Akamai API emulator and prints an `.edgerc` section for a
- * throwaway client created at start.
+ * `npm run sandbox`: starts the local Akamai API emulator and the Fastly, Cloudflare and CloudFront/STS
+ * emulators (cdn-sandbox.ts), and prints an `.edgerc` section for a throwaway client created at start plus
+ * each CDN's throwaway credential and the environment lines that point clients at it.
  *
- *   --port N            (or env EDGEPLANE_SANDBOX_PORT; default: any free port)
+ *   --only LIST         which to start: akamai, fastly, cloudflare, cloudfront (repeatable or comma-separated;
+ *                       default all four), e.g. `--only cloudfront` runs that emulator alone
+ *   --cloudflare-plan P the Cloudflare zone's plan: free, pro (default), business or enterprise
+ *   --port N            the Akamai sandbox's port (or env EDGEPLANE_SANDBOX_PORT; default: any free port;
+ *                       the CDN emulators always take free ports)
  *   --time-scale X      (or env EDGEPLANE_SANDBOX_TIME_SCALE; default 1)
  *   --edgeworker-id N   an EdgeWorker id that exists (repeatable, or comma-separated; default none)
  *   --token-kind K      what EdgeKV token create makes: enhanced (default) or legacy (JWT value, expiry)
@@ -13,6 +18,8 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { parseEdgercSections } from "../core/edgegrid/credentials";
 import { INSECURE_LOOPBACK_ENV } from "../core/edgegrid/host-safety";
+import { CDN_EMULATORS, cdnPrintout, startCdnSandboxes, type CdnEmulatorName, type CdnSandboxes } from "./cdn-sandbox";
+import type { CloudflarePlan } from "./cloudflare";
 import { startSandbox, type Sandbox } from "./server";
 import type { EdgeKvTokenKind, SandboxClient } from "./state";
 
@@ -27,7 +34,15 @@ export interface MainOptions {
   tokenKind?: EdgeKvTokenKind;
   /** Where to write the throwaway .edgerc section (present only when given). */
   edgercOut?: string;
+  /** Which sandboxes to start (present only when given; default all). */
+  only?: SandboxName[];
+  /** The Cloudflare emulator's zone plan (present only when given). */
+  cloudflarePlan?: CloudflarePlan;
 }
+
+export const SANDBOX_NAMES = ["akamai", ...CDN_EMULATORS] as const;
+export type SandboxName = (typeof SANDBOX_NAMES)[number];
+const CLOUDFLARE_PLANS: readonly CloudflarePlan[] = ["free", "pro", "business", "enterprise"];
 
 function flagValue(argv: readonly string[], name: string): string | undefined {
   for (let i = 0; i < argv.length; i++) {
@@ -91,6 +106,22 @@ export function parseMainOptions(argv: readonly string[], env: Record<string, st
     if (out[0] === "") throw new RangeError("--edgerc-out needs a file path");
     options.edgercOut = out[0] as string;
   }
+
+  const only = flagValues(argv, "--only").flatMap((v) => v.split(",")).map((v) => v.trim());
+  for (const name of only) {
+    if (!(SANDBOX_NAMES as readonly string[]).includes(name)) throw new RangeError(`--only takes ${SANDBOX_NAMES.join(", ")} (repeatable, or comma-separated), got "${name}"`);
+  }
+  if (only.length > 0) options.only = [...new Set(only as SandboxName[])];
+  if (options.edgercOut !== undefined && options.only !== undefined && !options.only.includes("akamai")) {
+    throw new RangeError("--edgerc-out needs the Akamai sandbox; add akamai to --only");
+  }
+
+  const plans = flagValues(argv, "--cloudflare-plan");
+  if (plans.length > 1) throw new RangeError("--cloudflare-plan was given more than once");
+  if (plans.length === 1) {
+    if (!CLOUDFLARE_PLANS.includes(plans[0] as CloudflarePlan)) throw new RangeError(`--cloudflare-plan must be free, pro, business or enterprise, got "${plans[0]}"`);
+    options.cloudflarePlan = plans[0] as CloudflarePlan;
+  }
   return options;
 }
 
@@ -130,54 +161,102 @@ export function edgercSection(sandbox: Pick<Sandbox, "url">, client: SandboxClie
   ].join("\n");
 }
 
+/** What main started. */
+export interface RunningSandboxes {
+  /** The Akamai sandbox's URL when it runs (as before the other CDNs' emulators existed). */
+  url: string | undefined;
+  akamai?: Sandbox;
+  cdns: CdnSandboxes;
+  /** Stops every emulator main started. */
+  close(): Promise<void>;
+}
+
 export async function main(
   argv: readonly string[],
   env: Record<string, string | undefined>,
   write: (text: string) => void,
-): Promise<Sandbox> {
+): Promise<RunningSandboxes> {
   const options = parseMainOptions(argv, env);
+  const only = new Set<SandboxName>(options.only ?? SANDBOX_NAMES);
   const client = randomSandboxClient();
-  const sandbox = await startSandbox({
-    port: options.port,
-    clients: [client],
-    timeScale: options.timeScale,
-    ...(options.tokenKind ? { edgeKv: { tokenKind: options.tokenKind } } : {}),
-    ...(options.edgeWorkerIds ? { edgeWorkers: { ids: options.edgeWorkerIds } } : {}),
-  });
-  const section = edgercSection(sandbox, client, EDGERC_SECTION);
+  const sandbox = only.has("akamai")
+    ? await startSandbox({
+        port: options.port,
+        clients: [client],
+        timeScale: options.timeScale,
+        ...(options.tokenKind ? { edgeKv: { tokenKind: options.tokenKind } } : {}),
+        ...(options.edgeWorkerIds ? { edgeWorkers: { ids: options.edgeWorkerIds } } : {}),
+      })
+    : undefined;
+  let cdns: CdnSandboxes;
+  try {
+    cdns = await startCdnSandboxes({
+      only: CDN_EMULATORS.filter((name: CdnEmulatorName) => only.has(name)),
+      timeScale: options.timeScale,
+      ...(options.cloudflarePlan ? { cloudflarePlan: options.cloudflarePlan } : {}),
+    });
+  } catch (error) {
+    await sandbox?.close();
+    throw error;
+  }
+  const running: RunningSandboxes = {
+    url: sandbox?.url,
+    ...(sandbox ? { akamai: sandbox } : {}),
+    cdns,
+    close: async () => {
+      await Promise.all([sandbox?.close(), cdns.close()]);
+    },
+  };
+  const section = sandbox ? edgercSection(sandbox, client, EDGERC_SECTION) : "";
   if (options.edgercOut !== undefined) {
     try {
       writeEdgercOut(options.edgercOut, section);
     } catch (error) {
-      await sandbox.close();
+      await running.close();
       throw error;
     }
   }
+  const cdnText = cdnPrintout(cdns);
   write(
     [
-      `edgeplane sandbox listening on ${sandbox.url} (time scale ${options.timeScale})`,
+      sandbox
+        ? `edgeplane sandbox listening on ${sandbox.url} (time scale ${options.timeScale})`
+        : `edgeplane sandbox: ${[...only].join(", ")} emulator(s) only (time scale ${options.timeScale})`,
       ...(options.edgeWorkerIds ? [`EdgeWorker ids: ${options.edgeWorkerIds.join(", ")}`] : []),
       ...(options.tokenKind ? [`EdgeKV token create makes ${options.tokenKind} tokens`] : []),
       "",
-      "# .edgerc section for a throwaway client created when this sandbox started.",
-      "# Its secret is printed only because it is not a real credential: it works",
-      "# against this sandbox process and nowhere else, and dies with it.",
-      section,
+      ...(cdnText !== ""
+        ? [
+            "# Throwaway CDN credentials created when these emulators started. They are printed only because",
+            "# they are not real credentials: they work against these emulator processes only, and die with them.",
+            cdnText,
+          ]
+        : []),
+      // Before the .edgerc section, so the section can be cut from "[sandbox]" to the end.
+      "# Clients must allow plain http to loopback:",
+      `export ${INSECURE_LOOPBACK_ENV}=1`,
+      "",
+      ...(sandbox
+        ? [
+            "# .edgerc section for a throwaway client created when this sandbox started.",
+            "# Its secret is printed only because it is not a real credential: it works",
+            "# against this sandbox process and nowhere else, and dies with it.",
+            section,
+          ]
+        : []),
       ...(options.edgercOut !== undefined
         ? [`# Written to ${options.edgercOut} (mode 0600): use --edgerc ${options.edgercOut} --section ${EDGERC_SECTION}`]
         : []),
-      `# Clients must allow plain http to loopback: export ${INSECURE_LOOPBACK_ENV}=1`,
-      "",
     ].join("\n"),
   );
-  return sandbox;
+  return running;
 }
 
 if (require.main === module) {
   main(process.argv.slice(2), process.env, (text) => process.stdout.write(text)).then(
-    (sandbox) => {
+    (running) => {
       const stop = (): void => {
-        sandbox.close().then(
+        running.close().then(
           () => process.exit(0),
           () => process.exit(1),
         );
