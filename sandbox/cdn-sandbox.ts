@@ -35,11 +35,16 @@ export interface CdnSandboxes {
 
 const UPPER_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const ALNUM = `${UPPER_ALNUM}abcdefghijklmnopqrstuvwxyz`;
-const randomFrom = (alphabet: string, length: number): string => Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join("");
+const randomFrom = (alphabet: string, length: number): string =>
+  Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join("");
 
 export function throwawayCredentials(plan: CloudflarePlan): ThrowawayCredentials {
   return {
-    fastly: { serviceId: randomFrom(ALNUM, 22), token: `sandbox-fastly-${randomBytes(16).toString("hex")}`, scope: "purge_select purge_all" },
+    fastly: {
+      serviceId: randomFrom(ALNUM, 22),
+      token: `sandbox-fastly-${randomBytes(16).toString("hex")}`,
+      scope: "purge_select purge_all",
+    },
     cloudflare: {
       zoneId: randomBytes(16).toString("hex"),
       accountId: randomBytes(16).toString("hex"),
@@ -69,7 +74,14 @@ export async function startCdnSandboxes(options: CdnSandboxOptions = {}): Promis
     if (only.has("fastly")) {
       started.fastly = await startFastlyEmulator({
         services: [{ id: credentials.fastly.serviceId }],
-        tokens: [{ token: credentials.fastly.token, scope: credentials.fastly.scope, services: [credentials.fastly.serviceId], name: "edgeplane sandbox" }],
+        tokens: [
+          {
+            token: credentials.fastly.token,
+            scope: credentials.fastly.scope,
+            services: [credentials.fastly.serviceId],
+            name: "edgeplane sandbox",
+          },
+        ],
         timeScale,
       });
     }
@@ -85,7 +97,14 @@ export async function startCdnSandboxes(options: CdnSandboxOptions = {}): Promis
       const aws = credentials.cloudfront;
       started.cloudfront = await startCloudFrontEmulator({
         distributions: [{ id: aws.distributionId }],
-        credentials: [{ accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey, accountId: aws.accountId, distributionIds: [aws.distributionId] }],
+        credentials: [
+          {
+            accessKeyId: aws.accessKeyId,
+            secretAccessKey: aws.secretAccessKey,
+            accountId: aws.accountId,
+            distributionIds: [aws.distributionId],
+          },
+        ],
         timeScale,
       });
     }

@@ -89,7 +89,8 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
 
 export async function startLoopbackServer(options: LoopbackServerOptions): Promise<LoopbackServer> {
   const host = options.host ?? "127.0.0.1";
-  if (!LOOPBACK_HOSTS.has(host)) throw new RangeError(`the emulators only listen on loopback (127.0.0.1 or localhost), got host "${host}"`);
+  if (!LOOPBACK_HOSTS.has(host))
+    throw new RangeError(`the emulators only listen on loopback (127.0.0.1 or localhost), got host "${host}"`);
   const faults = new FaultQueue();
   faults.set(options.faults ?? []);
   const delays = new Set<NodeJS.Timeout>();
@@ -106,7 +107,15 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
     const method = req.method ?? "GET";
     const url = new URL(req.url ?? "/", "http://emulator.invalid");
     const body = await readBody(req);
-    const request: EmulatorRequest = { method, path: url.pathname, target: req.url ?? "/", query: url.searchParams, headers: req.headers, body, nowMs: options.now() };
+    const request: EmulatorRequest = {
+      method,
+      path: url.pathname,
+      target: req.url ?? "/",
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      nowMs: options.now(),
+    };
     // FaultQueue keeps the extra CdnFaultRule fields: take() returns the rule minus pathPrefix and times.
     const fault = faults.take(url.pathname) as CdnFault | undefined;
     const faultName = fault ? describeFault(fault) : undefined;
@@ -127,10 +136,15 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
       return;
     }
     const response =
-      fault?.status !== undefined ? options.faultResponse({ ...fault, status: fault.status }, request) : await options.handle(request);
+      fault?.status !== undefined
+        ? options.faultResponse({ ...fault, status: fault.status }, request)
+        : await options.handle(request);
     const full = response.rawBody ?? Buffer.from(response.body === undefined ? "" : JSON.stringify(response.body), "utf8");
     const payload = fault?.malformedJson === true ? full.subarray(0, Math.max(1, Math.floor(full.length / 2))) : full;
-    record(response.status, { ...(faultName ? { fault: faultName } : {}), ...(response.authFailure ? { authFailure: response.authFailure } : {}) });
+    record(response.status, {
+      ...(faultName ? { fault: faultName } : {}),
+      ...(response.authFailure ? { authFailure: response.authFailure } : {}),
+    });
     res.writeHead(response.status, {
       ...response.headers,
       "Content-Type": response.contentType ?? "application/json",
@@ -181,6 +195,7 @@ export function headerValue(headers: http.IncomingHttpHeaders, name: string): st
 /** Checks a clock/time-scale option pair the emulators share. */
 export function checkTimeScale(timeScale: number | undefined): number {
   const scale = timeScale ?? 1;
-  if (!(Number.isFinite(scale) && scale > 0)) throw new RangeError(`timeScale must be a positive number, got ${String(timeScale)}`);
+  if (!(Number.isFinite(scale) && scale > 0))
+    throw new RangeError(`timeScale must be a positive number, got ${String(timeScale)}`);
   return scale;
 }

@@ -21,10 +21,21 @@
  *   with code 1016 and a message naming the item, as bad tags do (1100/1315 + 1016).
  * - Verify answers 200 with result.status "disabled"/"expired" for such tokens; purges with them get 401.
  * - result.id of a purge is the zone id (commonly observed) unless resultId: "per-request".
+ * - A request answered 200 success:false (bad items) has used its bucket token; 4xx answers use none.
  * - The global 1,200 requests / 5 min limit is not emulated.
  */
 import { randomBytes } from "node:crypto";
-import { checkTimeScale, headerValue, startLoopbackServer, type CdnFault, type CdnFaultRule, type EmulatorRequest, type EmulatorRequestRecord, type EmulatorResponse, type LoopbackServer } from "./cdn-server";
+import {
+  checkTimeScale,
+  headerValue,
+  startLoopbackServer,
+  type CdnFault,
+  type CdnFaultRule,
+  type EmulatorRequest,
+  type EmulatorRequestRecord,
+  type EmulatorResponse,
+  type LoopbackServer,
+} from "./cdn-server";
 import { TokenBucket, type BucketSpec } from "./token-bucket";
 
 export type CloudflarePlan = "free" | "pro" | "business" | "enterprise";
@@ -114,12 +125,21 @@ export interface CloudflareError {
   error_chain?: CloudflareError[];
 }
 
-export function envelope(status: number, errors: CloudflareError[], result: unknown = null, messages: unknown[] = [], headers?: Record<string, string>): EmulatorResponse {
+export function envelope(
+  status: number,
+  errors: CloudflareError[],
+  result: unknown = null,
+  messages: unknown[] = [],
+  headers?: Record<string, string>,
+): EmulatorResponse {
   return { status, body: { success: errors.length === 0, errors, messages, result }, ...(headers ? { headers } : {}) };
 }
 
 /** Every object of every recorded purge that matches, in arrival order (duplicates kept). */
-export function cloudflarePurgedObjects(state: CloudflareState, filter: { kind?: CloudflarePurgeKind; zoneId?: string } = {}): string[] {
+export function cloudflarePurgedObjects(
+  state: CloudflareState,
+  filter: { kind?: CloudflarePurgeKind; zoneId?: string } = {},
+): string[] {
   return state.purges
     .filter((p) => (filter.kind ?? p.kind) === p.kind && (filter.zoneId ?? p.zoneId) === p.zoneId)
     .flatMap((p) => p.objects);
@@ -142,17 +162,26 @@ function tokenStatus(token: Token, nowMs: number): "active" | "disabled" | "expi
 function checkItem(kind: Exclude<CloudflarePurgeKind, "purge_everything">, item: string): CloudflareError | undefined {
   switch (kind) {
     case "tags":
-      if (item.length > CLOUDFLARE_MAX_TAG_CHARS) return { code: 1100, message: `Tag exceeds maximum length of ${CLOUDFLARE_MAX_TAG_CHARS} characters: ${item.slice(0, 64)}…` };
-      if (!/^[\x21-\x7e]+$/.test(item) || item.includes(",")) return { code: 1315, message: "Non-printable characters are forbidden in tags" };
+      if (item.length > CLOUDFLARE_MAX_TAG_CHARS)
+        return {
+          code: 1100,
+          message: `Tag exceeds maximum length of ${CLOUDFLARE_MAX_TAG_CHARS} characters: ${item.slice(0, 64)}…`,
+        };
+      if (!/^[\x21-\x7e]+$/.test(item) || item.includes(","))
+        return { code: 1315, message: "Non-printable characters are forbidden in tags" };
       return undefined;
     case "hosts":
       return HOSTNAME.test(item) ? undefined : { code: 1016, message: `Invalid hostname: ${item.slice(0, 256)}` };
     case "prefixes": {
-      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(item)) return { code: 1016, message: `Prefix must not have a scheme: ${item.slice(0, 256)}` };
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(item))
+        return { code: 1016, message: `Prefix must not have a scheme: ${item.slice(0, 256)}` };
       const host = item.split("/")[0] ?? "";
       if (!HOSTNAME.test(host)) return { code: 1016, message: `Prefix must start with a hostname: ${item.slice(0, 256)}` };
       if ((item.match(/\//g) ?? []).length > CLOUDFLARE_MAX_PREFIX_SEPARATORS) {
-        return { code: 1016, message: `Prefix has more than ${CLOUDFLARE_MAX_PREFIX_SEPARATORS} path separators: ${item.slice(0, 256)}` };
+        return {
+          code: 1016,
+          message: `Prefix has more than ${CLOUDFLARE_MAX_PREFIX_SEPARATORS} path separators: ${item.slice(0, 256)}`,
+        };
       }
       return undefined;
     }
@@ -163,7 +192,9 @@ function checkItem(kind: Exclude<CloudflarePurgeKind, "purge_everything">, item:
       } catch {
         return { code: 1016, message: `Invalid URL: ${item.slice(0, 256)}` };
       }
-      return url.protocol === "http:" || url.protocol === "https:" ? undefined : { code: 1016, message: `URL must be http or https: ${item.slice(0, 256)}` };
+      return url.protocol === "http:" || url.protocol === "https:"
+        ? undefined
+        : { code: 1016, message: `URL must be http or https: ${item.slice(0, 256)}` };
     }
   }
 }
@@ -173,10 +204,13 @@ export async function startCloudflareEmulator(options: CloudflareEmulatorOptions
   const timeScale = checkTimeScale(options.timeScale);
   for (const zone of options.zones) {
     if (!ZONE_ID.test(zone.id)) throw new RangeError(`zone id "${zone.id}" must be 32 lowercase hex characters`);
-    if (!(zone.plan in CLOUDFLARE_PLAN_BUCKETS)) throw new RangeError(`zone ${zone.id}: plan "${zone.plan}" is not one of free, pro, business, enterprise`);
+    if (!(zone.plan in CLOUDFLARE_PLAN_BUCKETS))
+      throw new RangeError(`zone ${zone.id}: plan "${zone.plan}" is not one of free, pro, business, enterprise`);
   }
   const zones = new Map(options.zones.map((z) => [z.id, z]));
-  const tokens = new Map<string, Token>(options.tokens.map((t) => [t.token, { ...t, id: t.id ?? randomBytes(16).toString("hex") }]));
+  const tokens = new Map<string, Token>(
+    options.tokens.map((t) => [t.token, { ...t, id: t.id ?? randomBytes(16).toString("hex") }]),
+  );
   const state: CloudflareState = { purges: [], requests: [], sizes: [] };
   const startMs = now();
   const buckets = new Map<string, { request: TokenBucket; urls: TokenBucket }>();
@@ -205,7 +239,10 @@ export async function startCloudflareEmulator(options: CloudflareEmulatorOptions
   };
 
   type Auth = { ok: true; token: Token } | { ok: false; response: EmulatorResponse };
-  const invalidTokenResponse = (why: string): EmulatorResponse => ({ ...envelope(401, [{ code: 1000, message: "Invalid API Token" }]), authFailure: why });
+  const invalidTokenResponse = (why: string): EmulatorResponse => ({
+    ...envelope(401, [{ code: 1000, message: "Invalid API Token" }]),
+    authFailure: why,
+  });
 
   const authenticate = (request: EmulatorRequest): Auth => {
     const header = headerValue(request.headers, "authorization");
@@ -214,7 +251,13 @@ export async function startCloudflareEmulator(options: CloudflareEmulatorOptions
       return {
         ok: false,
         response: {
-          ...envelope(400, [{ code: 6003, message: "Invalid request headers", error_chain: [{ code: 6111, message: "Invalid format for Authorization header" }] }]),
+          ...envelope(400, [
+            {
+              code: 6003,
+              message: "Invalid request headers",
+              error_chain: [{ code: 6111, message: "Invalid format for Authorization header" }],
+            },
+          ]),
           authFailure: header === undefined ? "missing_token" : "malformed_header",
         },
       };
@@ -249,14 +292,18 @@ export async function startCloudflareEmulator(options: CloudflareEmulatorOptions
   const purge = (request: EmulatorRequest, zoneId: string): EmulatorResponse => {
     const auth = authenticate(request);
     if (!auth.ok) return auth.response;
-    if (tokenStatus(auth.token, request.nowMs) !== "active") return invalidTokenResponse(`token_${tokenStatus(auth.token, request.nowMs)}`);
+    if (tokenStatus(auth.token, request.nowMs) !== "active")
+      return invalidTokenResponse(`token_${tokenStatus(auth.token, request.nowMs)}`);
     if (!ZONE_ID.test(zoneId)) {
-      return envelope(400, [{ code: 7003, message: `Could not route to /zones/${zoneId}/purge_cache, perhaps your object identifier is invalid?` }]);
+      return envelope(400, [
+        { code: 7003, message: `Could not route to /zones/${zoneId}/purge_cache, perhaps your object identifier is invalid?` },
+      ]);
     }
     const zone = zones.get(zoneId);
     const allowed = auth.token.purgeZones === undefined || auth.token.purgeZones.includes(zoneId);
     // A zone that does not exist cannot be in the token's permissions either: same 403 as a missing permission.
-    if (!zone || !allowed) return { ...envelope(403, [{ code: 10000, message: "Authentication error" }]), authFailure: "no_purge_permission" };
+    if (!zone || !allowed)
+      return { ...envelope(403, [{ code: 10000, message: "Authentication error" }]), authFailure: "no_purge_permission" };
 
     let parsed: unknown;
     try {
@@ -264,14 +311,20 @@ export async function startCloudflareEmulator(options: CloudflareEmulatorOptions
     } catch {
       return envelope(400, [{ code: 1012, message: ONE_OF }]);
     }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return envelope(400, [{ code: 1012, message: ONE_OF }]);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+      return envelope(400, [{ code: 1012, message: ONE_OF }]);
     const body = parsed as Record<string, unknown>;
     const present = KINDS.filter((k) => body[k] !== undefined);
     const unknown = Object.keys(body).filter((k) => !KINDS.includes(k as CloudflarePurgeKind));
     if (present.length === 0) return envelope(400, [{ code: 1012, message: ONE_OF }]);
     if (present.length > 1 || unknown.length > 0) {
       const fields = [...present, ...unknown].map((k) => `"${k}"`).join(", ");
-      return envelope(400, [{ code: 1012, message: `Request must contain only one of "purge_everything", "files", "tags", "hosts" or "prefixes"; it has ${fields}` }]);
+      return envelope(400, [
+        {
+          code: 1012,
+          message: `Request must contain only one of "purge_everything", "files", "tags", "hosts" or "prefixes"; it has ${fields}`,
+        },
+      ]);
     }
     const kind = present[0] as CloudflarePurgeKind;
     const zoneBuckets = bucketsFor(zone);
@@ -284,10 +337,22 @@ export async function startCloudflareEmulator(options: CloudflareEmulatorOptions
       const cap = options.itemCaps?.[kind] ?? defaultItemCaps(zone.plan)[kind];
       state.sizes.push({ zoneId, kind, items: list.length, cap });
       if (list.length === 0) return envelope(400, [{ code: 1012, message: `"${kind}" must not be empty` }]);
-      if (list.length > cap) return envelope(400, [{ code: 1015, message: `You cannot provide more than ${cap} items in "${kind}" per request; this request has ${list.length}` }]);
+      if (list.length > cap)
+        return envelope(400, [
+          {
+            code: 1015,
+            message: `You cannot provide more than ${cap} items in "${kind}" per request; this request has ${list.length}`,
+          },
+        ]);
       for (const [index, item] of list.entries()) {
-        const value = kind === "files" && typeof item === "object" && item !== null && !Array.isArray(item) ? (item as { url?: unknown }).url : item;
-        if (typeof value !== "string") return envelope(400, [{ code: 1014, message: `"${kind}"[${index}] must be a string${kind === "files" ? " or {url, headers}" : ""}` }]);
+        const value =
+          kind === "files" && typeof item === "object" && item !== null && !Array.isArray(item)
+            ? (item as { url?: unknown }).url
+            : item;
+        if (typeof value !== "string")
+          return envelope(400, [
+            { code: 1014, message: `"${kind}"[${index}] must be a string${kind === "files" ? " or {url, headers}" : ""}` },
+          ]);
         objects.push(value);
       }
     }
@@ -304,7 +369,10 @@ export async function startCloudflareEmulator(options: CloudflareEmulatorOptions
       );
     }
     const headers = rateHeaders(bucket, request.nowMs);
-    const problems = kind === "purge_everything" ? [] : objects.map((o) => checkItem(kind, o)).filter((p): p is CloudflareError => p !== undefined);
+    const problems =
+      kind === "purge_everything"
+        ? []
+        : objects.map((o) => checkItem(kind, o)).filter((p): p is CloudflareError => p !== undefined);
     if (problems.length > 0) {
       // Observed: HTTP 200 with success:false, the item errors then 1016 (opennextjs-cloudflare PR #655).
       return envelope(200, [...problems, { code: 1016, message: "One or more cache purge errors" }], null, [], headers);
@@ -319,7 +387,10 @@ export async function startCloudflareEmulator(options: CloudflareEmulatorOptions
     const { method, path } = request;
     const purgePath = /^\/client\/v4\/zones\/([^/]+)\/purge_cache$/.exec(path);
     const accountVerify = /^\/client\/v4\/accounts\/([^/]+)\/tokens\/verify$/.exec(path);
-    const notAllowed = (allow: string): EmulatorResponse => ({ ...envelope(405, [{ code: 10405, message: `Method ${method} not allowed` }]), headers: { Allow: allow } });
+    const notAllowed = (allow: string): EmulatorResponse => ({
+      ...envelope(405, [{ code: 10405, message: `Method ${method} not allowed` }]),
+      headers: { Allow: allow },
+    });
     if (purgePath) return method === "POST" ? purge(request, purgePath[1] as string) : notAllowed("POST");
     if (path === "/client/v4/user/tokens/verify") return method === "GET" ? verify(request, undefined) : notAllowed("GET");
     if (accountVerify) return method === "GET" ? verify(request, accountVerify[1]) : notAllowed("GET");

@@ -30,7 +30,17 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { checkTimeScale, headerValue, startLoopbackServer, type CdnFault, type CdnFaultRule, type EmulatorRequest, type EmulatorRequestRecord, type EmulatorResponse, type LoopbackServer } from "./cdn-server";
+import {
+  checkTimeScale,
+  headerValue,
+  startLoopbackServer,
+  type CdnFault,
+  type CdnFaultRule,
+  type EmulatorRequest,
+  type EmulatorRequestRecord,
+  type EmulatorResponse,
+  type LoopbackServer,
+} from "./cdn-server";
 import { TokenBucket, type BucketSpec } from "./token-bucket";
 import { child, el, parseXml, type XmlElement } from "./xml";
 
@@ -45,7 +55,11 @@ export const CLOUDFRONT_DEFAULT_COMPLETION_MS = 5000;
 const MAX_SKEW_MS = 5 * 60_000;
 
 export type CloudFrontAction = "cloudfront:CreateInvalidation" | "cloudfront:GetInvalidation" | "cloudfront:ListInvalidations";
-const ALL_ACTIONS: CloudFrontAction[] = ["cloudfront:CreateInvalidation", "cloudfront:GetInvalidation", "cloudfront:ListInvalidations"];
+const ALL_ACTIONS: CloudFrontAction[] = [
+  "cloudfront:CreateInvalidation",
+  "cloudfront:GetInvalidation",
+  "cloudfront:ListInvalidations",
+];
 
 export interface CloudFrontDistributionConfig {
   id: string;
@@ -109,7 +123,9 @@ export interface CloudFrontEmulator extends LoopbackServer {
 
 /** Every path of every invalidation that matches, in arrival order (duplicates kept). */
 export function cloudFrontInvalidatedPaths(state: CloudFrontState, distributionId?: string): string[] {
-  return state.invalidations.filter((i) => distributionId === undefined || i.distributionId === distributionId).flatMap((i) => i.paths);
+  return state.invalidations
+    .filter((i) => distributionId === undefined || i.distributionId === distributionId)
+    .flatMap((i) => i.paths);
 }
 
 const isWildcard = (path: string): boolean => path.endsWith("*");
@@ -122,20 +138,40 @@ interface ErrorSpec {
   type?: "Sender" | "Receiver";
 }
 
-function errorXml(namespace: string, spec: ErrorSpec, requestId: string, extraHeaders: Record<string, string> = {}): EmulatorResponse {
+function errorXml(
+  namespace: string,
+  spec: ErrorSpec,
+  requestId: string,
+  extraHeaders: Record<string, string> = {},
+): EmulatorResponse {
   const body =
     `<?xml version="1.0"?>\n<ErrorResponse xmlns="${namespace}">` +
-    el("Error", [el("Type", spec.type ?? (spec.status >= 500 ? "Receiver" : "Sender")), el("Code", spec.code), el("Message", spec.message)]) +
+    el("Error", [
+      el("Type", spec.type ?? (spec.status >= 500 ? "Receiver" : "Sender")),
+      el("Code", spec.code),
+      el("Message", spec.message),
+    ]) +
     el("RequestId", requestId) +
     "</ErrorResponse>";
-  return { status: spec.status, contentType: "text/xml", rawBody: Buffer.from(body, "utf8"), headers: { "x-amzn-RequestId": requestId, ...extraHeaders } };
+  return {
+    status: spec.status,
+    contentType: "text/xml",
+    rawBody: Buffer.from(body, "utf8"),
+    headers: { "x-amzn-RequestId": requestId, ...extraHeaders },
+  };
 }
 
 function xmlAnswer(status: number, body: string, requestId: string, headers: Record<string, string> = {}): EmulatorResponse {
-  return { status, contentType: "text/xml", rawBody: Buffer.from(`<?xml version="1.0"?>\n${body}`, "utf8"), headers: { "x-amzn-RequestId": requestId, ...headers } };
+  return {
+    status,
+    contentType: "text/xml",
+    rawBody: Buffer.from(`<?xml version="1.0"?>\n${body}`, "utf8"),
+    headers: { "x-amzn-RequestId": requestId, ...headers },
+  };
 }
 
-const AUTH_PATTERN = /^AWS4-HMAC-SHA256 Credential=([^/\s]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+const AUTH_PATTERN =
+  /^AWS4-HMAC-SHA256 Credential=([^/\s]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
 
 /** X-Amz-Date (YYYYMMDDTHHMMSSZ) as epoch ms, or undefined. */
 function parseAmzDate(value: string | undefined): number | undefined {
@@ -152,7 +188,12 @@ async function checkSignature(
   service: "cloudfront" | "sts",
 ): Promise<{ ok: true; credential: CloudFrontCredentialConfig } | { ok: false; error: ErrorSpec; why: string }> {
   const header = headerValue(request.headers, "authorization");
-  if (header === undefined) return { ok: false, why: "missing_authorization", error: { status: 403, code: "MissingAuthenticationToken", message: "Missing Authentication Token" } };
+  if (header === undefined)
+    return {
+      ok: false,
+      why: "missing_authorization",
+      error: { status: 403, code: "MissingAuthenticationToken", message: "Missing Authentication Token" },
+    };
   const m = AUTH_PATTERN.exec(header);
   const amzDate = headerValue(request.headers, "x-amz-date");
   const signedAt = parseAmzDate(amzDate);
@@ -160,18 +201,36 @@ async function checkSignature(
     return {
       ok: false,
       why: "malformed_authorization",
-      error: { status: 400, code: "IncompleteSignature", message: "Authorization must be AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=… with an X-Amz-Date header" },
+      error: {
+        status: 400,
+        code: "IncompleteSignature",
+        message: "Authorization must be AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=… with an X-Amz-Date header",
+      },
     };
   }
   const [, accessKeyId, scopeDate, region, scopeService, signedHeaders, signature] = m as unknown as string[];
   const credential = credentials.get(accessKeyId as string);
-  if (!credential) return { ok: false, why: "unknown_access_key", error: { status: 403, code: "InvalidClientTokenId", message: "The security token included in the request is invalid." } };
-  const mismatch = (message: string, why: string) => ({ ok: false as const, why, error: { status: 403, code: "SignatureDoesNotMatch", message } });
+  if (!credential)
+    return {
+      ok: false,
+      why: "unknown_access_key",
+      error: { status: 403, code: "InvalidClientTokenId", message: "The security token included in the request is invalid." },
+    };
+  const mismatch = (message: string, why: string) => ({
+    ok: false as const,
+    why,
+    error: { status: 403, code: "SignatureDoesNotMatch", message },
+  });
   if (scopeService !== service) return mismatch(`Credential should be scoped to correct service: '${service}'.`, "wrong_service");
-  if (service === "cloudfront" && region !== "us-east-1") return mismatch("Credential should be scoped to a valid region, not '" + region + "'.", "wrong_region");
-  if (!amzDate?.startsWith(scopeDate as string)) return mismatch("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP", "scope_date");
+  if (service === "cloudfront" && region !== "us-east-1")
+    return mismatch("Credential should be scoped to a valid region, not '" + region + "'.", "wrong_region");
+  if (!amzDate?.startsWith(scopeDate as string))
+    return mismatch("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP", "scope_date");
   if (Math.abs(request.nowMs - signedAt) > MAX_SKEW_MS) {
-    return mismatch(`Signature expired: ${amzDate} is now earlier than ${isoTime(request.nowMs - MAX_SKEW_MS).replace(/[-:]/g, "")} (${isoTime(request.nowMs).replace(/[-:]/g, "")} - 5 min.)`, "signature_expired");
+    return mismatch(
+      `Signature expired: ${amzDate} is now earlier than ${isoTime(request.nowMs - MAX_SKEW_MS).replace(/[-:]/g, "")} (${isoTime(request.nowMs).replace(/[-:]/g, "")} - 5 min.)`,
+      "signature_expired",
+    );
   }
   const names = (signedHeaders as string).split(";");
   if (!names.includes("host")) return mismatch("'Host' must be a signed header", "host_not_signed");
@@ -196,10 +255,20 @@ async function checkSignature(
       applyChecksum: false,
     });
     const signed = await signer.sign(
-      { method: request.method, protocol: "http:", hostname: (headers.host ?? "").split(":")[0] as string, path: request.path, query, headers, body: request.body.toString("utf8") },
+      {
+        method: request.method,
+        protocol: "http:",
+        hostname: (headers.host ?? "").split(":")[0] as string,
+        path: request.path,
+        query,
+        headers,
+        body: request.body.toString("utf8"),
+      },
       { signingDate: new Date(signedAt), unsignableHeaders: new Set<string>(), signableHeaders: new Set(names) },
     );
-    const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization ?? signed.headers.Authorization ?? ""))?.[1];
+    const expected = /Signature=([0-9a-f]{64})/.exec(
+      String(signed.headers.authorization ?? signed.headers.Authorization ?? ""),
+    )?.[1];
     if (expected !== signature) {
       return mismatch(
         "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
@@ -218,7 +287,17 @@ function invalidationXml(inv: CloudFrontInvalidationRecord, nowMs: number): stri
     el("Status", status) +
     el("CreateTime", isoTime(inv.createdMs)) +
     el("InvalidationBatch", [
-      el("Paths", [el("Quantity", inv.paths.length), ...(inv.paths.length > 0 ? [el("Items", inv.paths.map((p) => el("Path", p)))] : [])]),
+      el("Paths", [
+        el("Quantity", inv.paths.length),
+        ...(inv.paths.length > 0
+          ? [
+              el(
+                "Items",
+                inv.paths.map((p) => el("Path", p)),
+              ),
+            ]
+          : []),
+      ]),
       el("CallerReference", inv.callerReference),
     ]) +
     "</Invalidation>"
@@ -233,15 +312,20 @@ function newInvalidationId(): string {
 /** A path or tag item's problem, if any (AWS wording is not published for these; emulation). */
 function checkPath(path: string, cacheTags: boolean): string | undefined {
   if (path.startsWith("#")) {
-    if (!cacheTags) return `The distribution has no CacheTagConfig, so it cannot invalidate tag items such as "${path.slice(0, 64)}"`;
+    if (!cacheTags)
+      return `The distribution has no CacheTagConfig, so it cannot invalidate tag items such as "${path.slice(0, 64)}"`;
     const tag = path.slice(1);
-    if (tag.length === 0 || tag.length > CLOUDFRONT_MAX_TAG_CHARS) return `Tag "${path.slice(0, 64)}" must have 1 to ${CLOUDFRONT_MAX_TAG_CHARS} characters after "#"`;
-    if (!/^[\x21-\x7e]+$/.test(tag) || tag.includes(",") || tag.includes("*")) return `Tag "${path.slice(0, 64)}" must be ASCII 33-126 without commas or wildcards`;
+    if (tag.length === 0 || tag.length > CLOUDFRONT_MAX_TAG_CHARS)
+      return `Tag "${path.slice(0, 64)}" must have 1 to ${CLOUDFRONT_MAX_TAG_CHARS} characters after "#"`;
+    if (!/^[\x21-\x7e]+$/.test(tag) || tag.includes(",") || tag.includes("*"))
+      return `Tag "${path.slice(0, 64)}" must be ASCII 33-126 without commas or wildcards`;
     return undefined;
   }
   if (!path.startsWith("/")) return `Path "${path.slice(0, 64)}" must start with "/"`;
-  if (path.length > CLOUDFRONT_MAX_PATH_CHARS) return `Path "${path.slice(0, 64)}…" is ${path.length} characters; the maximum is ${CLOUDFRONT_MAX_PATH_CHARS}`;
-  if (!/^[\x21-\x7e]+$/.test(path)) return `Path "${path.slice(0, 64)}" has spaces, control or non-ASCII characters: URL-encode them (RFC 1738)`;
+  if (path.length > CLOUDFRONT_MAX_PATH_CHARS)
+    return `Path "${path.slice(0, 64)}…" is ${path.length} characters; the maximum is ${CLOUDFRONT_MAX_PATH_CHARS}`;
+  if (!/^[\x21-\x7e]+$/.test(path))
+    return `Path "${path.slice(0, 64)}" has spaces, control or non-ASCII characters: URL-encode them (RFC 1738)`;
   if (path.slice(0, -1).includes("*")) return `Path "${path.slice(0, 64)}" may have "*" only as its last character`;
   return undefined;
 }
@@ -250,12 +334,14 @@ export async function startCloudFrontEmulator(options: CloudFrontEmulatorOptions
   const now = options.now ?? Date.now;
   const timeScale = checkTimeScale(options.timeScale);
   const completionMs = (options.completionMs ?? CLOUDFRONT_DEFAULT_COMPLETION_MS) / timeScale;
-  if (!(completionMs >= 0)) throw new RangeError(`completionMs must be a non-negative number, got ${String(options.completionMs)}`);
+  if (!(completionMs >= 0))
+    throw new RangeError(`completionMs must be a non-negative number, got ${String(options.completionMs)}`);
   const maxPaths = options.maxPathsInProgress ?? CLOUDFRONT_MAX_PATHS_IN_PROGRESS;
   const maxWildcards = options.maxWildcardsInProgress ?? CLOUDFRONT_MAX_WILDCARDS_IN_PROGRESS;
   const conflict = options.callerReferenceConflict ?? "InvalidationBatchAlreadyExists";
   for (const c of options.credentials) {
-    if (!/^\d{12}$/.test(c.accountId)) throw new RangeError(`credential ${c.accessKeyId}: accountId must be 12 digits, got "${c.accountId}"`);
+    if (!/^\d{12}$/.test(c.accountId))
+      throw new RangeError(`credential ${c.accessKeyId}: accountId must be 12 digits, got "${c.accountId}"`);
   }
   const distributions = new Map(options.distributions.map((d) => [d.id, d]));
   const credentials = new Map(options.credentials.map((c) => [c.accessKeyId, c]));
@@ -278,7 +364,10 @@ export async function startCloudFrontEmulator(options: CloudFrontEmulatorOptions
 
   const cloudFront = async (request: EmulatorRequest): Promise<EmulatorResponse> => {
     const requestId = randomUUID();
-    const fail = (spec: ErrorSpec, extra: Partial<EmulatorResponse> = {}): EmulatorResponse => ({ ...errorXml(CLOUDFRONT_NAMESPACE, spec, requestId), ...extra });
+    const fail = (spec: ErrorSpec, extra: Partial<EmulatorResponse> = {}): EmulatorResponse => ({
+      ...errorXml(CLOUDFRONT_NAMESPACE, spec, requestId),
+      ...extra,
+    });
     const m = /^\/2020-05-31\/distribution\/([^/]+)\/invalidation(?:\/([^/]+))?$/.exec(request.path);
     if (!m) return fail({ status: 404, code: "NotFound", message: `The emulator has no CloudFront API at ${request.path}` });
     const auth = await checkSignature(request, credentials, "cloudfront");
@@ -293,18 +382,27 @@ export async function startCloudFrontEmulator(options: CloudFrontEmulatorOptions
             ? "cloudfront:ListInvalidations"
             : "cloudfront:GetInvalidation"
           : undefined;
-    if (action === undefined) return fail({ status: 405, code: "MethodNotAllowed", message: `${request.method} is not allowed on ${request.path}` });
+    if (action === undefined)
+      return fail({ status: 405, code: "MethodNotAllowed", message: `${request.method} is not allowed on ${request.path}` });
     const identity = auth.credential;
     const arn = identity.arn ?? `arn:aws:iam::${identity.accountId}:user/edgeplane-sandbox`;
     const resource = `arn:aws:cloudfront::${identity.accountId}:distribution/${distributionId}`;
-    if (!(identity.actions ?? ALL_ACTIONS).includes(action) || (identity.distributionIds !== undefined && !identity.distributionIds.includes(distributionId))) {
+    if (
+      !(identity.actions ?? ALL_ACTIONS).includes(action) ||
+      (identity.distributionIds !== undefined && !identity.distributionIds.includes(distributionId))
+    ) {
       return fail(
-        { status: 403, code: "AccessDenied", message: `User: ${arn} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action` },
+        {
+          status: 403,
+          code: "AccessDenied",
+          message: `User: ${arn} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`,
+        },
         { authFailure: "access_denied" },
       );
     }
     const distribution = distributions.get(distributionId);
-    if (!distribution) return fail({ status: 404, code: "NoSuchDistribution", message: "The specified distribution does not exist." });
+    if (!distribution)
+      return fail({ status: 404, code: "NoSuchDistribution", message: "The specified distribution does not exist." });
 
     if (action === "cloudfront:GetInvalidation") {
       const inv = state.invalidations.find((i) => i.distributionId === distributionId && i.id === invalidationId);
@@ -315,7 +413,11 @@ export async function startCloudFrontEmulator(options: CloudFrontEmulatorOptions
       const maxItemsText = request.query.get("MaxItems") ?? "100";
       const maxItems = Number(maxItemsText);
       if (!/^\d+$/.test(maxItemsText) || maxItems < 1 || maxItems > 1000) {
-        return fail({ status: 400, code: "InvalidArgument", message: `MaxItems must be an integer from 1 to 1000, got "${maxItemsText}"` });
+        return fail({
+          status: 400,
+          code: "InvalidArgument",
+          message: `MaxItems must be an integer from 1 to 1000, got "${maxItemsText}"`,
+        });
       }
       const marker = request.query.get("Marker") ?? "";
       const all = state.invalidations.filter((i) => i.distributionId === distributionId).reverse();
@@ -323,7 +425,11 @@ export async function startCloudFrontEmulator(options: CloudFrontEmulatorOptions
       const page = all.slice(start, start + maxItems);
       const truncated = start + maxItems < all.length;
       const summaries = page.map((i) =>
-        el("InvalidationSummary", [el("Id", i.id), el("CreateTime", isoTime(i.createdMs)), el("Status", request.nowMs >= i.completesMs ? "Completed" : "InProgress")]),
+        el("InvalidationSummary", [
+          el("Id", i.id),
+          el("CreateTime", isoTime(i.createdMs)),
+          el("Status", request.nowMs >= i.completesMs ? "Completed" : "InProgress"),
+        ]),
       );
       return xmlAnswer(
         200,
@@ -341,7 +447,11 @@ export async function startCloudFrontEmulator(options: CloudFrontEmulatorOptions
 
     // CreateInvalidation
     if (request.body.length === 0) {
-      return fail({ status: 400, code: "MissingBody", message: "This operation requires a body. Ensure that the body is present and the Content-Type header is set." });
+      return fail({
+        status: 400,
+        code: "MissingBody",
+        message: "This operation requires a body. Ensure that the body is present and the Content-Type header is set.",
+      });
     }
     let batch: XmlElement;
     try {
@@ -353,16 +463,27 @@ export async function startCloudFrontEmulator(options: CloudFrontEmulatorOptions
     const quantityText = pathsEl ? child(pathsEl, "Quantity")?.text.trim() : undefined;
     const callerReference = child(batch, "CallerReference")?.text;
     if (!pathsEl || quantityText === undefined || !/^\d+$/.test(quantityText)) {
-      return fail({ status: 400, code: "MalformedInput", message: "The body must be an InvalidationBatch with Paths/Quantity (an integer) and CallerReference" });
+      return fail({
+        status: 400,
+        code: "MalformedInput",
+        message: "The body must be an InvalidationBatch with Paths/Quantity (an integer) and CallerReference",
+      });
     }
-    if (callerReference === undefined || callerReference === "") return fail({ status: 400, code: "InvalidArgument", message: "CallerReference must be a non-empty string" });
+    if (callerReference === undefined || callerReference === "")
+      return fail({ status: 400, code: "InvalidArgument", message: "CallerReference must be a non-empty string" });
     const items = child(pathsEl, "Items");
     const paths = (items?.children ?? []).map((p) => p.text);
-    if ((items?.children ?? []).some((p) => p.name !== "Path")) return fail({ status: 400, code: "MalformedInput", message: "Paths/Items may only hold Path elements" });
+    if ((items?.children ?? []).some((p) => p.name !== "Path"))
+      return fail({ status: 400, code: "MalformedInput", message: "Paths/Items may only hold Path elements" });
     if (Number(quantityText) !== paths.length) {
-      return fail({ status: 400, code: "InconsistentQuantities", message: `The value of Quantity (${quantityText}) and the size of Items (${paths.length}) don't match.` });
+      return fail({
+        status: 400,
+        code: "InconsistentQuantities",
+        message: `The value of Quantity (${quantityText}) and the size of Items (${paths.length}) don't match.`,
+      });
     }
-    if (paths.length === 0) return fail({ status: 400, code: "InvalidArgument", message: "An invalidation batch needs at least one path" });
+    if (paths.length === 0)
+      return fail({ status: 400, code: "InvalidArgument", message: "An invalidation batch needs at least one path" });
 
     const earlier = state.invalidations.find((i) => i.distributionId === distributionId && i.callerReference === callerReference);
     if (earlier) {
@@ -373,8 +494,17 @@ export async function startCloudFrontEmulator(options: CloudFrontEmulatorOptions
         });
       }
       return conflict === "InvalidArgument"
-        ? fail({ status: 400, code: "InvalidArgument", message: "Your request contains a caller reference that was used for a previous invalidation batch for the same distribution." })
-        : fail({ status: 409, code: "InvalidationBatchAlreadyExists", message: `The caller reference ${callerReference} was already used for invalidation ${earlier.id} with different paths.` });
+        ? fail({
+            status: 400,
+            code: "InvalidArgument",
+            message:
+              "Your request contains a caller reference that was used for a previous invalidation batch for the same distribution.",
+          })
+        : fail({
+            status: 409,
+            code: "InvalidationBatchAlreadyExists",
+            message: `The caller reference ${callerReference} was already used for invalidation ${earlier.id} with different paths.`,
+          });
     }
     for (const path of paths) {
       const problem = checkPath(path, distribution.cacheTags === true);
@@ -382,16 +512,27 @@ export async function startCloudFrontEmulator(options: CloudFrontEmulatorOptions
     }
     const wildcards = paths.filter(isWildcard).length;
     if (paths.length - wildcards > maxPaths) {
-      return fail({ status: 413, code: "BatchTooLarge", message: `The batch has ${paths.length - wildcards} paths; at most ${maxPaths} may be in progress per distribution.` });
+      return fail({
+        status: 413,
+        code: "BatchTooLarge",
+        message: `The batch has ${paths.length - wildcards} paths; at most ${maxPaths} may be in progress per distribution.`,
+      });
     }
     const current = inProgress(distributionId, request.nowMs);
     if (current.paths + paths.length - wildcards > maxPaths || current.wildcards + wildcards > maxWildcards) {
-      return fail({ status: 400, code: "TooManyInvalidationsInProgress", message: "Processing your request will cause you to exceed the maximum number of in-progress invalidations." });
+      return fail({
+        status: 400,
+        code: "TooManyInvalidationsInProgress",
+        message: "Processing your request will cause you to exceed the maximum number of in-progress invalidations.",
+      });
     }
     if (options.createRate) {
       let bucket = rateBuckets.get(identity.accountId);
       if (!bucket) {
-        bucket = new TokenBucket({ capacity: options.createRate.capacity, refillPerSecond: options.createRate.refillPerSecond * timeScale }, startMs);
+        bucket = new TokenBucket(
+          { capacity: options.createRate.capacity, refillPerSecond: options.createRate.refillPerSecond * timeScale },
+          startMs,
+        );
         rateBuckets.set(identity.accountId, bucket);
       }
       if (!bucket.tryTake(1, request.nowMs)) return fail({ status: 400, code: "Throttling", message: "Rate exceeded" });
@@ -408,7 +549,10 @@ export async function startCloudFrontEmulator(options: CloudFrontEmulatorOptions
     state.invalidations.push(inv);
     const after = { paths: current.paths + paths.length - wildcards, wildcards: current.wildcards + wildcards };
     const peak = state.peakInProgress[distributionId] ?? { paths: 0, wildcards: 0 };
-    state.peakInProgress[distributionId] = { paths: Math.max(peak.paths, after.paths), wildcards: Math.max(peak.wildcards, after.wildcards) };
+    state.peakInProgress[distributionId] = {
+      paths: Math.max(peak.paths, after.paths),
+      wildcards: Math.max(peak.wildcards, after.wildcards),
+    };
     return xmlAnswer(201, invalidationXml(inv, request.nowMs), requestId, {
       Location: `http://${headerValue(request.headers, "host") ?? ""}/2020-05-31/distribution/${distributionId}/invalidation/${inv.id}`,
     });
@@ -416,15 +560,27 @@ export async function startCloudFrontEmulator(options: CloudFrontEmulatorOptions
 
   const sts = async (request: EmulatorRequest): Promise<EmulatorResponse> => {
     const requestId = randomUUID();
-    const fail = (spec: ErrorSpec, extra: Partial<EmulatorResponse> = {}): EmulatorResponse => ({ ...errorXml(STS_NAMESPACE, spec, requestId), ...extra });
+    const fail = (spec: ErrorSpec, extra: Partial<EmulatorResponse> = {}): EmulatorResponse => ({
+      ...errorXml(STS_NAMESPACE, spec, requestId),
+      ...extra,
+    });
     const params = new URLSearchParams(request.method === "POST" ? request.body.toString("utf8") : request.query.toString());
     const auth = await checkSignature(request, credentials, "sts");
     if (!auth.ok) return fail(auth.error, { authFailure: auth.why });
     const action = params.get("Action");
     if (action !== "GetCallerIdentity") {
-      return fail({ status: 400, code: "InvalidAction", message: `Could not find operation ${action ?? "(none)"} for version ${params.get("Version") ?? "(none)"}; the emulator has GetCallerIdentity only` });
+      return fail({
+        status: 400,
+        code: "InvalidAction",
+        message: `Could not find operation ${action ?? "(none)"} for version ${params.get("Version") ?? "(none)"}; the emulator has GetCallerIdentity only`,
+      });
     }
-    if (params.get("Version") !== "2011-06-15") return fail({ status: 400, code: "InvalidAction", message: `Version must be 2011-06-15, got ${params.get("Version") ?? "(none)"}` });
+    if (params.get("Version") !== "2011-06-15")
+      return fail({
+        status: 400,
+        code: "InvalidAction",
+        message: `Version must be 2011-06-15, got ${params.get("Version") ?? "(none)"}`,
+      });
     const c = auth.credential;
     state.identityCalls++;
     return xmlAnswer(
@@ -447,10 +603,23 @@ export async function startCloudFrontEmulator(options: CloudFrontEmulatorOptions
   const faultResponse = (fault: CdnFault & { status: number }, request: EmulatorRequest): EmulatorResponse => {
     const namespace = request.path === "/" ? STS_NAMESPACE : CLOUDFRONT_NAMESPACE;
     const code =
-      typeof fault.errorCode === "string" ? fault.errorCode : fault.status === 503 ? "ServiceUnavailable" : fault.status >= 500 ? "InternalError" : fault.status === 429 || fault.status === 400 ? "Throttling" : "InjectedFault";
+      typeof fault.errorCode === "string"
+        ? fault.errorCode
+        : fault.status === 503
+          ? "ServiceUnavailable"
+          : fault.status >= 500
+            ? "InternalError"
+            : fault.status === 429 || fault.status === 400
+              ? "Throttling"
+              : "InjectedFault";
     const message =
-      code === "ServiceUnavailable" ? "CloudFront encountered an internal error. Please try again." : code === "Throttling" ? "Rate exceeded" : `Injected fault: status ${fault.status}`;
-    const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { "Retry-After": String(fault.retryAfterSeconds) } : {};
+      code === "ServiceUnavailable"
+        ? "CloudFront encountered an internal error. Please try again."
+        : code === "Throttling"
+          ? "Rate exceeded"
+          : `Injected fault: status ${fault.status}`;
+    const headers: Record<string, string> =
+      fault.retryAfterSeconds !== undefined ? { "Retry-After": String(fault.retryAfterSeconds) } : {};
     return errorXml(namespace, { status: fault.status, code, message }, randomUUID(), headers);
   };
 

@@ -19,7 +19,17 @@
  * - The hourly limit (1,000 non-read requests per token) is counted only for purge_all, in fixed windows.
  */
 import { randomBytes } from "node:crypto";
-import { checkTimeScale, headerValue, startLoopbackServer, type CdnFault, type CdnFaultRule, type EmulatorRequest, type EmulatorRequestRecord, type EmulatorResponse, type LoopbackServer } from "./cdn-server";
+import {
+  checkTimeScale,
+  headerValue,
+  startLoopbackServer,
+  type CdnFault,
+  type CdnFaultRule,
+  type EmulatorRequest,
+  type EmulatorRequestRecord,
+  type EmulatorResponse,
+  type LoopbackServer,
+} from "./cdn-server";
 
 export const FASTLY_MAX_KEYS_PER_REQUEST = 256;
 export const FASTLY_MAX_KEY_BYTES = 1024;
@@ -86,13 +96,25 @@ export interface FastlyEmulator extends LoopbackServer {
 }
 
 /** Every object of every recorded purge that matches, in arrival order (duplicates kept). */
-export function fastlyPurgedObjects(state: FastlyState, filter: { kind?: FastlyPurgeRecord["kind"]; serviceId?: string; soft?: boolean } = {}): string[] {
+export function fastlyPurgedObjects(
+  state: FastlyState,
+  filter: { kind?: FastlyPurgeRecord["kind"]; serviceId?: string; soft?: boolean } = {},
+): string[] {
   return state.purges
-    .filter((p) => (filter.kind ?? p.kind) === p.kind && (filter.serviceId === undefined || filter.serviceId === p.serviceId) && (filter.soft ?? p.soft) === p.soft)
+    .filter(
+      (p) =>
+        (filter.kind ?? p.kind) === p.kind &&
+        (filter.serviceId === undefined || filter.serviceId === p.serviceId) &&
+        (filter.soft ?? p.soft) === p.soft,
+    )
     .flatMap((p) => p.objects);
 }
 
-const json = (status: number, body: unknown, headers?: Record<string, string>): EmulatorResponse => ({ status, body, ...(headers ? { headers } : {}) });
+const json = (status: number, body: unknown, headers?: Record<string, string>): EmulatorResponse => ({
+  status,
+  body,
+  ...(headers ? { headers } : {}),
+});
 const fail = (status: number, reason: string): EmulatorResponse => json(status, { status: "fail", reason });
 
 function decodeSegment(segment: string): string | undefined {
@@ -107,9 +129,12 @@ export async function startFastlyEmulator(options: FastlyEmulatorOptions): Promi
   const now = options.now ?? Date.now;
   const timeScale = checkTimeScale(options.timeScale);
   const hourlyLimit = options.hourlyLimit ?? FASTLY_DEFAULT_HOURLY_LIMIT;
-  if (!(Number.isInteger(hourlyLimit) && hourlyLimit > 0)) throw new RangeError(`hourlyLimit must be a positive integer, got ${hourlyLimit}`);
-  const services = new Map(options.services.map((s) => [s.id, s]));
-  const tokens = new Map(options.tokens.map((t, i) => [t.token, { ...t, id: t.id ?? `tok${i + 1}${randomBytes(6).toString("hex")}` }]));
+  if (!(Number.isInteger(hourlyLimit) && hourlyLimit > 0))
+    throw new RangeError(`hourlyLimit must be a positive integer, got ${hourlyLimit}`);
+  const services = new Map(options.services.map((s) => [s.id, { ...s, hosts: (s.hosts ?? []).map((h) => h.toLowerCase()) }]));
+  const tokens = new Map(
+    options.tokens.map((t, i) => [t.token, { ...t, id: t.id ?? `tok${i + 1}${randomBytes(6).toString("hex")}` }]),
+  );
   for (const t of options.tokens) {
     for (const scope of t.scope.split(" ")) {
       if (!["global", "purge_select", "purge_all", "global:read"].includes(scope)) {
@@ -129,8 +154,13 @@ export async function startFastlyEmulator(options: FastlyEmulatorOptions): Promi
   const authenticate = (request: EmulatorRequest): Auth => {
     const key = headerValue(request.headers, "fastly-key") ?? headerValue(request.headers, "x-fastly-key");
     const token = key === undefined ? undefined : tokens.get(key);
-    if (token === undefined) return { ok: false, response: { ...json(401, FASTLY_BAD_CREDENTIALS), authFailure: key === undefined ? "missing_token" : "unknown_token" } };
-    if (token.expiresAtMs != null && token.expiresAtMs <= request.nowMs) return { ok: false, response: { ...json(401, FASTLY_BAD_CREDENTIALS), authFailure: "expired_token" } };
+    if (token === undefined)
+      return {
+        ok: false,
+        response: { ...json(401, FASTLY_BAD_CREDENTIALS), authFailure: key === undefined ? "missing_token" : "unknown_token" },
+      };
+    if (token.expiresAtMs != null && token.expiresAtMs <= request.nowMs)
+      return { ok: false, response: { ...json(401, FASTLY_BAD_CREDENTIALS), authFailure: "expired_token" } };
     return { ok: true, token };
   };
 
@@ -143,9 +173,11 @@ export async function startFastlyEmulator(options: FastlyEmulatorOptions): Promi
       ok: false,
       response: { ...json(403, { msg: "You are not authorized to perform this action", detail }), authFailure: "forbidden" },
     });
-    if (!scopes.some((s) => has.includes(s))) return forbidden(`This action needs a token with scope ${scopes.join(" or ")}; the token has "${auth.token.scope}"`);
+    if (!scopes.some((s) => has.includes(s)))
+      return forbidden(`This action needs a token with scope ${scopes.join(" or ")}; the token has "${auth.token.scope}"`);
     const allowed = auth.token.services ?? [];
-    if (allowed.length > 0 && !allowed.includes(serviceId)) return forbidden(`The token is not allowed to act on service ${serviceId}`);
+    if (allowed.length > 0 && !allowed.includes(serviceId))
+      return forbidden(`The token is not allowed to act on service ${serviceId}`);
     return auth;
   };
 
@@ -156,7 +188,11 @@ export async function startFastlyEmulator(options: FastlyEmulatorOptions): Promi
     for (const key of keys) {
       if (key === "" || /\s/.test(key)) return fail(400, `Surrogate key "${key.slice(0, 64)}" must be non-empty with no spaces`);
       const bytes = Buffer.byteLength(key, "utf8");
-      if (bytes > FASTLY_MAX_KEY_BYTES) return fail(400, `Surrogate key "${key.slice(0, 64)}…" is ${bytes} bytes; keys may be at most ${FASTLY_MAX_KEY_BYTES} bytes`);
+      if (bytes > FASTLY_MAX_KEY_BYTES)
+        return fail(
+          400,
+          `Surrogate key "${key.slice(0, 64)}…" is ${bytes} bytes; keys may be at most ${FASTLY_MAX_KEY_BYTES} bytes`,
+        );
     }
     return undefined;
   };
@@ -215,7 +251,15 @@ export async function startFastlyEmulator(options: FastlyEmulatorOptions): Promi
     if (bad) return bad;
     const ids: Record<string, string> = {};
     for (const key of keys) ids[key] = purgeId(request.nowMs);
-    state.purges.push({ id: ids[keys[0] as string] as string, kind: "key", serviceId, objects: keys, soft: isSoft(request), tokenId: auth.token.id, atMs: request.nowMs });
+    state.purges.push({
+      id: ids[keys[0] as string] as string,
+      kind: "key",
+      serviceId,
+      objects: keys,
+      soft: isSoft(request),
+      tokenId: auth.token.id,
+      atMs: request.nowMs,
+    });
     return json(200, ids);
   };
 
@@ -227,7 +271,15 @@ export async function startFastlyEmulator(options: FastlyEmulatorOptions): Promi
     const bad = checkKeys([key]);
     if (bad) return bad;
     const id = purgeId(request.nowMs);
-    state.purges.push({ id, kind: "key", serviceId, objects: [key], soft: isSoft(request), tokenId: auth.token.id, atMs: request.nowMs });
+    state.purges.push({
+      id,
+      kind: "key",
+      serviceId,
+      objects: [key],
+      soft: isSoft(request),
+      tokenId: auth.token.id,
+      atMs: request.nowMs,
+    });
     return json(200, { status: "ok", id });
   };
 
@@ -246,11 +298,27 @@ export async function startFastlyEmulator(options: FastlyEmulatorOptions): Promi
       "Fastly-RateLimit-Reset": String(Math.ceil((windowStart + windowMs) / 1000)),
     });
     if (usage.used >= hourlyLimit) {
-      return json(429, { msg: "You have exceeded your hourly rate limit and your request has been rate limited." }, rateHeaders());
+      return json(
+        429,
+        { msg: "You have exceeded your hourly rate limit and your request has been rate limited." },
+        rateHeaders(),
+      );
     }
-    if (isSoft(request)) return fail(400, "purge_all does not support Fastly-Soft-Purge; tag everything with a constant key and soft-purge that key");
+    if (isSoft(request))
+      return fail(
+        400,
+        "purge_all does not support Fastly-Soft-Purge; tag everything with a constant key and soft-purge that key",
+      );
     usage.used += 1;
-    state.purges.push({ id: purgeId(request.nowMs), kind: "all", serviceId, objects: [], soft: false, tokenId: auth.token.id, atMs: request.nowMs });
+    state.purges.push({
+      id: purgeId(request.nowMs),
+      kind: "all",
+      serviceId,
+      objects: [],
+      soft: false,
+      tokenId: auth.token.id,
+      atMs: request.nowMs,
+    });
     return json(200, { status: "ok" }, rateHeaders());
   };
 
@@ -277,7 +345,8 @@ export async function startFastlyEmulator(options: FastlyEmulatorOptions): Promi
 
   const handle = (request: EmulatorRequest): EmulatorResponse => {
     const { method, path } = request;
-    if (path === "/tokens/self") return method === "GET" ? tokensSelf(request) : json(405, { msg: "Method Not Allowed" }, { Allow: "GET" });
+    if (path === "/tokens/self")
+      return method === "GET" ? tokensSelf(request) : json(405, { msg: "Method Not Allowed" }, { Allow: "GET" });
     if (path.startsWith("/purge/")) {
       if (method !== "POST") return json(405, { msg: "Method Not Allowed" }, { Allow: "POST" });
       // Fastly accepts reserved characters in the path parameter: keep the URL (and query) as sent, without the prefix.
@@ -290,7 +359,9 @@ export async function startFastlyEmulator(options: FastlyEmulatorOptions): Promi
       if (m[2] === "purge_all") return m[3] === undefined ? purgeAll(request, serviceId) : json(404, { msg: "Record not found" });
       if (m[3] === undefined) return bulkKeys(request, serviceId);
       const key = decodeSegment(m[3]);
-      return key === undefined ? fail(400, "The surrogate key is not valid percent-encoding") : singleKey(request, serviceId, key);
+      return key === undefined
+        ? fail(400, "The surrogate key is not valid percent-encoding")
+        : singleKey(request, serviceId, key);
     }
     return json(404, { msg: "Record not found", detail: `The emulator has no API at ${path}` });
   };
@@ -298,10 +369,14 @@ export async function startFastlyEmulator(options: FastlyEmulatorOptions): Promi
   const faultResponse = (fault: CdnFault & { status: number }, request: EmulatorRequest): EmulatorResponse => {
     if (fault.status === 429) {
       const reset = Math.ceil(request.nowMs / 1000) + (fault.retryAfterSeconds ?? 60);
-      return json(429, { msg: "You have exceeded your hourly rate limit and your request has been rate limited." }, {
-        "Fastly-RateLimit-Remaining": "0",
-        "Fastly-RateLimit-Reset": String(reset),
-      });
+      return json(
+        429,
+        { msg: "You have exceeded your hourly rate limit and your request has been rate limited." },
+        {
+          "Fastly-RateLimit-Remaining": "0",
+          "Fastly-RateLimit-Reset": String(reset),
+        },
+      );
     }
     return json(fault.status, { msg: "Injected fault", detail: `The emulator answered with an injected status ${fault.status}` });
   };

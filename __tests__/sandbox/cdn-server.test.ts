@@ -7,7 +7,13 @@ import { child, el, parseXml } from "../../sandbox/xml";
 describe("startLoopbackServer", () => {
   it("listens only on loopback", async () => {
     await expect(
-      startLoopbackServer({ host: "0.0.0.0", now: Date.now, requests: [], handle: () => ({ status: 200 }), faultResponse: () => ({ status: 500 }) }),
+      startLoopbackServer({
+        host: "0.0.0.0",
+        now: Date.now,
+        requests: [],
+        handle: () => ({ status: 200 }),
+        faultResponse: () => ({ status: 500 }),
+      }),
     ).rejects.toThrow('the emulators only listen on loopback (127.0.0.1 or localhost), got host "0.0.0.0"');
   });
 
@@ -44,10 +50,14 @@ describe("startLoopbackServer", () => {
   it("records a delayed request whose client gave up as dropped, without handling it", async () => {
     const emulator = await startFastlyEmulator({ services: [{ id: "s" }], tokens: [], faults: [{ delayMs: 300 }] });
     try {
-      await expect(fetch(`${emulator.url}/purge/www.example.com/x`, { method: "POST", signal: AbortSignal.timeout(50) })).rejects.toThrow();
+      await expect(
+        fetch(`${emulator.url}/purge/www.example.com/x`, { method: "POST", signal: AbortSignal.timeout(50) }),
+      ).rejects.toThrow();
       // Wait for the delay to run out on the server side.
       for (let i = 0; i < 50 && emulator.state.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-      expect(emulator.state.requests).toEqual([{ method: "POST", path: "/purge/www.example.com/x", status: "dropped", fault: "delayMs=300 (client left)" }]);
+      expect(emulator.state.requests).toEqual([
+        { method: "POST", path: "/purge/www.example.com/x", status: "dropped", fault: "delayMs=300 (client left)" },
+      ]);
       expect(emulator.state.purges).toEqual([]);
     } finally {
       await emulator.close();

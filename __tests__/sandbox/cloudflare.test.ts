@@ -1,5 +1,10 @@
 /** The Cloudflare purge emulator over HTTP on 127.0.0.1: envelope, auth and permissions, item caps, per-plan buckets, faults. */
-import { cloudflarePurgedObjects, startCloudflareEmulator, type CloudflareEmulator, type CloudflareEmulatorOptions } from "../../sandbox/cloudflare";
+import {
+  cloudflarePurgedObjects,
+  startCloudflareEmulator,
+  type CloudflareEmulator,
+  type CloudflareEmulatorOptions,
+} from "../../sandbox/cloudflare";
 import { fakeClock, type FakeClock } from "./harness";
 
 const FREE_ZONE = "0123456789abcdef0123456789abcdef";
@@ -47,11 +52,16 @@ interface Envelope {
 async function call(emulator: CloudflareEmulator, method: string, path: string, token: string | undefined, body?: unknown) {
   const headers: Record<string, string> = { "Content-Type": "application/json" };
   if (token !== undefined) headers.Authorization = `Bearer ${token}`;
-  const res = await fetch(`${emulator.url}/client/v4${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(`${emulator.url}/client/v4${path}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   return { status: res.status, headers: res.headers, body: (await res.json()) as Envelope };
 }
 
-const purge = (emulator: CloudflareEmulator, zone: string, body: unknown, token = TOKENS.user) => call(emulator, "POST", `/zones/${zone}/purge_cache`, token, body);
+const purge = (emulator: CloudflareEmulator, zone: string, body: unknown, token = TOKENS.user) =>
+  call(emulator, "POST", `/zones/${zone}/purge_cache`, token, body);
 const items = (n: number, make: (i: number) => string): string[] => Array.from({ length: n }, (_, i) => make(i));
 
 describe("Cloudflare emulator", () => {
@@ -66,7 +76,11 @@ describe("Cloudflare emulator", () => {
 
   describe("purge_cache", () => {
     it.each([
-      ["files", ["https://www.example.com/a.css", { url: "https://www.example.com/b", headers: { "CF-Device-Type": "mobile" } }], ["https://www.example.com/a.css", "https://www.example.com/b"]],
+      [
+        "files",
+        ["https://www.example.com/a.css", { url: "https://www.example.com/b", headers: { "CF-Device-Type": "mobile" } }],
+        ["https://www.example.com/a.css", "https://www.example.com/b"],
+      ],
       ["tags", ["t1", "t2"], ["t1", "t2"]],
       ["hosts", ["www.example.com"], ["www.example.com"]],
       ["prefixes", ["www.example.com/foo/"], ["www.example.com/foo/"]],
@@ -122,7 +136,12 @@ describe("Cloudflare emulator", () => {
     });
 
     it("answers HTTP 200 with success:false for a bad URL, host or prefix", async () => {
-      for (const body of [{ files: ["ftp://a.com/x"] }, { hosts: ["not a host"] }, { prefixes: ["https://www.example.com/a"] }, { prefixes: [`a.com${"/x".repeat(32)}`] }]) {
+      for (const body of [
+        { files: ["ftp://a.com/x"] },
+        { hosts: ["not a host"] },
+        { prefixes: ["https://www.example.com/a"] },
+        { prefixes: [`a.com${"/x".repeat(32)}`] },
+      ]) {
         const res = await purge(emulator, FREE_ZONE, body);
         expect(res.status).toBe(200);
         expect(res.body.success).toBe(false);
@@ -138,7 +157,9 @@ describe("Cloudflare emulator", () => {
       expect((await purge(emulator, FREE_ZONE, { files: urls(30) })).body.success).toBe(true);
       const over = await purge(emulator, FREE_ZONE, { files: urls(31) });
       expect(over.status).toBe(400);
-      expect(over.body.errors).toEqual([{ code: 1015, message: 'You cannot provide more than 30 items in "files" per request; this request has 31' }]);
+      expect(over.body.errors).toEqual([
+        { code: 1015, message: 'You cannot provide more than 30 items in "files" per request; this request has 31' },
+      ]);
       expect((await purge(emulator, FREE_ZONE, { tags: items(100, (i) => `t${i}`) })).body.success).toBe(true);
       expect((await purge(emulator, FREE_ZONE, { hosts: items(101, (i) => `h${i}.example.com`) })).status).toBe(400);
       expect((await purge(emulator, ENT_ZONE, { files: urls(500) })).body.success).toBe(true);
@@ -177,7 +198,10 @@ describe("Cloudflare emulator", () => {
       const limited = await purge(emulator, FREE_ZONE, { tags: ["t25"] });
       expect(limited.status).toBe(429);
       expect(limited.headers.get("retry-after")).toBe("12");
-      expect(limited.body).toMatchObject({ success: false, errors: [{ code: 971, message: expect.stringContaining("Rate limit enforced for cache purge") }] });
+      expect(limited.body).toMatchObject({
+        success: false,
+        errors: [{ code: 971, message: expect.stringContaining("Rate limit enforced for cache purge") }],
+      });
       clock.advance(11_000);
       expect((await purge(emulator, FREE_ZONE, { tags: ["t25"] })).status).toBe(429);
       clock.advance(1_000);
@@ -222,16 +246,26 @@ describe("Cloudflare emulator", () => {
         const res = await call(emulator, "POST", `/zones/${FREE_ZONE}/purge_cache`, token, { tags: ["a"] });
         expect(res.status).toBe(400);
         expect(res.body.errors).toEqual([
-          { code: 6003, message: "Invalid request headers", error_chain: [{ code: 6111, message: "Invalid format for Authorization header" }] },
+          {
+            code: 6003,
+            message: "Invalid request headers",
+            error_chain: [{ code: 6111, message: "Invalid format for Authorization header" }],
+          },
         ]);
       }
     });
 
     it("answers 401 for an unknown, expired or disabled token and 403 10000 without the zone's purge permission", async () => {
-      expect(await purge(emulator, FREE_ZONE, { tags: ["a"] }, "unknown")).toMatchObject({ status: 401, body: { success: false, errors: [{ code: 1000, message: "Invalid API Token" }] } });
+      expect(await purge(emulator, FREE_ZONE, { tags: ["a"] }, "unknown")).toMatchObject({
+        status: 401,
+        body: { success: false, errors: [{ code: 1000, message: "Invalid API Token" }] },
+      });
       expect((await purge(emulator, FREE_ZONE, { tags: ["a"] }, TOKENS.disabled)).status).toBe(401);
       const forbidden = await purge(emulator, FREE_ZONE, { tags: ["a"] }, TOKENS.noPurge);
-      expect(forbidden).toMatchObject({ status: 403, body: { success: false, errors: [{ code: 10000, message: "Authentication error" }] } });
+      expect(forbidden).toMatchObject({
+        status: 403,
+        body: { success: false, errors: [{ code: 10000, message: "Authentication error" }] },
+      });
       expect((await purge(emulator, ENT_ZONE, { tags: ["a"] }, TOKENS.freeOnly)).status).toBe(403);
       expect((await purge(emulator, FREE_ZONE, { tags: ["a"] }, TOKENS.freeOnly)).status).toBe(200);
       expect((await purge(emulator, PRO_ZONE, { tags: ["b"] }, TOKENS.account)).status).toBe(200);
@@ -252,7 +286,10 @@ describe("Cloudflare emulator", () => {
     });
 
     it("answers 7003 for a zone id that is not one and 403 for an unknown zone", async () => {
-      expect(await purge(emulator, "example.com", { tags: ["a"] })).toMatchObject({ status: 400, body: { errors: [{ code: 7003 }] } });
+      expect(await purge(emulator, "example.com", { tags: ["a"] })).toMatchObject({
+        status: 400,
+        body: { errors: [{ code: 7003 }] },
+      });
       expect((await purge(emulator, "ffffffffffffffffffffffffffffffff", { tags: ["a"] })).status).toBe(403);
     });
   });
@@ -265,16 +302,30 @@ describe("Cloudflare emulator", () => {
         success: true,
         errors: [],
         messages: [{ code: 10000, message: "This API Token is valid and active", type: null }],
-        result: { id: expect.any(String), status: "active", expires_on: new Date(clock.now() + 86_400_000).toISOString().replace(".000", "") },
+        result: {
+          id: expect.any(String),
+          status: "active",
+          expires_on: new Date(clock.now() + 86_400_000).toISOString().replace(".000", ""),
+        },
       });
-      expect((await call(emulator, "GET", "/user/tokens/verify", TOKENS.disabled)).body.result).toMatchObject({ status: "disabled" });
+      expect((await call(emulator, "GET", "/user/tokens/verify", TOKENS.disabled)).body.result).toMatchObject({
+        status: "disabled",
+      });
       clock.advance(86_400_000);
-      expect((await call(emulator, "GET", "/user/tokens/verify", TOKENS.expiring)).body.result).toMatchObject({ status: "expired" });
-      expect(await call(emulator, "GET", "/user/tokens/verify", TOKENS.account)).toMatchObject({ status: 401, body: { errors: [{ code: 1000 }] } });
+      expect((await call(emulator, "GET", "/user/tokens/verify", TOKENS.expiring)).body.result).toMatchObject({
+        status: "expired",
+      });
+      expect(await call(emulator, "GET", "/user/tokens/verify", TOKENS.account)).toMatchObject({
+        status: 401,
+        body: { errors: [{ code: 1000 }] },
+      });
     });
 
     it("verifies account tokens at /accounts/{id}/tokens/verify only for their account", async () => {
-      expect(await call(emulator, "GET", `/accounts/${ACCOUNT}/tokens/verify`, TOKENS.account)).toMatchObject({ status: 200, body: { result: { status: "active" } } });
+      expect(await call(emulator, "GET", `/accounts/${ACCOUNT}/tokens/verify`, TOKENS.account)).toMatchObject({
+        status: 200,
+        body: { result: { status: "active" } },
+      });
       expect((await call(emulator, "GET", "/accounts/someoneelse/tokens/verify", TOKENS.account)).status).toBe(401);
       expect((await call(emulator, "GET", `/accounts/${ACCOUNT}/tokens/verify`, TOKENS.user)).status).toBe(401);
     });
@@ -289,11 +340,17 @@ describe("Cloudflare emulator", () => {
         { pathPrefix: "/client/v4/zones/", malformedJson: true },
         { pathPrefix: "/client/v4/zones/", delayMs: 20, dropConnection: true },
       ]);
-      expect(await purge(emulator, FREE_ZONE, { tags: ["a"] })).toMatchObject({ status: 502, body: { success: false, errors: [{ code: 10502 }] } });
+      expect(await purge(emulator, FREE_ZONE, { tags: ["a"] })).toMatchObject({
+        status: 502,
+        body: { success: false, errors: [{ code: 10502 }] },
+      });
       const limited = await purge(emulator, FREE_ZONE, { tags: ["a"] });
       expect(limited).toMatchObject({ status: 429, body: { errors: [{ code: 971 }] } });
       expect(limited.headers.get("retry-after")).toBe("7");
-      expect(await purge(emulator, FREE_ZONE, { tags: ["a"] })).toMatchObject({ status: 200, body: { success: false, errors: [{ code: 1016 }] } });
+      expect(await purge(emulator, FREE_ZONE, { tags: ["a"] })).toMatchObject({
+        status: 200,
+        body: { success: false, errors: [{ code: 1016 }] },
+      });
       await expect(purge(emulator, FREE_ZONE, { tags: ["garbled"] })).rejects.toThrow(/JSON/);
       await expect(purge(emulator, FREE_ZONE, { tags: ["dropped"] })).rejects.toThrow();
       expect(cloudflarePurgedObjects(emulator.state)).toEqual(["garbled"]);

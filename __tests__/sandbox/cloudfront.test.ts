@@ -10,7 +10,12 @@ import {
   type CreateInvalidationCommandOutput,
 } from "@aws-sdk/client-cloudfront";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { cloudFrontInvalidatedPaths, startCloudFrontEmulator, type CloudFrontEmulator, type CloudFrontEmulatorOptions } from "../../sandbox/cloudfront";
+import {
+  cloudFrontInvalidatedPaths,
+  startCloudFrontEmulator,
+  type CloudFrontEmulator,
+  type CloudFrontEmulatorOptions,
+} from "../../sandbox/cloudfront";
 
 const KEY = { accessKeyId: "AKIASANDBOXTEST00001", secretAccessKey: "sandbox/secret+key0123456789abcdefghijklm" };
 const ACCOUNT = "123456789012";
@@ -36,12 +41,25 @@ function client(emulator: CloudFrontEmulator, credentials = KEY, maxAttempts = 1
   return new CloudFrontClient({ endpoint: emulator.url, region: "us-east-1", credentials, maxAttempts });
 }
 
-function create(cf: CloudFrontClient, paths: string[], callerReference: string, distributionId = DIST, quantity = paths.length): Promise<CreateInvalidationCommandOutput> {
-  return cf.send(new CreateInvalidationCommand({ DistributionId: distributionId, InvalidationBatch: { CallerReference: callerReference, Paths: { Quantity: quantity, Items: paths } } }));
+function create(
+  cf: CloudFrontClient,
+  paths: string[],
+  callerReference: string,
+  distributionId = DIST,
+  quantity = paths.length,
+): Promise<CreateInvalidationCommandOutput> {
+  return cf.send(
+    new CreateInvalidationCommand({
+      DistributionId: distributionId,
+      InvalidationBatch: { CallerReference: callerReference, Paths: { Quantity: quantity, Items: paths } },
+    }),
+  );
 }
 
 /** The SDK error a call fails with (the test fails if it succeeds). */
-async function failure(call: Promise<unknown>): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } }> {
+async function failure(
+  call: Promise<unknown>,
+): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } }> {
   try {
     await call;
   } catch (error) {
@@ -72,7 +90,10 @@ describe("CloudFront emulator through @aws-sdk/client-cloudfront", () => {
     expect(created.Location).toBe(`${emulator.url}/2020-05-31/distribution/${DIST}/invalidation/${id}`);
     expect(created.Invalidation).toMatchObject({
       Status: "InProgress",
-      InvalidationBatch: { CallerReference: "ref-1", Paths: { Quantity: 4, Items: ["/index.html", "/a%20b.css", "/img/*", "/q?x=1&y=<2>"] } },
+      InvalidationBatch: {
+        CallerReference: "ref-1",
+        Paths: { Quantity: 4, Items: ["/index.html", "/a%20b.css", "/img/*", "/q?x=1&y=<2>"] },
+      },
     });
     expect((await cf.send(new GetInvalidationCommand({ DistributionId: DIST, Id: id }))).Invalidation?.Status).toBe("InProgress");
     offsetMs = 10_000;
@@ -88,7 +109,9 @@ describe("CloudFront emulator through @aws-sdk/client-cloudfront", () => {
     const first = await cf.send(new ListInvalidationsCommand({ DistributionId: DIST, MaxItems: 2 }));
     expect(first.InvalidationList).toMatchObject({ IsTruncated: true, Quantity: 2, NextMarker: ids[1] });
     expect(first.InvalidationList?.Items?.map((i) => i.Id)).toEqual([ids[2], ids[1]]);
-    const second = await cf.send(new ListInvalidationsCommand({ DistributionId: DIST, MaxItems: 2, Marker: first.InvalidationList?.NextMarker as string }));
+    const second = await cf.send(
+      new ListInvalidationsCommand({ DistributionId: DIST, MaxItems: 2, Marker: first.InvalidationList?.NextMarker as string }),
+    );
     expect(second.InvalidationList).toMatchObject({ IsTruncated: false, Quantity: 1 });
     expect(second.InvalidationList?.Items?.map((i) => i.Id)).toEqual([ids[0]]);
   });
@@ -122,10 +145,17 @@ describe("CloudFront emulator through @aws-sdk/client-cloudfront", () => {
 
   it("holds 3,000 paths and 15 wildcards in progress per distribution, until invalidations complete", async () => {
     await create(cf, paths(2999), "big");
-    expect(await failure(create(cf, ["/x", "/y"], "over"))).toMatchObject({ name: "TooManyInvalidationsInProgress", $metadata: { httpStatusCode: 400 } });
+    expect(await failure(create(cf, ["/x", "/y"], "over"))).toMatchObject({
+      name: "TooManyInvalidationsInProgress",
+      $metadata: { httpStatusCode: 400 },
+    });
     await create(cf, ["/x"], "fits");
     // Wildcards count separately from the 3,000.
-    await create(cf, paths(15, "/w").map((p) => `${p}*`), "wild");
+    await create(
+      cf,
+      paths(15, "/w").map((p) => `${p}*`),
+      "wild",
+    );
     expect(await failure(create(cf, ["/one-more/*"], "wild-2"))).toMatchObject({ name: "TooManyInvalidationsInProgress" });
     expect(emulator.state.peakInProgress[DIST]).toEqual({ paths: 3000, wildcards: 15 });
     // The other distribution has its own counters.
@@ -136,8 +166,19 @@ describe("CloudFront emulator through @aws-sdk/client-cloudfront", () => {
   });
 
   it("refuses one batch over 3,000 paths with 413 BatchTooLarge, and 16 wildcards at once", async () => {
-    expect(await failure(create(cf, paths(3001), "huge"))).toMatchObject({ name: "BatchTooLarge", $metadata: { httpStatusCode: 413 } });
-    expect(await failure(create(cf, paths(16).map((p) => `${p}*`), "wild"))).toMatchObject({ name: "TooManyInvalidationsInProgress" });
+    expect(await failure(create(cf, paths(3001), "huge"))).toMatchObject({
+      name: "BatchTooLarge",
+      $metadata: { httpStatusCode: 413 },
+    });
+    expect(
+      await failure(
+        create(
+          cf,
+          paths(16).map((p) => `${p}*`),
+          "wild",
+        ),
+      ),
+    ).toMatchObject({ name: "TooManyInvalidationsInProgress" });
     expect(emulator.state.invalidations).toHaveLength(0);
   });
 
@@ -162,11 +203,17 @@ describe("CloudFront emulator through @aws-sdk/client-cloudfront", () => {
   });
 
   it("refuses Quantity that differs from the items with InconsistentQuantities", async () => {
-    expect(await failure(create(cf, ["/a"], "r", DIST, 2))).toMatchObject({ name: "InconsistentQuantities", $metadata: { httpStatusCode: 400 } });
+    expect(await failure(create(cf, ["/a"], "r", DIST, 2))).toMatchObject({
+      name: "InconsistentQuantities",
+      $metadata: { httpStatusCode: 400 },
+    });
   });
 
   it("answers NoSuchDistribution and NoSuchInvalidation with 404", async () => {
-    expect(await failure(create(cf, ["/a"], "r", "EUNKNOWN"))).toMatchObject({ name: "NoSuchDistribution", $metadata: { httpStatusCode: 404 } });
+    expect(await failure(create(cf, ["/a"], "r", "EUNKNOWN"))).toMatchObject({
+      name: "NoSuchDistribution",
+      $metadata: { httpStatusCode: 404 },
+    });
     expect(await failure(cf.send(new GetInvalidationCommand({ DistributionId: DIST, Id: "INOPE" })))).toMatchObject({
       name: "NoSuchInvalidation",
       $metadata: { httpStatusCode: 404 },
@@ -179,7 +226,11 @@ describe("CloudFront emulator through @aws-sdk/client-cloudfront", () => {
     try {
       await create(other, ["/1"], "1");
       await create(other, ["/2"], "2");
-      expect(await failure(create(other, ["/3"], "3"))).toMatchObject({ name: "Throttling", message: "Rate exceeded", $metadata: { httpStatusCode: 400 } });
+      expect(await failure(create(other, ["/3"], "3"))).toMatchObject({
+        name: "Throttling",
+        message: "Rate exceeded",
+        $metadata: { httpStatusCode: 400 },
+      });
       offsetMs = 2_000;
       await create(other, ["/3"], "3");
       expect(throttled.state.invalidations).toHaveLength(3);
@@ -202,14 +253,24 @@ describe("CloudFront emulator: credentials and permissions", () => {
     const wrongSecret = client(emulator, { ...KEY, secretAccessKey: "not-the-secret" });
     const good = client(emulator);
     try {
-      expect(await failure(create(unknown, ["/a"], "r"))).toMatchObject({ name: "InvalidClientTokenId", $metadata: { httpStatusCode: 403 } });
-      expect(await failure(create(wrongSecret, ["/a"], "r"))).toMatchObject({ name: "SignatureDoesNotMatch", $metadata: { httpStatusCode: 403 } });
+      expect(await failure(create(unknown, ["/a"], "r"))).toMatchObject({
+        name: "InvalidClientTokenId",
+        $metadata: { httpStatusCode: 403 },
+      });
+      expect(await failure(create(wrongSecret, ["/a"], "r"))).toMatchObject({
+        name: "SignatureDoesNotMatch",
+        $metadata: { httpStatusCode: 403 },
+      });
       offsetMs = 6 * 60_000;
       const expired = await failure(create(good, ["/a"], "r"));
       expect(expired).toMatchObject({ name: "SignatureDoesNotMatch" });
       expect(expired.message).toMatch(/^Signature expired: /);
       expect(emulator.state.invalidations).toHaveLength(0);
-      expect(emulator.state.requests.map((r) => r.authFailure)).toEqual(["unknown_access_key", "bad_signature", "signature_expired"]);
+      expect(emulator.state.requests.map((r) => r.authFailure)).toEqual([
+        "unknown_access_key",
+        "bad_signature",
+        "signature_expired",
+      ]);
     } finally {
       for (const c of [unknown, wrongSecret, good]) c.destroy();
     }
@@ -217,7 +278,10 @@ describe("CloudFront emulator: credentials and permissions", () => {
 
   it("answers an unsigned request with 403 MissingAuthenticationToken in the REST-XML error shape", async () => {
     emulator = await start();
-    const res = await fetch(`${emulator.url}/2020-05-31/distribution/${DIST}/invalidation`, { method: "POST", body: "<InvalidationBatch/>" });
+    const res = await fetch(`${emulator.url}/2020-05-31/distribution/${DIST}/invalidation`, {
+      method: "POST",
+      body: "<InvalidationBatch/>",
+    });
     expect(res.status).toBe(403);
     expect(res.headers.get("content-type")).toBe("text/xml");
     const text = await res.text();
@@ -239,7 +303,9 @@ describe("CloudFront emulator: credentials and permissions", () => {
         `User: arn:aws:iam::${ACCOUNT}:user/edgeplane-sandbox is not authorized to perform: cloudfront:CreateInvalidation on resource: ` +
           `arn:aws:cloudfront::${ACCOUNT}:distribution/${TAG_DIST} because no identity-based policy allows the cloudfront:CreateInvalidation action`,
       );
-      const get = await failure(cf.send(new GetInvalidationCommand({ DistributionId: DIST, Id: created.Invalidation?.Id as string })));
+      const get = await failure(
+        cf.send(new GetInvalidationCommand({ DistributionId: DIST, Id: created.Invalidation?.Id as string })),
+      );
       expect(get).toMatchObject({ name: "AccessDenied" });
       expect(get.message).toContain("cloudfront:GetInvalidation");
     } finally {
@@ -250,10 +316,22 @@ describe("CloudFront emulator: credentials and permissions", () => {
   it("answers STS GetCallerIdentity for a known key and InvalidClientTokenId for an unknown one", async () => {
     emulator = await start({ credentials: [{ ...KEY, accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/purger` }] });
     const sts = new STSClient({ endpoint: emulator.url, region: "us-east-1", credentials: KEY, maxAttempts: 1 });
-    const stranger = new STSClient({ endpoint: emulator.url, region: "us-east-1", credentials: { ...KEY, accessKeyId: "AKIANOBODY0000000000" }, maxAttempts: 1 });
+    const stranger = new STSClient({
+      endpoint: emulator.url,
+      region: "us-east-1",
+      credentials: { ...KEY, accessKeyId: "AKIANOBODY0000000000" },
+      maxAttempts: 1,
+    });
     try {
-      expect(await sts.send(new GetCallerIdentityCommand({}))).toMatchObject({ Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/purger`, UserId: expect.stringMatching(/^AIDA/) });
-      expect(await failure(stranger.send(new GetCallerIdentityCommand({})))).toMatchObject({ name: "InvalidClientTokenId", $metadata: { httpStatusCode: 403 } });
+      expect(await sts.send(new GetCallerIdentityCommand({}))).toMatchObject({
+        Account: ACCOUNT,
+        Arn: `arn:aws:iam::${ACCOUNT}:user/purger`,
+        UserId: expect.stringMatching(/^AIDA/),
+      });
+      expect(await failure(stranger.send(new GetCallerIdentityCommand({})))).toMatchObject({
+        name: "InvalidClientTokenId",
+        $metadata: { httpStatusCode: 403 },
+      });
       expect(emulator.state.identityCalls).toBe(1);
     } finally {
       sts.destroy();
@@ -275,7 +353,10 @@ describe("CloudFront emulator: credentials and permissions", () => {
     } finally {
       cf.destroy();
       sts.destroy();
-      for (const [name, value] of [["AWS_ENDPOINT_URL_CLOUDFRONT", saved.cf], ["AWS_ENDPOINT_URL_STS", saved.sts]] as const) {
+      for (const [name, value] of [
+        ["AWS_ENDPOINT_URL_CLOUDFRONT", saved.cf],
+        ["AWS_ENDPOINT_URL_STS", saved.sts],
+      ] as const) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }
@@ -297,7 +378,10 @@ describe("CloudFront emulator: fault injection", () => {
 
   it("injects 503 ServiceUnavailable and 400 Throttling that the SDK names, without creating anything", async () => {
     emulator.setFaults([{ status: 503 }, { status: 400, errorCode: "Throttling" }]);
-    expect(await failure(create(cf, ["/a"], "r"))).toMatchObject({ name: "ServiceUnavailable", $metadata: { httpStatusCode: 503 } });
+    expect(await failure(create(cf, ["/a"], "r"))).toMatchObject({
+      name: "ServiceUnavailable",
+      $metadata: { httpStatusCode: 503 },
+    });
     expect(await failure(create(cf, ["/a"], "r"))).toMatchObject({ name: "Throttling", message: "Rate exceeded" });
     expect(emulator.state.invalidations).toHaveLength(0);
     await create(cf, ["/a"], "r");

@@ -1,5 +1,11 @@
 /** The Fastly purge emulator over HTTP on 127.0.0.1: auth and scopes, the key limits, error bodies, rate limit, faults. */
-import { FASTLY_TOO_MANY_KEYS_REASON, fastlyPurgedObjects, startFastlyEmulator, type FastlyEmulator, type FastlyEmulatorOptions } from "../../sandbox/fastly";
+import {
+  FASTLY_TOO_MANY_KEYS_REASON,
+  fastlyPurgedObjects,
+  startFastlyEmulator,
+  type FastlyEmulator,
+  type FastlyEmulatorOptions,
+} from "../../sandbox/fastly";
 import { fakeClock, type FakeClock } from "./harness";
 
 const SERVICE = "SU1Z0isxPaozGVKXdv0eY";
@@ -37,9 +43,17 @@ async function start(extra: Partial<FastlyEmulatorOptions> = {}): Promise<Fastly
 }
 
 async function call(emulator: FastlyEmulator, method: string, path: string, headers: Record<string, string> = {}, body?: string) {
-  const res = await fetch(`${emulator.url}${path}`, { method, headers: { Accept: "application/json", ...headers }, ...(body !== undefined ? { body } : {}) });
+  const res = await fetch(`${emulator.url}${path}`, {
+    method,
+    headers: { Accept: "application/json", ...headers },
+    ...(body !== undefined ? { body } : {}),
+  });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text === "" ? undefined : (JSON.parse(text) as Record<string, unknown>) };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text === "" ? undefined : (JSON.parse(text) as Record<string, unknown>),
+  };
 }
 
 const keys = (n: number, prefix = "k"): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
@@ -65,38 +79,73 @@ describe("Fastly emulator", () => {
     });
 
     it("needs a purge_select token on a service that requires purge auth", async () => {
-      expect(await call(emulator, "POST", "/purge/secure.example.com/x")).toMatchObject({ status: 401, body: { msg: "Provided credentials are missing or invalid" } });
-      expect((await call(emulator, "POST", "/purge/secure.example.com/x", { "Fastly-Key": TOKENS.otherService })).status).toBe(403);
-      expect((await call(emulator, "POST", "/purge/secure.example.com/x", { "Fastly-Key": TOKENS.select, "Fastly-Soft-Purge": "1" })).status).toBe(200);
+      expect(await call(emulator, "POST", "/purge/secure.example.com/x")).toMatchObject({
+        status: 401,
+        body: { msg: "Provided credentials are missing or invalid" },
+      });
+      expect((await call(emulator, "POST", "/purge/secure.example.com/x", { "Fastly-Key": TOKENS.otherService })).status).toBe(
+        403,
+      );
+      expect(
+        (await call(emulator, "POST", "/purge/secure.example.com/x", { "Fastly-Key": TOKENS.select, "Fastly-Soft-Purge": "1" }))
+          .status,
+      ).toBe(200);
       expect(fastlyPurgedObjects(emulator.state, { kind: "url", soft: true })).toEqual(["secure.example.com/x"]);
       expect(emulator.state.requests.map((r) => r.authFailure)).toEqual(["missing_token", "forbidden", undefined]);
     });
 
     it("refuses a URL with a scheme", async () => {
-      expect(await call(emulator, "POST", "/purge/https://www.example.com/a")).toMatchObject({ status: 400, body: { status: "fail", reason: expect.stringContaining("no scheme") } });
+      expect(await call(emulator, "POST", "/purge/https://www.example.com/a")).toMatchObject({
+        status: 400,
+        body: { status: "fail", reason: expect.stringContaining("no scheme") },
+      });
     });
   });
 
   describe("surrogate keys", () => {
     it("purges keys in bulk from a JSON body and answers a map of key to purge id", async () => {
-      const res = await call(emulator, "POST", `/service/${SERVICE}/purge`, { "Fastly-Key": TOKENS.select, "Content-Type": "application/json" }, JSON.stringify({ surrogate_keys: ["a", "b"] }));
+      const res = await call(
+        emulator,
+        "POST",
+        `/service/${SERVICE}/purge`,
+        { "Fastly-Key": TOKENS.select, "Content-Type": "application/json" },
+        JSON.stringify({ surrogate_keys: ["a", "b"] }),
+      );
       expect(res.status).toBe(200);
       expect(Object.keys(res.body ?? {})).toEqual(["a", "b"]);
-      expect(Object.values(res.body ?? {})).toEqual([expect.stringMatching(/^\d+-\d+-\d+$/), expect.stringMatching(/^\d+-\d+-\d+$/)]);
+      expect(Object.values(res.body ?? {})).toEqual([
+        expect.stringMatching(/^\d+-\d+-\d+$/),
+        expect.stringMatching(/^\d+-\d+-\d+$/),
+      ]);
       expect(fastlyPurgedObjects(emulator.state, { kind: "key", serviceId: SERVICE })).toEqual(["a", "b"]);
     });
 
     it("takes the keys from a Surrogate-Key header, soft when asked, with the legacy X-Fastly-Key header", async () => {
-      const res = await call(emulator, "POST", `/service/${SERVICE}/purge`, { "X-Fastly-Key": TOKENS.global, "Surrogate-Key": "k1  k2 k3", "Fastly-Soft-Purge": "1" });
+      const res = await call(emulator, "POST", `/service/${SERVICE}/purge`, {
+        "X-Fastly-Key": TOKENS.global,
+        "Surrogate-Key": "k1  k2 k3",
+        "Fastly-Soft-Purge": "1",
+      });
       expect(Object.keys(res.body ?? {})).toEqual(["k1", "k2", "k3"]);
       expect(emulator.state.purges).toEqual([expect.objectContaining({ kind: "key", objects: ["k1", "k2", "k3"], soft: true })]);
     });
 
     it("accepts 256 keys and refuses 257 with Fastly's exact body", async () => {
       const headers = { "Fastly-Key": TOKENS.select, "Content-Type": "application/json" };
-      expect((await call(emulator, "POST", `/service/${SERVICE}/purge`, headers, JSON.stringify({ surrogate_keys: keys(256) }))).status).toBe(200);
-      const over = await call(emulator, "POST", `/service/${SERVICE}/purge`, headers, JSON.stringify({ surrogate_keys: keys(257, "x") }));
-      expect(over).toEqual(expect.objectContaining({ status: 400, body: { status: "fail", reason: FASTLY_TOO_MANY_KEYS_REASON } }));
+      expect(
+        (await call(emulator, "POST", `/service/${SERVICE}/purge`, headers, JSON.stringify({ surrogate_keys: keys(256) })))
+          .status,
+      ).toBe(200);
+      const over = await call(
+        emulator,
+        "POST",
+        `/service/${SERVICE}/purge`,
+        headers,
+        JSON.stringify({ surrogate_keys: keys(257, "x") }),
+      );
+      expect(over).toEqual(
+        expect.objectContaining({ status: 400, body: { status: "fail", reason: FASTLY_TOO_MANY_KEYS_REASON } }),
+      );
       expect(FASTLY_TOO_MANY_KEYS_REASON).toBe("Batch surrogate key request only supports up to 256 surrogate keys");
       expect(fastlyPurgedObjects(emulator.state)).toEqual(keys(256));
     });
@@ -105,10 +154,23 @@ describe("Fastly emulator", () => {
       const headers = { "Fastly-Key": TOKENS.select, "Content-Type": "application/json" };
       const max = "é".repeat(512); // 1,024 bytes in UTF-8
       const over = `${max}x`;
-      expect((await call(emulator, "POST", `/service/${SERVICE}/purge`, headers, JSON.stringify({ surrogate_keys: [max] }))).status).toBe(200);
-      const bulk = await call(emulator, "POST", `/service/${SERVICE}/purge`, headers, JSON.stringify({ surrogate_keys: ["ok", over] }));
-      expect(bulk).toMatchObject({ status: 400, body: { status: "fail", reason: expect.stringContaining("1025 bytes; keys may be at most 1024 bytes") } });
-      const single = await call(emulator, "POST", `/service/${SERVICE}/purge/${encodeURIComponent(over)}`, { "Fastly-Key": TOKENS.select });
+      expect(
+        (await call(emulator, "POST", `/service/${SERVICE}/purge`, headers, JSON.stringify({ surrogate_keys: [max] }))).status,
+      ).toBe(200);
+      const bulk = await call(
+        emulator,
+        "POST",
+        `/service/${SERVICE}/purge`,
+        headers,
+        JSON.stringify({ surrogate_keys: ["ok", over] }),
+      );
+      expect(bulk).toMatchObject({
+        status: 400,
+        body: { status: "fail", reason: expect.stringContaining("1025 bytes; keys may be at most 1024 bytes") },
+      });
+      const single = await call(emulator, "POST", `/service/${SERVICE}/purge/${encodeURIComponent(over)}`, {
+        "Fastly-Key": TOKENS.select,
+      });
       expect(single.status).toBe(400);
       expect(fastlyPurgedObjects(emulator.state)).toEqual([max]);
     });
@@ -121,10 +183,34 @@ describe("Fastly emulator", () => {
 
     it.each([
       ["no token", {}, 401, { msg: "Provided credentials are missing or invalid" }, "missing_token"],
-      ["an unknown token", { "Fastly-Key": "nope" }, 401, { msg: "Provided credentials are missing or invalid" }, "unknown_token"],
-      ["a read-only token", { "Fastly-Key": TOKENS.readOnly }, 403, { msg: "You are not authorized to perform this action" }, "forbidden"],
-      ["a purge_all-only token", { "Fastly-Key": TOKENS.all }, 403, { detail: expect.stringContaining("purge_select or global") }, "forbidden"],
-      ["a token for another service", { "Fastly-Key": TOKENS.otherService }, 403, { detail: `The token is not allowed to act on service ${SERVICE}` }, "forbidden"],
+      [
+        "an unknown token",
+        { "Fastly-Key": "nope" },
+        401,
+        { msg: "Provided credentials are missing or invalid" },
+        "unknown_token",
+      ],
+      [
+        "a read-only token",
+        { "Fastly-Key": TOKENS.readOnly },
+        403,
+        { msg: "You are not authorized to perform this action" },
+        "forbidden",
+      ],
+      [
+        "a purge_all-only token",
+        { "Fastly-Key": TOKENS.all },
+        403,
+        { detail: expect.stringContaining("purge_select or global") },
+        "forbidden",
+      ],
+      [
+        "a token for another service",
+        { "Fastly-Key": TOKENS.otherService },
+        403,
+        { detail: `The token is not allowed to act on service ${SERVICE}` },
+        "forbidden",
+      ],
     ])("refuses a key purge with %s", async (_label, headers: Record<string, string>, status, body, why) => {
       const res = await call(emulator, "POST", `/service/${SERVICE}/purge/k`, headers);
       expect(res).toMatchObject({ status, body });
@@ -143,7 +229,10 @@ describe("Fastly emulator", () => {
 
     it("refuses a body without keys, naming both forms", async () => {
       const res = await call(emulator, "POST", `/service/${SERVICE}/purge`, { "Fastly-Key": TOKENS.select });
-      expect(res).toMatchObject({ status: 400, body: { status: "fail", reason: expect.stringContaining("Surrogate-Key header") } });
+      expect(res).toMatchObject({
+        status: 400,
+        body: { status: "fail", reason: expect.stringContaining("Surrogate-Key header") },
+      });
     });
   });
 
@@ -152,9 +241,17 @@ describe("Fastly emulator", () => {
       const limited = await start({ hourlyLimit: 2 });
       try {
         expect((await call(limited, "POST", `/service/${SERVICE}/purge_all`, { "Fastly-Key": TOKENS.select })).status).toBe(403);
-        expect((await call(limited, "POST", `/service/${OTHER_SERVICE}/purge_all`, { "Fastly-Key": TOKENS.all })).status).toBe(403);
-        const soft = await call(limited, "POST", `/service/${SERVICE}/purge_all`, { "Fastly-Key": TOKENS.all, "Fastly-Soft-Purge": "1" });
-        expect(soft).toMatchObject({ status: 400, body: { status: "fail", reason: expect.stringContaining("does not support Fastly-Soft-Purge") } });
+        expect((await call(limited, "POST", `/service/${OTHER_SERVICE}/purge_all`, { "Fastly-Key": TOKENS.all })).status).toBe(
+          403,
+        );
+        const soft = await call(limited, "POST", `/service/${SERVICE}/purge_all`, {
+          "Fastly-Key": TOKENS.all,
+          "Fastly-Soft-Purge": "1",
+        });
+        expect(soft).toMatchObject({
+          status: 400,
+          body: { status: "fail", reason: expect.stringContaining("does not support Fastly-Soft-Purge") },
+        });
         const first = await call(limited, "POST", `/service/${SERVICE}/purge_all`, { "Fastly-Key": TOKENS.all });
         expect(first).toMatchObject({ status: 200, body: { status: "ok" } });
         expect(first.headers.get("fastly-ratelimit-remaining")).toBe("1");
@@ -179,7 +276,12 @@ describe("Fastly emulator", () => {
     it("reports scope, services and expires_at", async () => {
       expect(await call(emulator, "GET", "/tokens/self", { "Fastly-Key": TOKENS.expiring })).toMatchObject({
         status: 200,
-        body: { name: "ci", scope: "purge_select", services: [], expires_at: new Date(clock.now() + 60_000).toISOString().replace(".000", "") },
+        body: {
+          name: "ci",
+          scope: "purge_select",
+          services: [],
+          expires_at: new Date(clock.now() + 60_000).toISOString().replace(".000", ""),
+        },
       });
       expect(await call(emulator, "GET", "/tokens/self", { "Fastly-Key": TOKENS.otherService })).toMatchObject({
         body: { scope: "purge_select", services: [OTHER_SERVICE], expires_at: null },
@@ -199,7 +301,10 @@ describe("Fastly emulator", () => {
         { pathPrefix: "/purge/", dropConnection: true },
       ]);
       const headers = { "Fastly-Key": TOKENS.select };
-      expect(await call(emulator, "POST", `/service/${SERVICE}/purge/a`, headers)).toMatchObject({ status: 503, body: { msg: "Injected fault" } });
+      expect(await call(emulator, "POST", `/service/${SERVICE}/purge/a`, headers)).toMatchObject({
+        status: 503,
+        body: { msg: "Injected fault" },
+      });
       const limited = await call(emulator, "POST", `/service/${SERVICE}/purge/a`, headers);
       expect(limited.status).toBe(429);
       expect(limited.headers.get("fastly-ratelimit-reset")).toBe(String(Math.ceil(clock.now() / 1000) + 30));

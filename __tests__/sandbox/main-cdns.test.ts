@@ -63,13 +63,20 @@ describe("main with the CDN emulators", () => {
     expect(output).toContain(`zone ${ids.cloudflare.zoneId} (plan business)`);
     expect(output).toContain(`distribution ${ids.cloudfront.distributionId}`);
 
-    const self = await fetch(`${env.EDGEPLANE_FASTLY_API_URL}/tokens/self`, { headers: { "Fastly-Key": env.FASTLY_API_TOKEN as string } });
+    const self = await fetch(`${env.EDGEPLANE_FASTLY_API_URL}/tokens/self`, {
+      headers: { "Fastly-Key": env.FASTLY_API_TOKEN as string },
+    });
     expect(await self.json()).toMatchObject({ scope: "purge_select purge_all", services: [ids.fastly.serviceId] });
-    const keyPurge = await fetch(`${env.EDGEPLANE_FASTLY_API_URL}/service/${ids.fastly.serviceId}/purge/k1`, { method: "POST", headers: { "Fastly-Key": env.FASTLY_API_TOKEN as string } });
+    const keyPurge = await fetch(`${env.EDGEPLANE_FASTLY_API_URL}/service/${ids.fastly.serviceId}/purge/k1`, {
+      method: "POST",
+      headers: { "Fastly-Key": env.FASTLY_API_TOKEN as string },
+    });
     expect(keyPurge.status).toBe(200);
 
     const bearer = { Authorization: `Bearer ${env.CLOUDFLARE_API_TOKEN}` };
-    expect(await (await fetch(`${env.EDGEPLANE_CLOUDFLARE_API_URL}/user/tokens/verify`, { headers: bearer })).json()).toMatchObject({ result: { status: "active" } });
+    expect(
+      await (await fetch(`${env.EDGEPLANE_CLOUDFLARE_API_URL}/user/tokens/verify`, { headers: bearer })).json(),
+    ).toMatchObject({ result: { status: "active" } });
     const tagPurge = await fetch(`${env.EDGEPLANE_CLOUDFLARE_API_URL}/zones/${ids.cloudflare.zoneId}/purge_cache`, {
       method: "POST",
       headers: { ...bearer, "Content-Type": "application/json" },
@@ -78,11 +85,24 @@ describe("main with the CDN emulators", () => {
     expect(await tagPurge.json()).toMatchObject({ success: true });
 
     const credentials = { accessKeyId: env.AWS_ACCESS_KEY_ID as string, secretAccessKey: env.AWS_SECRET_ACCESS_KEY as string };
-    const cf = new CloudFrontClient({ endpoint: env.AWS_ENDPOINT_URL_CLOUDFRONT as string, region: env.AWS_REGION as string, credentials, maxAttempts: 1 });
-    const sts = new STSClient({ endpoint: env.AWS_ENDPOINT_URL_STS as string, region: env.AWS_REGION as string, credentials, maxAttempts: 1 });
+    const cf = new CloudFrontClient({
+      endpoint: env.AWS_ENDPOINT_URL_CLOUDFRONT as string,
+      region: env.AWS_REGION as string,
+      credentials,
+      maxAttempts: 1,
+    });
+    const sts = new STSClient({
+      endpoint: env.AWS_ENDPOINT_URL_STS as string,
+      region: env.AWS_REGION as string,
+      credentials,
+      maxAttempts: 1,
+    });
     try {
       const created = await cf.send(
-        new CreateInvalidationCommand({ DistributionId: ids.cloudfront.distributionId, InvalidationBatch: { CallerReference: "main", Paths: { Quantity: 1, Items: ["/x"] } } }),
+        new CreateInvalidationCommand({
+          DistributionId: ids.cloudfront.distributionId,
+          InvalidationBatch: { CallerReference: "main", Paths: { Quantity: 1, Items: ["/x"] } },
+        }),
       );
       expect(created.Invalidation?.Status).toBe("InProgress");
       expect((await sts.send(new GetCallerIdentityCommand({}))).Account).toBe(ids.cloudfront.accountId);
@@ -105,8 +125,13 @@ describe("main with the CDN emulators", () => {
     expect(running.cdns.cloudfront?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(output).toMatch(/^edgeplane sandbox: cloudfront emulator\(s\) only/);
     expect(output).not.toContain("[sandbox]");
-    expect(Object.keys(exportsOf(output)).sort()).toEqual(
-      ["AWS_ACCESS_KEY_ID", "AWS_ENDPOINT_URL_CLOUDFRONT", "AWS_ENDPOINT_URL_STS", "AWS_REGION", "AWS_SECRET_ACCESS_KEY", "EDGEPLANE_INSECURE_LOOPBACK"],
-    );
+    expect(Object.keys(exportsOf(output)).sort()).toEqual([
+      "AWS_ACCESS_KEY_ID",
+      "AWS_ENDPOINT_URL_CLOUDFRONT",
+      "AWS_ENDPOINT_URL_STS",
+      "AWS_REGION",
+      "AWS_SECRET_ACCESS_KEY",
+      "EDGEPLANE_INSECURE_LOOPBACK",
+    ]);
   });
 });
