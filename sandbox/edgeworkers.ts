@@ -15,13 +15,15 @@
  * - Activation: {network: STAGING|PRODUCTION, version, note ≤ 128} → 201 with status PRESUBMIT; reads
  *   then show PENDING, IN_PROGRESS and finally the outcome (COMPLETE, or ERROR when a test sets
  *   `outcome`) once state.edgeWorkers.activationMs has passed on the sandbox clock.
+ * - Fault injection: state.edgeWorkers.activationFaults rules make chosen activations (by EdgeWorker,
+ *   network and attempt) end in ERROR or take longer (applyActivationFaults).
  * - Only ids in state.edgeWorkers.ids exist (SandboxOptions.edgeWorkers.ids); others are 404.
  *
  * Error codes (EWxxxx) are the sandbox's own [U]; the problem shape follows OAS examples/host-400.json.
  */
 import { createHash } from "node:crypto";
 import type { Route, RouteRequest, RouteResponse, SandboxContext } from "./routes";
-import type { EdgeWorkersNetwork, SandboxActivation, SandboxEdgeWorkerVersion } from "./state";
+import type { ActivationFault, EdgeWorkersNetwork, SandboxActivation, SandboxEdgeWorkerVersion } from "./state";
 import { edgeWorkersProblem, isPlainObject, parseJsonBody } from "./api-problem";
 import { checkBundleTokenEntry } from "./edgekv-tokens";
 import { TgzFormatError, unpackTgz, type TarFile } from "../core/akamai/tgz";
@@ -45,6 +47,25 @@ function iso(ms: number): string {
 export function activationStatus(activation: SandboxActivation, nowMs: number): string {
   if (nowMs >= activation.doneMs) return activation.outcome;
   return nowMs - activation.createdMs < (activation.doneMs - activation.createdMs) / 2 ? "PENDING" : "IN_PROGRESS";
+}
+
+/**
+ * The outcome and duration of a new activation under the fault rules. Every rule the activation matches
+ * (EdgeWorker id and network) counts it; the first rule whose `attempts` include that count shapes it.
+ */
+export function applyActivationFaults(
+  rules: ActivationFault[],
+  activation: Pick<SandboxActivation, "edgeWorkerId" | "network">,
+  defaultMs: number,
+): { outcome: "COMPLETE" | "ERROR"; activationMs: number } {
+  let shaped: ActivationFault | undefined;
+  for (const rule of rules) {
+    if (rule.edgeWorkerId !== undefined && rule.edgeWorkerId !== activation.edgeWorkerId) continue;
+    if (rule.network !== undefined && rule.network !== activation.network) continue;
+    rule.matched = (rule.matched ?? 0) + 1;
+    if (shaped === undefined && (rule.attempts === undefined || rule.attempts.includes(rule.matched))) shaped = rule;
+  }
+  return { outcome: shaped?.outcome ?? "COMPLETE", activationMs: shaped?.activationMs ?? defaultMs };
 }
 
 /** Problems with a bundle's edgekv_tokens.js, in EdgeWorkers validation-type words. */
@@ -213,6 +234,7 @@ export function edgeWorkersRoutes(context: SandboxContext): Route[] {
     if (!state().versions.some((v) => v.edgeWorkerId === id && v.version === version)) {
       return problem(400, "EW1003", `Version ${version} does not exist for EdgeWorker ${id}`);
     }
+    const shaped = applyActivationFaults(state().activationFaults, { edgeWorkerId: id, network: network as EdgeWorkersNetwork }, state().activationMs);
     const activation: SandboxActivation = {
       activationId: state().activations.filter((a) => a.edgeWorkerId === id).length + 1,
       edgeWorkerId: id,
@@ -220,8 +242,8 @@ export function edgeWorkersRoutes(context: SandboxContext): Route[] {
       network: network as EdgeWorkersNetwork,
       ...(typeof note === "string" ? { note } : {}),
       createdMs: request.nowMs,
-      doneMs: request.nowMs + state().activationMs,
-      outcome: "COMPLETE",
+      doneMs: request.nowMs + shaped.activationMs,
+      outcome: shaped.outcome,
     };
     state().activations.push(activation);
     return {

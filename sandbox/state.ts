@@ -123,6 +123,21 @@ export interface SandboxActivation {
   outcome: "COMPLETE" | "ERROR";
 }
 
+/** Shapes how matching activations end (sandbox/edgeworkers.ts applyActivationFaults). */
+export interface ActivationFault {
+  edgeWorkerId?: number;
+  /** Default: either network. */
+  network?: EdgeWorkersNetwork;
+  /** Which matching activations it shapes, counted from 1 since the rule was set; default every one. */
+  attempts?: number[];
+  /** How they end (default COMPLETE). */
+  outcome?: "COMPLETE" | "ERROR";
+  /** Time to the outcome instead of activationMs (a slow activation). */
+  activationMs?: number;
+  /** Matching activations seen so far; the sandbox counts. */
+  matched?: number;
+}
+
 export interface EdgeWorkersState {
   /** EdgeWorker ids that exist; others answer 404. */
   ids: number[];
@@ -130,6 +145,8 @@ export interface EdgeWorkersState {
   activations: SandboxActivation[];
   /** Time from activation request to its outcome for new activations. */
   activationMs: number;
+  /** Fault injection for new activations; the first rule that shapes an activation wins. */
+  activationFaults: ActivationFault[];
 }
 
 export interface SandboxState {
@@ -149,7 +166,7 @@ export function emptyState(): SandboxState {
     requests: [],
     iam: { clients: [], maxCredentialsPerClient: DEFAULT_MAX_CREDENTIALS_PER_CLIENT },
     edgeKv: { tokens: [], createKind: "enhanced", tokenActivationMs: 0 },
-    edgeWorkers: { ids: [], versions: [], activations: [], activationMs: 0 },
+    edgeWorkers: { ids: [], versions: [], activations: [], activationMs: 0, activationFaults: [] },
   };
 }
 

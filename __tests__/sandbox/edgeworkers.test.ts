@@ -131,6 +131,28 @@ describe("EdgeWorkers versions and activations in the sandbox", () => {
     expect((byVersion.body as { activations: Array<{ activationId: number }> }).activations.map((a) => a.activationId)).toEqual([3, 1]);
   });
 
+  it("fault injection: chosen activations by network and attempt end in ERROR or take longer", async () => {
+    h = await startHarness({ edgeWorkers: { ids: [EW], activationMs: 1_000 } });
+    await upload(bundle("1"));
+    h.sandbox.state.edgeWorkers.activationFaults = [
+      { network: "STAGING", attempts: [1, 3], outcome: "ERROR" },
+      { network: "PRODUCTION", attempts: [1], activationMs: 500_000 },
+    ];
+    const activate = async (network: string) =>
+      ((await h.transport.request({ method: "POST", path: ACTIVATIONS, body: { version: "1", network } })).body as { activationId: number }).activationId;
+    const status = async (id: number) => ((await h.transport.request({ method: "GET", path: `${ACTIVATIONS}/${id}` })).body as { status: string }).status;
+    const ids = [await activate("STAGING"), await activate("STAGING"), await activate("STAGING"), await activate("STAGING")];
+    const slow = await activate("PRODUCTION");
+    const normal = await activate("PRODUCTION");
+    h.clock.advance(1_000);
+    expect(await Promise.all(ids.map(status))).toEqual(["ERROR", "COMPLETE", "ERROR", "COMPLETE"]);
+    expect(await status(normal)).toBe("COMPLETE");
+    expect(await status(slow)).toBe("PENDING");
+    h.clock.advance(499_000);
+    expect(await status(slow)).toBe("COMPLETE");
+    expect(h.sandbox.state.edgeWorkers.activationFaults.map((r) => r.matched)).toEqual([4, 2]);
+  });
+
   it("refuses activations of unknown versions, bad networks and long notes", async () => {
     h = await startHarness({ edgeWorkers: { ids: [EW] } });
     await upload(bundle("1"));
