@@ -9,7 +9,16 @@
  * - the active version already carries the entries → nothing to do on that network;
  * - else the target version id is derived from the base version and the tokens (tokensVersionId), so a
  *   run that stopped after uploading finds the same version and activates it rather than uploading again;
- * - an activation of the target that failed before is not retried automatically (a problem is reported).
+ * - an activation of the target that failed (ERROR, ABORTED, …) is retried by a later run: the same
+ *   version is activated again (the EdgeWorkers API activates any existing version; nothing in its
+ *   OpenAPI definition refuses a version whose earlier activation failed, and a new version id per try
+ *   would only spend the 1000-versions-per-EdgeWorker limit on identical bundles). Retries back off —
+ *   1 h, 2 h, 4 h after the 1st, 2nd, 3rd failure, counted from the failed activation's last change — so
+ *   an hourly schedule does not burn its tries within one Akamai incident and a daily one retries every
+ *   run. After MAX_ACTIVATION_ATTEMPTS failed tries the rotation is stalled: reported as a problem and in
+ *   `stalled` (the reconcile turns it into the EdgeKvTokenRotationStalled metric) until a resume request.
+ *   The tries are counted from the activation history, so nothing is stored between runs; a resume's
+ *   activation carries RESUME_NOTE_PREFIX in its note and starts a fresh count.
  *
  * PRODUCTION: only when allowed, only after STAGING carries the entries, and only if a version is already
  * active there (the first production activation of an EdgeWorker is a human's decision). Its base is the
@@ -28,7 +37,24 @@ export type EdgeWorkersApi = Pick<
   "listActivations" | "getActivation" | "activateVersion" | "getVersion" | "getVersionContent" | "uploadVersion"
 >;
 
-export type NetworkStepStatus = "up-to-date" | "skipped" | "uploaded" | "activated" | "activating" | "waiting" | "failed";
+export type NetworkStepStatus = "up-to-date" | "skipped" | "uploaded" | "activated" | "activating" | "waiting" | "failed" | "retry-later" | "stalled";
+
+/** Failed activations of one version on one network (the first try included) before retries stop. */
+export const MAX_ACTIVATION_ATTEMPTS = 4;
+/** Wait before the next try after the n-th failure: this × 2^(n-1), i.e. 1 h, 2 h, 4 h. */
+export const ACTIVATION_RETRY_BASE_MS = 3_600_000;
+/** Starts the note of an activation made by a resume request; the try count restarts there. */
+export const RESUME_NOTE_PREFIX = "edgeplane resume:";
+
+export function activationRetryDelayMs(failures: number): number {
+  return ACTIVATION_RETRY_BASE_MS * 2 ** Math.max(0, failures - 1);
+}
+
+export interface StalledActivation {
+  network: EdgeWorkersNetwork;
+  version: string;
+  failures: number;
+}
 
 export interface NetworkStep {
   network: EdgeWorkersNetwork;
@@ -46,6 +72,10 @@ export interface DeployOutcome {
   activeSinceMs?: number;
   /** Problems: each fails the run (after the rest of it is done). */
   problems: string[];
+  /** Failed activations that a later run retries (no failure of this run). */
+  notes: string[];
+  /** Networks whose activation failed MAX_ACTIVATION_ATTEMPTS times: retries stopped until a resume. */
+  stalled: StalledActivation[];
   /** Mutating calls made (uploads, activations, S3 puts). */
   writes: number;
 }
@@ -56,6 +86,10 @@ export interface DeployContext {
   waiter: Waiter;
   /** Cap on waiting for one activation. */
   activationWaitMs: number;
+  /** A resume request: try a failed activation now, whatever the count and backoff, and count afresh. */
+  resume?: boolean;
+  /** The event that resumes this deploy, for the stalled message. */
+  resumeEvent?: string;
 }
 
 const isFinal = (status: string): boolean => status === "COMPLETE" || FAILED_ACTIVATION_STATUSES.includes(status);
@@ -96,21 +130,55 @@ export async function activeVersions(edgeWorkers: Pick<EdgeWorkersApi, "listActi
   return byNetwork;
 }
 
-/**
- * Token names the bundles active on any network of the EdgeWorker reference in their edgekv_tokens.js.
- * Throws when a bundle cannot be read (callers then keep every token: unknown use is use).
- */
-export async function tokenNamesInUse(edgeWorkers: Pick<EdgeWorkersApi, "listActivations">, cache: BundleCache, edgeWorkerId: number): Promise<Set<string>> {
-  const names = new Set<string>();
-  for (const activation of (await activeVersions(edgeWorkers, edgeWorkerId)).values()) {
-    const entries = bundleTokensEntries(await cache.get(edgeWorkerId, activation.version));
-    for (const name of tokenNamesIn(entries)) names.add(name);
-  }
-  return names;
+export interface ServedBundle {
+  edgeWorkerId: number;
+  network: EdgeWorkersNetwork;
+  version: string;
+  /** The token names its edgekv_tokens.js references. */
+  tokenNames: string[];
 }
 
-function noteFor(entries: TokensFileEntries): string {
-  return `edgeplane: edgekv_tokens.js for ${tokenNamesIn(entries).join(", ")}`.slice(0, 128);
+/**
+ * The bundle active on each network of the EdgeWorker and the token names its edgekv_tokens.js references.
+ * Throws when a bundle cannot be read (callers then keep every token: unknown use is use).
+ */
+export async function servedBundles(edgeWorkers: Pick<EdgeWorkersApi, "listActivations">, cache: BundleCache, edgeWorkerId: number): Promise<ServedBundle[]> {
+  const served: ServedBundle[] = [];
+  for (const [network, activation] of await activeVersions(edgeWorkers, edgeWorkerId)) {
+    const entries = bundleTokensEntries(await cache.get(edgeWorkerId, activation.version));
+    served.push({ edgeWorkerId, network, version: activation.version, tokenNames: tokenNamesIn(entries) });
+  }
+  return served;
+}
+
+/** Token names the bundles active on any network of the EdgeWorker reference (see servedBundles). */
+export async function tokenNamesInUse(edgeWorkers: Pick<EdgeWorkersApi, "listActivations">, cache: BundleCache, edgeWorkerId: number): Promise<Set<string>> {
+  return new Set((await servedBundles(edgeWorkers, cache, edgeWorkerId)).flatMap((b) => b.tokenNames));
+}
+
+function noteFor(entries: TokensFileEntries, resume: boolean): string {
+  return `${resume ? RESUME_NOTE_PREFIX : "edgeplane:"} edgekv_tokens.js for ${tokenNamesIn(entries).join(", ")}`.slice(0, 128);
+}
+
+export interface ActivationTries {
+  /** Failed activations since the latest resume (that one included). */
+  failures: number;
+  /** The newest of them. */
+  lastFailure?: EdgeWorkerActivation;
+}
+
+/** The failed tries of `version` on `network` in the activation history, since the latest resume. */
+export function activationTries(history: readonly EdgeWorkerActivation[], version: string, network: EdgeWorkersNetwork): ActivationTries {
+  const mine = history.filter((a) => a.version === version && a.network === network).sort((a, b) => b.activationId - a.activationId);
+  const tries: ActivationTries = { failures: 0 };
+  for (const activation of mine) {
+    if (FAILED_ACTIVATION_STATUSES.includes(activation.status)) {
+      tries.failures++;
+      tries.lastFailure ??= activation;
+    }
+    if (activation.note?.startsWith(RESUME_NOTE_PREFIX)) break;
+  }
+  return tries;
 }
 
 export async function deployTokens(
@@ -122,10 +190,19 @@ export async function deployTokens(
   cache: BundleCache = new BundleCache(context.edgeWorkers),
 ): Promise<DeployOutcome> {
   const { edgeWorkers, waiter } = context;
-  const outcome: DeployOutcome = { edgeWorkerId, steps: [], settled: false, problems: [], writes: 0 };
+  const outcome: DeployOutcome = { edgeWorkerId, steps: [], settled: false, problems: [], notes: [], stalled: [], writes: 0 };
   const problem = (text: string): DeployOutcome => {
     outcome.problems.push(`EdgeWorker ${edgeWorkerId}: ${text}`);
     return outcome;
+  };
+  const stall = (network: EdgeWorkersNetwork, version: string, failures: number, last: EdgeWorkerActivation): DeployOutcome => {
+    outcome.stalled.push({ network, version, failures });
+    outcome.steps.push({ network, status: "stalled", version, detail: `${failures} tries failed; retries stopped until a resume request` });
+    return problem(
+      `token rotation stalled: ${failures} activations of version ${version} on ${network} failed (the last, ${last.activationId}, ended ${last.status}); ` +
+        `no more automatic tries. Once the cause is fixed, resume with ${context.resumeEvent ?? '{"action":"resume","token":"<namePrefix>"}'} ` +
+        `(README "When a token rotation fails")`,
+    );
   };
   const waitForActivation = (activation: EdgeWorkerActivation): Promise<EdgeWorkerActivation> =>
     pollUntil(() => edgeWorkers.getActivation(edgeWorkerId, activation.activationId), (a) => isFinal(a.status), context.activationWaitMs, waiter);
@@ -176,15 +253,20 @@ export async function deployTokens(
     }
 
     const target = tokensVersionId(base.version, identities);
-    const earlier = history
-      .filter((a) => a.version === target && a.network === network)
-      .sort((a, b) => b.activationId - a.activationId)[0];
-    if (earlier !== undefined && FAILED_ACTIVATION_STATUSES.includes(earlier.status)) {
-      outcome.steps.push({ network, status: "failed", version: target });
-      return problem(
-        `activation ${earlier.activationId} of version ${target} on ${network} ended ${earlier.status}; it is not retried automatically ` +
-          `(activate it by hand, or change the tokens so a new version is built)`,
-      );
+    const tries = activationTries(history, target, network);
+    if (tries.failures > 0 && tries.lastFailure !== undefined && context.resume !== true) {
+      const last = tries.lastFailure;
+      if (tries.failures >= MAX_ACTIVATION_ATTEMPTS) return stall(network, target, tries.failures, last);
+      const retryAtMs = (activationTimeMs(last) ?? 0) + activationRetryDelayMs(tries.failures);
+      if (waiter.now() < retryAtMs) {
+        const when = new Date(retryAtMs).toISOString();
+        outcome.steps.push({ network, status: "retry-later", version: target, detail: `activation ${last.activationId} ended ${last.status}; try ${tries.failures + 1} of ${MAX_ACTIVATION_ATTEMPTS} from ${when}` });
+        outcome.notes.push(
+          `EdgeWorker ${edgeWorkerId}: activation ${last.activationId} of version ${target} on ${network} ended ${last.status} ` +
+            `(${tries.failures} of ${MAX_ACTIVATION_ATTEMPTS} tries failed); a run from ${when} tries again`,
+        );
+        return outcome;
+      }
     }
 
     let exists = true;
@@ -205,7 +287,7 @@ export async function deployTokens(
       outcome.steps.push({ network, status: "uploaded", version: target, detail: `based on version ${base.version}` });
     }
 
-    const started = await edgeWorkers.activateVersion(edgeWorkerId, { network, version: target, note: noteFor(entries) });
+    const started = await edgeWorkers.activateVersion(edgeWorkerId, { network, version: target, note: noteFor(entries, context.resume === true) });
     outcome.writes += 1;
     changed = true;
     const finished = await waitForActivation(started);
@@ -214,8 +296,16 @@ export async function deployTokens(
       continue;
     }
     if (isFinal(finished.status)) {
-      outcome.steps.push({ network, status: "failed", version: target });
-      return problem(`activation ${finished.activationId} of version ${target} on ${network} ended ${finished.status}`);
+      const failures = (context.resume === true ? 0 : tries.failures) + 1;
+      if (failures >= MAX_ACTIVATION_ATTEMPTS) return stall(network, target, failures, finished);
+      const retryAtMs = (activationTimeMs(finished) ?? waiter.now()) + activationRetryDelayMs(failures);
+      const when = new Date(retryAtMs).toISOString();
+      outcome.steps.push({ network, status: "failed", version: target, detail: `activation ${finished.activationId} ended ${finished.status}; try ${failures + 1} of ${MAX_ACTIVATION_ATTEMPTS} from ${when}` });
+      outcome.notes.push(
+        `EdgeWorker ${edgeWorkerId}: activation ${finished.activationId} of version ${target} on ${network} ended ${finished.status} ` +
+          `(${failures} of ${MAX_ACTIVATION_ATTEMPTS} tries failed); a run from ${when} tries again`,
+      );
+      return outcome;
     }
     outcome.steps.push({ network, status: "activating", version: target, detail: `activation ${finished.activationId} is ${finished.status}; the next run carries on` });
     return outcome;

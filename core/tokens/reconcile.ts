@@ -13,11 +13,17 @@
  *    reconcile covers, no active bundle of the EdgeWorkers that may use them references them, and the
  *    grace period has passed since those activations; without deployTo nothing tells us when a bundle
  *    stopped using a token, so superseded tokens are only reported (legacy ones expire on their own);
- * 6. report days to expiry of each current legacy token.
+ * 6. report days to expiry of the legacy tokens the networks actually serve: the tokens the active bundle
+ *    on each network of the EdgeWorkers that may use a declared token references (the alarm takes the
+ *    least), so a rotation stuck before PRODUCTION keeps reporting the old token's days, not the new
+ *    one's; when no bundle can be seen using the prefix, its current and superseded tokens (unknown use
+ *    is use). With it, the number of stalled activations (deploy.ts) for the rotation-stalled alarm.
  *
  * Requests (the Lambda event): reconcile (the schedule), rotate <prefix> (a new token now), refresh
  * <name|prefix> (enhanced tokens: POST …/refresh), revoke <name|prefix> (refused for a token that is
- * current or in use unless force is set). Each request is followed by a normal reconcile.
+ * current or in use unless force is set), resume <prefix> (a stalled or backing-off activation of the
+ * prefix's deployTo EdgeWorker is tried now and its try count starts afresh). Each request is followed
+ * by a normal reconcile.
  *
  * Idempotent: a run with nothing to do only reads (no creates, refreshes, revokes, uploads, activations
  * or S3 writes). Token values never reach logs, results or errors.
@@ -34,7 +40,7 @@ import {
 import type { AppLogger } from "../observability";
 import type { TokenIdentity } from "./bundle";
 import { createRequestFor, declaredNamespaces } from "./declared";
-import { BundleCache, deployTokens, tokenNamesInUse, type DeployOutcome, type EdgeWorkersApi } from "./deploy";
+import { BundleCache, deployTokens, servedBundles, type DeployOutcome, type EdgeWorkersApi, type ServedBundle, type StalledActivation } from "./deploy";
 import type { TokenMetrics } from "./metrics";
 import { freeTokenNames, parseTokenName } from "./names";
 import { tokensFileKey, type ObjectStore } from "./object-store";
@@ -48,9 +54,10 @@ export type TokenRequest =
   | { action: "reconcile" }
   | { action: "rotate"; token: string }
   | { action: "refresh"; token: string }
-  | { action: "revoke"; token: string; force?: boolean };
+  | { action: "revoke"; token: string; force?: boolean }
+  | { action: "resume"; token: string };
 
-export const TOKEN_ACTIONS = ["reconcile", "rotate", "refresh", "revoke"] as const;
+export const TOKEN_ACTIONS = ["reconcile", "rotate", "refresh", "revoke", "resume"] as const;
 
 export class TokenRequestError extends Error {
   override name = "TokenRequestError";
@@ -74,7 +81,7 @@ export function parseTokenRequest(event: unknown): TokenRequest {
     if (record.force !== undefined && typeof record.force !== "boolean") throw new TokenRequestError("event.force must be true or false");
     return { action, token, ...(record.force === true ? { force: true } : {}) };
   }
-  return { action: action as "rotate" | "refresh", token };
+  return { action: action as "rotate" | "refresh" | "resume", token };
 }
 
 export const DEFAULT_REVOKE_GRACE_MS = 2 * 86_400_000;
@@ -118,6 +125,12 @@ export interface TokenReport {
   daysToExpiry?: number;
   pending: string[];
   superseded: string[];
+  /**
+   * The tokens of the prefix the networks serve (what the days-to-expiry metric reports): each with the
+   * `<edgeWorkerId>/<network>` bundles that reference it, or none when no bundle could be seen using the
+   * prefix (then the current and superseded tokens are counted as live).
+   */
+  live: Array<{ token: string; daysToExpiry?: number; servedBy: string[] }>;
 }
 
 export interface ReconcileResult {
@@ -128,6 +141,8 @@ export interface ReconcileResult {
   /** S3 keys written in this run. */
   published: string[];
   deployments: DeployOutcome[];
+  /** Activations whose tries ran out (deploy.ts): retries stopped until a resume request. */
+  stalled: Array<StalledActivation & { edgeWorkerId: number }>;
   tokens: TokenReport[];
   /** Things that wait for a later run (no failure). */
   notes: string[];
@@ -196,6 +211,7 @@ export async function reconcileTokens(request: TokenRequest, settings: Reconcile
     revoked: [],
     published: [],
     deployments: [],
+    stalled: [],
     tokens: [],
     notes: [],
     problems: [],
@@ -203,21 +219,25 @@ export async function reconcileTokens(request: TokenRequest, settings: Reconcile
   };
   const declared = settings.declared;
   const bundles = deps.edgeWorkers ? new BundleCache(deps.edgeWorkers) : undefined;
-  const inUseCache = new Map<number, Promise<Set<string>>>();
-  const namesInUse = (edgeWorkerId: number): Promise<Set<string>> => {
+  // What each EdgeWorker's networks serve; read again after the deploys, which change it.
+  const servedCache = new Map<number, Promise<ServedBundle[]>>();
+  const servedBy = (edgeWorkerId: number): Promise<ServedBundle[]> => {
     if (!deps.edgeWorkers || !bundles) return Promise.reject(new Error("no EdgeWorkers client"));
-    let names = inUseCache.get(edgeWorkerId);
-    if (!names) {
-      names = tokenNamesInUse(deps.edgeWorkers, bundles, edgeWorkerId);
-      inUseCache.set(edgeWorkerId, names);
+    let served = servedCache.get(edgeWorkerId);
+    if (!served) {
+      served = servedBundles(deps.edgeWorkers, bundles, edgeWorkerId);
+      served.catch(() => undefined); // read (and reported) by whoever awaits it
+      servedCache.set(edgeWorkerId, served);
     }
-    return names;
+    return served;
   };
+  const namesInUse = async (edgeWorkerId: number): Promise<Set<string>> => new Set((await servedBy(edgeWorkerId)).flatMap((b) => b.tokenNames));
   /** EdgeWorkers whose active bundles may hold a declared token. */
   const usersOf = (d: EdgeKvTokenConfig): number[] => [...new Set([...(d.deployTo ? [d.deployTo.edgeWorkerId] : []), ...d.edgeWorkerIds])];
 
   // 0. The request, if it is more than a reconcile.
   const forceRotate = new Set<string>();
+  const resumeEdgeWorkers = new Set<number>();
   if (request.action !== "reconcile") {
     const listed = await tokens.listTokens({ includeExpired: true });
     const owner = declared.find((d) => d.namePrefix === request.token || parseTokenName(d.namePrefix, request.token) !== undefined);
@@ -227,6 +247,9 @@ export async function reconcileTokens(request: TokenRequest, settings: Reconcile
       );
     } else if (request.action === "rotate") {
       forceRotate.add(owner.namePrefix);
+    } else if (request.action === "resume") {
+      if (owner.deployTo) resumeEdgeWorkers.add(owner.deployTo.edgeWorkerId);
+      else result.problems.push(`resume: ${owner.namePrefix} has no deployTo; the reconcile activates nothing for it, so there is nothing to resume`);
     } else {
       const mine = prefixTokens(owner.namePrefix, listed, deps.now());
       const name = request.token === owner.namePrefix ? mine.current?.name : request.token;
@@ -375,7 +398,6 @@ export async function reconcileTokens(request: TokenRequest, settings: Reconcile
     item.current = current;
     if (current !== undefined) {
       item.entries = entriesFor(declaredNamespaces(d), tokenEntry(current));
-      if (edgeKvTokenKind(current) === "legacy") deps.metrics.daysToExpiry(current.name, daysToExpiry(current, deps.now()));
     }
     result.tokens.push({
       prefix,
@@ -383,6 +405,7 @@ export async function reconcileTokens(request: TokenRequest, settings: Reconcile
       ...(current && edgeKvTokenKind(current) === "legacy" ? { daysToExpiry: daysToExpiry(current, deps.now()) } : {}),
       pending: mine.pendingNewer.map((t) => t.name),
       superseded: mine.superseded.map((t) => t.name),
+      live: [],
     });
   }
 
@@ -422,7 +445,7 @@ export async function reconcileTokens(request: TokenRequest, settings: Reconcile
       await store.put(key, body, "application/javascript");
       result.writes++;
       result.published.push(key);
-      logger.info("edgekv_tokens.js published", { key, tokens: Object.values(item.entries).map((e) => e.name) });
+      logger.info("edgekv_tokens.js published", { key, tokens: tokenNamesIn(item.entries) });
     } catch (error) {
       result.problems.push(`${item.declared.namePrefix}: publishing ${key}: ${describeError(error)}`);
     }
@@ -466,20 +489,73 @@ export async function reconcileTokens(request: TokenRequest, settings: Reconcile
         entries,
         identities,
         activateOnProduction,
-        { edgeWorkers: deps.edgeWorkers, store, waiter, activationWaitMs: settings.edgeWorkerActivationWaitMs ?? DEFAULT_EDGEWORKER_ACTIVATION_WAIT_MS },
+        {
+          edgeWorkers: deps.edgeWorkers,
+          store,
+          waiter,
+          activationWaitMs: settings.edgeWorkerActivationWaitMs ?? DEFAULT_EDGEWORKER_ACTIVATION_WAIT_MS,
+          resume: resumeEdgeWorkers.has(edgeWorkerId),
+          resumeEvent: JSON.stringify({ action: "resume", token: items[0]!.declared.namePrefix }),
+        },
         bundles,
       );
       result.deployments.push(outcome);
       result.writes += outcome.writes;
       result.problems.push(...outcome.problems);
+      result.notes.push(...outcome.notes);
+      result.stalled.push(...outcome.stalled.map((s) => ({ edgeWorkerId, ...s })));
       deployed.set(edgeWorkerId, outcome);
       for (const step of outcome.steps) {
-        if (step.status !== "up-to-date") logger.info("EdgeWorker bundle step", { edgeWorkerId, ...step });
+        if (step.status === "failed" || step.status === "retry-later" || step.status === "stalled") logger.warn("EdgeWorker activation failed", { edgeWorkerId, ...step });
+        else if (step.status !== "up-to-date") logger.info("EdgeWorker bundle step", { edgeWorkerId, ...step });
       }
     } catch (error) {
       result.problems.push(`EdgeWorker ${edgeWorkerId}: ${describeError(error)}`);
     }
   }
+
+  // 6 (before the revokes, which it does not depend on). Days to expiry of the tokens the networks serve.
+  servedCache.clear();
+  const nowMs = deps.now();
+  for (const item of work) {
+    const report = result.tokens.find((t) => t.prefix === item.declared.namePrefix);
+    if (report === undefined) continue;
+    const prefix = item.declared.namePrefix;
+    const live = new Map<string, string[]>();
+    let unreadable: string | undefined;
+    if (deps.edgeWorkers) {
+      for (const id of usersOf(item.declared)) {
+        try {
+          for (const bundle of await servedBy(id)) {
+            for (const name of bundle.tokenNames.filter((n) => parseTokenName(prefix, n) !== undefined)) {
+              live.set(name, [...(live.get(name) ?? []), `${id}/${bundle.network}`]);
+            }
+          }
+        } catch (error) {
+          unreadable = `cannot read the active bundles of EdgeWorker ${id} (${describeError(error)})`;
+        }
+      }
+    }
+    if (live.size === 0 || unreadable !== undefined) {
+      // No bundle seen using the prefix (not deployed by the reconcile, or unreadable): every token that
+      // may be live counts, so a rotation nobody shipped still shows the old token's days.
+      if (unreadable !== undefined) result.notes.push(`${prefix}: days to expiry counts every unexpired token: ${unreadable}`);
+      for (const token of [item.current, ...item.tokens.superseded]) if (token !== undefined && !live.has(token.name)) live.set(token.name, []);
+    }
+    for (const [name, where] of live) {
+      const token = name === item.current?.name ? item.current : item.tokens.all.find((t) => t.name === name);
+      if (token === undefined) {
+        result.problems.push(`${prefix}: the bundle on ${where.join(", ")} references token ${name}, which the account does not list (revoked or long expired?)`);
+        report.live.push({ token: name, servedBy: where });
+        continue;
+      }
+      const legacy = edgeKvTokenKind(token) === "legacy";
+      const days = legacy ? daysToExpiry(token, nowMs) : undefined;
+      report.live.push({ token: name, ...(days !== undefined ? { daysToExpiry: days } : {}), servedBy: where });
+      if (days !== undefined) deps.metrics.daysToExpiry(name, days);
+    }
+  }
+  deps.metrics.rotationStalled(result.stalled.length);
 
   // 5. Revoke superseded tokens whose successor is active everywhere and that no active bundle uses.
   const graceMs = settings.revokeGraceMs ?? DEFAULT_REVOKE_GRACE_MS;

@@ -36,14 +36,19 @@ export class MemoryStore implements ObjectStore {
 export interface Recorded {
   logs: Array<{ level: string; message: string; details?: Record<string, unknown> }>;
   metrics: Array<{ token: string; days: number }>;
+  /** One value per run: activations whose tries ran out. */
+  stalled: number[];
 }
 
 export function recorders(): { logger: AppLogger; metrics: TokenMetrics; recorded: Recorded } {
-  const recorded: Recorded = { logs: [], metrics: [] };
+  const recorded: Recorded = { logs: [], metrics: [], stalled: [] };
   const log = (level: string) => (message: string, details?: Record<string, unknown>) => void recorded.logs.push({ level, message, ...(details ? { details } : {}) });
   return {
     logger: { info: log("info"), warn: log("warn"), error: log("error") },
-    metrics: { daysToExpiry: (token, days) => void recorded.metrics.push({ token, days }) },
+    metrics: {
+      daysToExpiry: (token, days) => void recorded.metrics.push({ token, days }),
+      rotationStalled: (count) => void recorded.stalled.push(count),
+    },
     recorded,
   };
 }

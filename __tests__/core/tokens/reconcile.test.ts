@@ -5,7 +5,7 @@
 import { EdgeWorkersClient } from "../../../core/akamai/edgeworkers";
 import { packTgz, unpackTgz, type TarFile } from "../../../core/akamai/tgz";
 import { tokensFileKey } from "../../../core/tokens/object-store";
-import { parseTokenRequest, reconcileTokens, type ReconcileResult } from "../../../core/tokens/reconcile";
+import { parseTokenRequest, reconcileTokens } from "../../../core/tokens/reconcile";
 import { parseTokensFile, renderTokensFile } from "../../../core/tokens/tokens-file";
 import { startHarness, type Harness } from "../../sandbox/harness";
 import { MemoryStore, declaredToken, depsFor, settingsFor, writesSince } from "./helpers";
@@ -88,7 +88,9 @@ describe("reconcileTokens", () => {
       expect(store.puts).toBe(1);
       expect(store.versions.get(KEY)).toHaveLength(1);
       expect(h.sandbox.state.edgeKv.tokens).toHaveLength(1);
-      expect(second.tokens).toEqual([{ prefix: "site-ro", current: "site-ro-20250601", kind: "enhanced", pending: [], superseded: [] }]);
+      expect(second.tokens).toEqual([
+        { prefix: "site-ro", current: "site-ro-20250601", kind: "enhanced", pending: [], superseded: [], live: [{ token: "site-ro-20250601", servedBy: [] }] },
+      ]);
     });
 
     it("leaves a token that is still activating to a later run, then publishes it", async () => {
@@ -135,7 +137,21 @@ describe("reconcileTokens", () => {
       // Without deployTo the old token is kept (and reported), not revoked.
       expect(rotated.revoked).toEqual([]);
       expect(rotated.notes.join("\n")).toMatch(/superseded token\(s\) site-ro-20250601 kept: without deployTo/);
-      expect(rotated.tokens).toEqual([{ prefix: "site-ro", current: "site-ro-20251030", kind: "enhanced", pending: [], superseded: ["site-ro-20250601"] }]);
+      expect(rotated.tokens).toEqual([
+        {
+          prefix: "site-ro",
+          current: "site-ro-20251030",
+          kind: "enhanced",
+          pending: [],
+          superseded: ["site-ro-20250601"],
+          // Nothing shows which token bundles use, so the kept legacy token still counts as live.
+          live: [
+            { token: "site-ro-20251030", servedBy: [] },
+            { token: "site-ro-20250601", daysToExpiry: 29, servedBy: [] },
+          ],
+        },
+      ]);
+      expect(deps.recorded.metrics.at(-1)).toEqual({ token: "site-ro-20250601", days: 29 });
 
       const text = JSON.stringify([first, quiet, rotated, deps.recorded]);
       expect(text).not.toContain(legacy.value);
@@ -297,21 +313,71 @@ describe("reconcileTokens", () => {
       expect(liveTokenNames(h)).toEqual(["site-ro-20250601", "site-ro-20250601-2"]);
     });
 
-    it("reports an EdgeWorker with nothing active, and a failed activation that it does not retry", async () => {
+    it("reports an EdgeWorker with nothing active", async () => {
       const deps = depsFor(h, store);
       const none = await reconcileTokens({ action: "reconcile" }, settings(false), deps);
       expect(none.published).toEqual([KEY]); // the file is still published
       expect(none.problems).toEqual([`EdgeWorker ${EW}: no version is active on STAGING or PRODUCTION to add edgekv_tokens.js to; upload and activate a first version by hand`]);
+    });
 
+    it("retries a failed activation of the same version with backoff, and stalls after MAX_ACTIVATION_ATTEMPTS until a resume", async () => {
       await seedEdgeWorker(h);
       h.sandbox.state.edgeWorkers.activationMs = 0;
-      const realPush = h.sandbox.state.edgeWorkers.activations.push.bind(h.sandbox.state.edgeWorkers.activations);
-      h.sandbox.state.edgeWorkers.activations.push = (...items) => realPush(...items.map((a) => ({ ...a, outcome: "ERROR" as const })));
-      const failed = await reconcileTokens({ action: "reconcile" }, settings(false), deps);
-      expect(failed.problems.join("\n")).toMatch(/ended ERROR/);
-      const again: ReconcileResult = await reconcileTokens({ action: "reconcile" }, settings(false), deps);
-      expect(again.problems.join("\n")).toMatch(/is not retried automatically/);
-      expect(again.writes).toBe(0);
+      h.sandbox.state.edgeWorkers.activationFaults = [{ network: "STAGING", outcome: "ERROR" }];
+      const deps = depsFor(h, store);
+      const s = settings(false);
+
+      const first = await reconcileTokens({ action: "reconcile" }, s, deps);
+      expect(first.problems).toEqual([]);
+      expect(first.notes.join("\n")).toMatch(/ended ERROR \(1 of 4 tries failed\); a run from 2025-06-01T13:00:30.000Z tries again/);
+      const version = first.deployments[0]!.steps.find((x) => x.status === "failed")!.version!;
+
+      // Within the backoff: nothing is written.
+      h.clock.advance(30 * 60_000);
+      const before = h.sandbox.state.requests.length;
+      const early = await reconcileTokens({ action: "reconcile" }, s, deps);
+      expect(early.deployments[0]!.steps).toEqual([expect.objectContaining({ network: "STAGING", status: "retry-later", version })]);
+      expect(writesSince(h, before)).toEqual([]);
+
+      // Tries 2, 3 (after 1 h, 2 h) fail; try 4 (after 4 h more) fails and stalls the rotation.
+      for (const waitMs of [30 * 60_000, 2 * 3_600_000]) {
+        h.clock.advance(waitMs);
+        const retried = await reconcileTokens({ action: "reconcile" }, s, deps);
+        expect(retried.problems).toEqual([]);
+        expect(retried.deployments[0]!.steps).toEqual([expect.objectContaining({ status: "failed", version })]);
+      }
+      h.clock.advance(4 * 3_600_000);
+      const stalled = await reconcileTokens({ action: "reconcile" }, s, deps);
+      expect(stalled.stalled).toEqual([{ edgeWorkerId: EW, network: "STAGING", version, failures: 4 }]);
+      expect(stalled.problems).toEqual([
+        expect.stringMatching(/token rotation stalled: 4 activations of version .* on STAGING failed .* resume with \{"action":"resume","token":"site-ro"\}/),
+      ]);
+      expect(deps.recorded.stalled.at(-1)).toBe(1);
+      // Every try activated the same version: one upload only.
+      expect(h.sandbox.state.edgeWorkers.versions.map((v) => v.version)).toEqual(["1.0.0", version]);
+      expect(h.sandbox.state.edgeWorkers.activations.filter((a) => a.version === version)).toHaveLength(4);
+
+      // Stalled: later runs only read, and keep saying so.
+      h.clock.advance(DAY_MS);
+      const before2 = h.sandbox.state.requests.length;
+      const still = await reconcileTokens({ action: "reconcile" }, s, deps);
+      expect(still.stalled).toHaveLength(1);
+      expect(writesSince(h, before2)).toEqual([]);
+
+      // Akamai healthy again, a resume request activates the version now.
+      h.sandbox.state.edgeWorkers.activationFaults = [];
+      const resumed = await reconcileTokens({ action: "resume", token: "site-ro" }, s, deps);
+      expect(resumed.problems).toEqual([]);
+      expect(resumed.stalled).toEqual([]);
+      expect(deps.recorded.stalled.at(-1)).toBe(0);
+      expect(activeVersion(h, "STAGING")).toBe(version);
+      expect(h.sandbox.state.edgeWorkers.activations.at(-1)!.note).toMatch(/^edgeplane resume: /);
+    });
+
+    it("a resume request for a prefix without deployTo is refused, naming why", async () => {
+      const deps = depsFor(h, store);
+      const result = await reconcileTokens({ action: "resume", token: "site-ro" }, settingsFor([declaredToken()]), deps);
+      expect(result.problems).toEqual(["resume: site-ro has no deployTo; the reconcile activates nothing for it, so there is nothing to resume"]);
     });
   });
 });
@@ -321,7 +387,9 @@ describe("parseTokenRequest", () => {
     expect(parseTokenRequest({ action: "reconcile" })).toEqual({ action: "reconcile" });
     expect(parseTokenRequest(undefined)).toEqual({ action: "reconcile" });
     expect(parseTokenRequest({ action: "revoke", token: "a-20250601", force: true })).toEqual({ action: "revoke", token: "a-20250601", force: true });
-    expect(() => parseTokenRequest({ action: "delete" })).toThrow("event.action must be one of reconcile, rotate, refresh, revoke");
+    expect(parseTokenRequest({ action: "resume", token: "site-ro" })).toEqual({ action: "resume", token: "site-ro" });
+    expect(() => parseTokenRequest({ action: "delete" })).toThrow("event.action must be one of reconcile, rotate, refresh, revoke, resume");
+    expect(() => parseTokenRequest({ action: "resume" })).toThrow(/event.token must be a token name or a declared namePrefix .* for action resume/);
     expect(() => parseTokenRequest({ action: "refresh" })).toThrow(/event.token must be/);
     expect(() => parseTokenRequest("reconcile")).toThrow(/must be an object/);
   });
