@@ -10,6 +10,7 @@ import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import type { EdgeKvTokenConfig } from "../../config/schema";
 import { ENV, METRICS_NAMESPACE, TOKEN_DAYS_TO_EXPIRY_METRIC } from "../../core/environment-names";
+import { TOKEN_ROTATION_STALLED_METRIC, expiryAlarmThresholdDays } from "../../core/tokens/metrics";
 import { FunctionErrorsAlarm } from "./function-errors-alarm";
 import { assumeRolePolicy, policyDocument } from "./iam-policy";
 import { NodejsFunction } from "./nodejs-function";
@@ -31,12 +32,15 @@ export interface EdgeKvTokenManagerProps {
 
 /**
  * Keeps the environment's declared EdgeKV tokens present and valid: a Lambda run on an EventBridge Scheduler
- * schedule, a versioned bucket for the published edgekv_tokens.js, and an alarm on days to expiry.
+ * schedule, a versioned bucket for the published edgekv_tokens.js, and three alarms (README "When a token
+ * rotation fails"): the live token expires soon, a rotation stalled, the function failed.
  */
 export class EdgeKvTokenManager extends Construct {
   readonly fn: NodejsFunction;
   readonly bucket: S3Bucket;
   readonly schedule: SchedulerSchedule;
+  readonly expiryAlarm: CloudwatchMetricAlarm;
+  readonly stalledAlarm: CloudwatchMetricAlarm;
 
   constructor(scope: Construct, id: string, props: EdgeKvTokenManagerProps) {
     super(scope, id);
@@ -135,19 +139,43 @@ export class EdgeKvTokenManager extends Construct {
       },
     });
 
-    new CloudwatchMetricAlarm(this, "expiry-alarm", {
+    // The metric is the least days left of the legacy tokens the networks serve (core/tokens/reconcile.ts),
+    // so a rotation stuck before PRODUCTION still shows the old token's days. The threshold sits below the
+    // rotation threshold by the few runs a healthy rotation may take (expiryAlarmThresholdDays).
+    const alarmDays = expiryAlarmThresholdDays(props.expiryThresholdDays);
+    this.expiryAlarm = new CloudwatchMetricAlarm(this, "expiry-alarm", {
       alarmName: `${namePrefix}-edgekv-token-expiring`,
-      alarmDescription: `An EdgeKV token expires in fewer than ${props.expiryThresholdDays} days and was not rotated`,
+      alarmDescription:
+        `A legacy EdgeKV token that an EdgeWorker network still serves expires in fewer than ${alarmDays} days ` +
+        `(rotation starts at ${props.expiryThresholdDays}): the rotation is not getting through. See README "When a token rotation fails".`,
       namespace: METRICS_NAMESPACE,
       metricName: TOKEN_DAYS_TO_EXPIRY_METRIC,
       dimensions: { environment: props.environmentName },
       statistic: "Minimum",
       period: 3600,
       evaluationPeriods: 1,
-      threshold: props.expiryThresholdDays,
+      threshold: alarmDays,
       comparisonOperator: "LessThanThreshold",
-      // Enhanced tokens never expire and emit nothing; a stalled job is caught by the errors alarm.
+      // Enhanced tokens never expire and emit nothing; once none is served the alarm has nothing to say.
       treatMissingData: "notBreaching",
+      alarmActions: [props.alarmTopicArn],
+      okActions: [props.alarmTopicArn],
+    });
+    this.stalledAlarm = new CloudwatchMetricAlarm(this, "stalled-alarm", {
+      alarmName: `${namePrefix}-edgekv-token-rotation-stalled`,
+      alarmDescription:
+        "An EdgeWorker activation carrying new EdgeKV tokens failed on every automatic try; the job stopped retrying and the old token stays live. " +
+        'Fix the cause, then send {"action":"resume","token":"<namePrefix>"} (README "When a token rotation fails").',
+      namespace: METRICS_NAMESPACE,
+      metricName: TOKEN_ROTATION_STALLED_METRIC,
+      dimensions: { environment: props.environmentName },
+      statistic: "Maximum",
+      period: 3600,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      // Every run reports the count (0 when nothing is stalled): between runs the alarm keeps its state.
+      treatMissingData: "ignore",
       alarmActions: [props.alarmTopicArn],
       okActions: [props.alarmTopicArn],
     });

@@ -3,9 +3,12 @@
  * the event and settings, sign with the rotating secret's current EdgeGrid credential, reconcile, log a
  * summary (names and counts, never token values). Problems fail the invocation after the rest of the run
  * is done, which raises the function's error alarm; the next scheduled run carries on from the APIs.
+ * A failed EdgeWorker activation is a note, retried by later runs, until its tries run out (then a problem
+ * and the rotation-stalled metric); README "When a token rotation fails".
  *
  * Events: {"action":"reconcile"} (the schedule), {"action":"rotate","token":"<prefix>"},
- * {"action":"refresh","token":"<name|prefix>"}, {"action":"revoke","token":"<name>","force"?:true}.
+ * {"action":"refresh","token":"<name|prefix>"}, {"action":"revoke","token":"<name>","force"?:true},
+ * {"action":"resume","token":"<prefix>"} (try a stalled activation now, with a fresh count of tries).
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -38,6 +41,7 @@ export function summarize(result: ReconcileResult) {
     revoked: result.revoked,
     published: result.published,
     deployments: result.deployments.map((d) => ({ edgeWorkerId: d.edgeWorkerId, settled: d.settled, steps: d.steps })),
+    stalled: result.stalled,
     tokens: result.tokens,
     notes: result.notes,
     problems: result.problems,
