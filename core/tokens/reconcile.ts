@@ -28,6 +28,7 @@
  * Idempotent: a run with nothing to do only reads (no creates, refreshes, revokes, uploads, activations
  * or S3 writes). Token values never reach logs, results or errors.
  */
+import { z } from "zod/mini";
 import type { EdgeKvTokenConfig } from "../../config/schema";
 import { isAkamaiApiError } from "../akamai/api-error";
 import {
@@ -50,38 +51,44 @@ import { pollUntil, type Waiter } from "./wait";
 
 export type TokensApi = Pick<EdgeKvTokensClient, "listTokens" | "createToken" | "getToken" | "refreshToken" | "revokeToken">;
 
-export type TokenRequest =
-  | { action: "reconcile" }
-  | { action: "rotate"; token: string }
-  | { action: "refresh"; token: string }
-  | { action: "revoke"; token: string; force?: boolean }
-  | { action: "resume"; token: string };
-
 export const TOKEN_ACTIONS = ["reconcile", "rotate", "refresh", "revoke", "resume"] as const;
+
+const TOKEN_ARGUMENT = "a token name or a declared namePrefix (1-32 characters of A-Z a-z 0-9 _ -)";
+const tokenArgument = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,32}$/));
+
+/** The Lambda event (the wire of the schedule and of hand-sent requests); README "When a token rotation fails". */
+export const tokenRequestSchema = z.discriminatedUnion("action", [
+  z.strictObject({ action: z.literal("reconcile") }),
+  z.strictObject({ action: z.literal("rotate"), token: tokenArgument }),
+  z.strictObject({ action: z.literal("refresh"), token: tokenArgument }),
+  z.strictObject({ action: z.literal("revoke"), token: tokenArgument, force: z.optional(z.boolean()) }),
+  z.strictObject({ action: z.literal("resume"), token: tokenArgument }),
+]);
+export type TokenRequest = z.infer<typeof tokenRequestSchema>;
 
 export class TokenRequestError extends Error {
   override name = "TokenRequestError";
 }
 
-/** Reads the Lambda event; the schedule sends {"action":"reconcile"}. */
+/** Reads the Lambda event; the schedule sends {"action":"reconcile"}, and an event without action is a reconcile. */
 export function parseTokenRequest(event: unknown): TokenRequest {
   if (event === undefined || event === null) return { action: "reconcile" };
-  if (typeof event !== "object" || Array.isArray(event)) throw new TokenRequestError("the event must be an object like {\"action\":\"reconcile\"}");
+  if (typeof event !== "object" || Array.isArray(event)) throw new TokenRequestError('the event must be an object like {"action":"reconcile"}');
   const record = event as Record<string, unknown>;
   const action = record.action ?? "reconcile";
-  if (typeof action !== "string" || !(TOKEN_ACTIONS as readonly string[]).includes(action)) {
+  const parsed = tokenRequestSchema.safeParse({ ...record, action });
+  if (parsed.success) return parsed.data;
+  // zod/mini carries no message locale: the messages are made here, naming the field and what it allows.
+  const issue = parsed.error.issues[0];
+  const field = issue?.path[0];
+  if (field === "action" || typeof action !== "string" || !(TOKEN_ACTIONS as readonly string[]).includes(action)) {
     throw new TokenRequestError(`event.action must be one of ${TOKEN_ACTIONS.join(", ")}`);
   }
-  if (action === "reconcile") return { action };
-  const token = record.token;
-  if (typeof token !== "string" || !/^[A-Za-z0-9_-]{1,32}$/.test(token)) {
-    throw new TokenRequestError(`event.token must be a token name or a declared namePrefix (1-32 characters of A-Z a-z 0-9 _ -) for action ${action}`);
+  if (issue?.code === "unrecognized_keys") {
+    throw new TokenRequestError(`event has field(s) ${issue.keys.join(", ")} that action ${action} does not take`);
   }
-  if (action === "revoke") {
-    if (record.force !== undefined && typeof record.force !== "boolean") throw new TokenRequestError("event.force must be true or false");
-    return { action, token, ...(record.force === true ? { force: true } : {}) };
-  }
-  return { action: action as "rotate" | "refresh" | "resume", token };
+  if (field === "force") throw new TokenRequestError("event.force must be true or false");
+  throw new TokenRequestError(`event.token must be ${TOKEN_ARGUMENT} for action ${action}`);
 }
 
 export const DEFAULT_REVOKE_GRACE_MS = 2 * 86_400_000;

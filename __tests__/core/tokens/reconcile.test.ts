@@ -78,6 +78,8 @@ describe("reconcileTokens", () => {
         renderTokensFile({ redirects: { name: "site-ro-20250601", reference: token.uuid }, site_config: { name: "site-ro-20250601", reference: token.uuid } }),
       );
       expect(store.versions.get(KEY)?.[0]?.contentType).toBe("application/javascript");
+      // One token covering two namespaces is named once.
+      expect(deps.recorded.logs.filter((l) => l.message === "edgekv_tokens.js published").map((l) => l.details)).toEqual([{ key: KEY, tokens: ["site-ro-20250601"] }]);
       expect(deps.recorded.metrics).toEqual([]); // enhanced tokens never expire
 
       // Idempotent: only reads reach Akamai, no S3 write, nothing created.
@@ -390,6 +392,11 @@ describe("parseTokenRequest", () => {
     expect(parseTokenRequest({ action: "resume", token: "site-ro" })).toEqual({ action: "resume", token: "site-ro" });
     expect(() => parseTokenRequest({ action: "delete" })).toThrow("event.action must be one of reconcile, rotate, refresh, revoke, resume");
     expect(() => parseTokenRequest({ action: "resume" })).toThrow(/event.token must be a token name or a declared namePrefix .* for action resume/);
+    expect(() => parseTokenRequest({ action: "rotate", token: "a b" })).toThrow(/event.token must be .* for action rotate/);
+    expect(() => parseTokenRequest({ action: "revoke", token: "a-20250601", force: "yes" })).toThrow("event.force must be true or false");
+    expect(() => parseTokenRequest({ token: "site-ro" })).toThrow("event has field(s) token that action reconcile does not take");
+    expect(() => parseTokenRequest({ action: "resume", token: "site-ro", force: true })).toThrow("event has field(s) force that action resume does not take");
+    expect(() => parseTokenRequest({ action: 3 })).toThrow("event.action must be one of reconcile, rotate, refresh, revoke, resume");
     expect(() => parseTokenRequest({ action: "refresh" })).toThrow(/event.token must be/);
     expect(() => parseTokenRequest("reconcile")).toThrow(/must be an object/);
   });

@@ -108,7 +108,7 @@ describe("edgekv-tokens handler", () => {
   });
 
   it("refuses an unknown action before calling anything", async () => {
-    await expect(mod.handler({ action: "purge" })).rejects.toThrow("event.action must be one of reconcile, rotate, refresh, revoke");
+    await expect(mod.handler({ action: "purge" })).rejects.toThrow("event.action must be one of reconcile, rotate, refresh, revoke, resume");
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(0);
   });
 });
