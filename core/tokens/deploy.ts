@@ -161,7 +161,7 @@ function noteFor(entries: TokensFileEntries, resume: boolean): string {
 }
 
 export interface ActivationTries {
-  /** Failed activations since the latest resume (that one included). */
+  /** Failed activations since the latest resume (that one included) or success. */
   failures: number;
   /** The newest of them. */
   lastFailure?: EdgeWorkerActivation;
@@ -176,7 +176,8 @@ export function activationTries(history: readonly EdgeWorkerActivation[], versio
       tries.failures++;
       tries.lastFailure ??= activation;
     }
-    if (activation.note?.startsWith(RESUME_NOTE_PREFIX)) break;
+    // Tries before a resume, or before the version once activated fine, no longer count.
+    if (activation.status === "COMPLETE" || activation.note?.startsWith(RESUME_NOTE_PREFIX)) break;
   }
   return tries;
 }
@@ -203,6 +204,16 @@ export async function deployTokens(
         `no more automatic tries. Once the cause is fixed, resume with ${context.resumeEvent ?? '{"action":"resume","token":"<namePrefix>"}'} ` +
         `(README "When a token rotation fails")`,
     );
+  };
+  /** A failed try with tries left: a note, and the time from which a run tries again. */
+  const retryLater = (network: EdgeWorkersNetwork, version: string, failures: number, last: EdgeWorkerActivation, status: NetworkStepStatus): DeployOutcome => {
+    const when = new Date((activationTimeMs(last) ?? waiter.now()) + activationRetryDelayMs(failures)).toISOString();
+    outcome.steps.push({ network, status, version, detail: `activation ${last.activationId} ended ${last.status}; try ${failures + 1} of ${MAX_ACTIVATION_ATTEMPTS} from ${when}` });
+    outcome.notes.push(
+      `EdgeWorker ${edgeWorkerId}: activation ${last.activationId} of version ${version} on ${network} ended ${last.status} ` +
+        `(${failures} of ${MAX_ACTIVATION_ATTEMPTS} tries failed); a run from ${when} tries again`,
+    );
+    return outcome;
   };
   const waitForActivation = (activation: EdgeWorkerActivation): Promise<EdgeWorkerActivation> =>
     pollUntil(() => edgeWorkers.getActivation(edgeWorkerId, activation.activationId), (a) => isFinal(a.status), context.activationWaitMs, waiter);
@@ -258,15 +269,7 @@ export async function deployTokens(
       const last = tries.lastFailure;
       if (tries.failures >= MAX_ACTIVATION_ATTEMPTS) return stall(network, target, tries.failures, last);
       const retryAtMs = (activationTimeMs(last) ?? 0) + activationRetryDelayMs(tries.failures);
-      if (waiter.now() < retryAtMs) {
-        const when = new Date(retryAtMs).toISOString();
-        outcome.steps.push({ network, status: "retry-later", version: target, detail: `activation ${last.activationId} ended ${last.status}; try ${tries.failures + 1} of ${MAX_ACTIVATION_ATTEMPTS} from ${when}` });
-        outcome.notes.push(
-          `EdgeWorker ${edgeWorkerId}: activation ${last.activationId} of version ${target} on ${network} ended ${last.status} ` +
-            `(${tries.failures} of ${MAX_ACTIVATION_ATTEMPTS} tries failed); a run from ${when} tries again`,
-        );
-        return outcome;
-      }
+      if (waiter.now() < retryAtMs) return retryLater(network, target, tries.failures, last, "retry-later");
     }
 
     let exists = true;
@@ -298,14 +301,7 @@ export async function deployTokens(
     if (isFinal(finished.status)) {
       const failures = (context.resume === true ? 0 : tries.failures) + 1;
       if (failures >= MAX_ACTIVATION_ATTEMPTS) return stall(network, target, failures, finished);
-      const retryAtMs = (activationTimeMs(finished) ?? waiter.now()) + activationRetryDelayMs(failures);
-      const when = new Date(retryAtMs).toISOString();
-      outcome.steps.push({ network, status: "failed", version: target, detail: `activation ${finished.activationId} ended ${finished.status}; try ${failures + 1} of ${MAX_ACTIVATION_ATTEMPTS} from ${when}` });
-      outcome.notes.push(
-        `EdgeWorker ${edgeWorkerId}: activation ${finished.activationId} of version ${target} on ${network} ended ${finished.status} ` +
-          `(${failures} of ${MAX_ACTIVATION_ATTEMPTS} tries failed); a run from ${when} tries again`,
-      );
-      return outcome;
+      return retryLater(network, target, failures, finished, "failed");
     }
     outcome.steps.push({ network, status: "activating", version: target, detail: `activation ${finished.activationId} is ${finished.status}; the next run carries on` });
     return outcome;
