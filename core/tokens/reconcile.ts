@@ -521,7 +521,8 @@ export async function reconcileTokens(request: TokenRequest, settings: Reconcile
     }
   }
 
-  // 6 (before the revokes, which it does not depend on). Days to expiry of the tokens the networks serve.
+  // 6. Days to expiry of the tokens the networks serve, read after the deploys changed them (done before
+  // step 5: the revokes only drop tokens no network serves, so they do not change what is reported).
   servedCache.clear();
   const nowMs = deps.now();
   for (const item of work) {
