@@ -5,6 +5,7 @@
  * paced by the provider's pacer and parallelism (see runner.ts). Everything a provider returns is plain JSON
  * (planned requests can travel in an SQS message); tokens only ever appear in the wire request's headers.
  */
+import { z } from "zod/mini";
 
 export const CDN_NAMES = ["akamai", "fastly", "cloudflare", "cloudfront"] as const;
 export type CdnName = (typeof CDN_NAMES)[number];
@@ -56,14 +57,15 @@ export interface CdnObjectInput {
 }
 
 /** A valid object. `item` is its wire form (what goes into the request), also the key for de-duplication. */
-export interface AcceptedObject {
+export const acceptedObjectSchema = z.object({
   /** Position in the input list. */
-  index: number;
-  type: CdnObjectType;
+  index: z.number().check(z.int(), z.nonnegative()),
+  type: z.enum(CDN_OBJECT_TYPES),
   /** Normalised value as reported back (URL with scheme/host lower-cased, CP code as a number, ...). */
-  value: string | number;
-  item: string | number;
-}
+  value: z.union([z.string(), z.number()]),
+  item: z.union([z.string(), z.number()]),
+});
+export type AcceptedObject = z.infer<typeof acceptedObjectSchema>;
 
 export interface CdnRejection {
   index: number;
@@ -86,21 +88,23 @@ export interface CdnValidation {
 }
 
 /**
- * One request to a CDN, planned. Plain JSON. `objects` are what the request purges (what gets reported as done
- * or failed); `items` are the deduplicated wire items (usually objects' items; ["/*"] for a purge-everything that
- * replaces tags).
+ * One request to a CDN, planned: the wire format between planning and sending (e.g. in an SQS message).
+ * `objects` are what the request purges (what gets reported as done or failed); `items` are the deduplicated wire
+ * items (usually the objects' items; ["/*"] for a purge-everything that replaces tags). Read it back with
+ * `plannedRequestSchema.safeParse`, then `provider.checkRequest` for the CDN's own limits.
  */
-export interface PlannedRequest {
-  cdn: CdnName;
+export const plannedRequestSchema = z.object({
+  cdn: z.enum(CDN_NAMES),
   /** The request kind: the object type it purges on the wire ("all" for purge-everything). */
-  type: CdnObjectType;
-  objects: AcceptedObject[];
-  items: (string | number)[];
+  type: z.enum(CDN_OBJECT_TYPES),
+  objects: z.array(acceptedObjectSchema).check(z.minLength(1)),
+  items: z.array(z.union([z.string(), z.number()])).check(z.minLength(1)),
   /** Fixed per batch so a retry is the same request (CloudFront CallerReference). */
-  idempotencyKey?: string;
+  idempotencyKey: z.optional(z.string().check(z.minLength(1))),
   /** Set when the request purges more than was asked for, instead of objects the CDN cannot purge. */
-  substitution?: "purgeAllInsteadOfTags";
-}
+  substitution: z.optional(z.literal("purgeAllInsteadOfTags")),
+});
+export type PlannedRequest = z.infer<typeof plannedRequestSchema>;
 
 export interface PlanContext {
   /** Job (or run) id; with the request's index it makes idempotency keys. Required by cloudfront. */

@@ -92,7 +92,8 @@ describe("cloudflare planning (property)", () => {
             expect(provider.checkRequest(request)).toBeUndefined();
             expect(request.objects.every((o) => o.type === request.type)).toBe(true);
             expect(request.items.length).toBeLessThanOrEqual(caps[request.type as keyof typeof caps]);
-            const body = JSON.parse(provider.buildRequest(request).body ?? "{}") as Record<string, unknown>;
+            const wire = provider.buildRequest(request);
+            const body = JSON.parse(wire.kind === "http" ? (wire.body ?? "{}") : "{}") as Record<string, unknown>;
             expect(Object.keys(body)).toHaveLength(1);
           }
           let minimum = 0;
