@@ -88,8 +88,10 @@ export async function sendStep(provider: CdnProvider, request: PlannedRequest, o
     }
     return retryOrGiveUp({ kind: "retry", cause: "networkError", detail }, options, backoff, where);
   }
-  pacer.observe(request, answer);
   const classification = provider.classify(request, answer, now());
+  // A refused request that cost nothing is refunded first, so the CDN's own rate-limit headers have the last word.
+  if (classification.kind === "retry" && classification.refund === true) pacer.refund(request);
+  pacer.observe(request, answer);
 
   if (classification.kind === "done") {
     logger?.info("cdn request done", { ...where, cdnId: classification.cdnId });
@@ -106,7 +108,6 @@ export async function sendStep(provider: CdnProvider, request: PlannedRequest, o
     return { ...classification, requestSent: true };
   }
   if (classification.cause === "throttled" || classification.cause === "busy") {
-    if (classification.refund === true) pacer.refund(request);
     const advised = classification.afterMs ?? backoffMs((options.throttledInARow ?? 0) + 1, backoff, random);
     const afterMs = Math.ceil(Math.max(advised, pacer.waitMs(request)) + random() * THROTTLE_JITTER_MS);
     logger?.info("cdn request throttled; will retry", { ...where, cause: classification.cause, afterMs, status: classification.status });
