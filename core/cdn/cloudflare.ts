@@ -232,7 +232,8 @@ export function createCloudflareProvider(config: CloudflareConfig): CdnProvider 
     validate(objects: readonly CdnObjectInput[]): CdnValidation {
       // Tags are case-insensitive on Cloudflare: "Blog" and "blog" are one tag.
       return validateWith("cloudflare", checkTypes, objects, check, (type, item) =>
-        type === "tag" ? `tag\u0000${String(item).toLowerCase()}` : `${type}\u0000${String(item)}`
+        type === "tag" ? `tag\u0000${String(item).toLowerCase()}` : `${type}\u0000${String(item)}`,
+        objectTypes
       );
     },
 

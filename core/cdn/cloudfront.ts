@@ -198,7 +198,8 @@ export function createCloudFrontProvider(config: CloudFrontConfig): CdnProvider 
     validate(objects: readonly CdnObjectInput[]): CdnValidation {
       // url, path and all share one namespace of paths ("https://h/a" and "/a" are one item); tags are case-insensitive.
       return validateWith("cloudfront", ["url", "path", "tag", "all"], objects, check, (type, item, value) =>
-        type === "tag" ? `tag\u0000${String(value).toLowerCase()}` : `path\u0000${String(item)}`
+        type === "tag" ? `tag\u0000${String(value).toLowerCase()}` : `path\u0000${String(item)}`,
+        objectTypes
       );
     },
 

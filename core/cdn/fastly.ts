@@ -92,7 +92,9 @@ export function createFastlyProvider(config: FastlyConfig): CdnProvider {
   }
   const base = config.apiBaseUrl ?? resolveApiBaseUrl(FASTLY_API_URL, FASTLY_API_URL_ENV, config.env);
   const serviceId = config.serviceId;
-  const objectTypes: CdnObjectType[] = ["url", "tag", "all"];
+  const objectTypes: CdnObjectType[] = allowPurgeAll && !softPurge ? ["url", "tag", "all"] : ["url", "tag"];
+  // "all" still reaches `check`, which names why it is refused (purgeAllNotAllowed, softPurgeAllUnsupported).
+  const checkTypes: CdnObjectType[] = ["url", "tag", "all"];
   const maxItemsPerRequest: Partial<Record<CdnObjectType, number>> = { url: 1, tag: maxKeys, all: 1 };
 
   const check = (type: CdnObjectType, value: unknown): Check => {
@@ -137,7 +139,7 @@ export function createFastlyProvider(config: FastlyConfig): CdnProvider {
     maxParallel,
 
     validate(objects: readonly CdnObjectInput[]): CdnValidation {
-      return validateWith("fastly", objectTypes, objects, check);
+      return validateWith("fastly", checkTypes, objects, check, undefined, objectTypes);
     },
 
     plan(accepted: readonly AcceptedObject[]): PlannedRequest[] {

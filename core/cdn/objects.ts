@@ -111,7 +111,10 @@ export function validateWith(
   objects: readonly CdnObjectInput[],
   check: (type: CdnObjectType, value: unknown) => Check,
   dedupKey: (type: CdnObjectType, item: string | number, value: string | number) => string = (type, item) =>
-    `${type}\u0000${String(item)}`
+    `${type}\u0000${String(item)}`,
+  /** The types named in messages (provider.objectTypes); `supported` may also let through types that `check`
+   * rejects with a more precise reason (e.g. tagsNotSupported, purgeAllNotAllowed). */
+  advertised: readonly CdnObjectType[] = supported
 ): CdnValidation {
   if (!Array.isArray(objects)) throw new TypeError(`objects must be an array of {type, value}; got ${describe(objects)}`);
   const accepted: AcceptedObject[] = [];
@@ -128,7 +131,7 @@ export function validateWith(
         type,
         object: value,
         reason: "unsupportedType",
-        detail: `object type ${describe(type)} is not known; ${cdn} accepts: ${supported.join(", ")}`,
+        detail: `object type ${describe(type)} is not known; ${cdn} accepts: ${advertised.join(", ")}`,
       });
       return;
     }
@@ -139,7 +142,7 @@ export function validateWith(
         type,
         object: value,
         reason: "unsupportedType",
-        detail: `${cdn} cannot purge objects of type ${type} (as configured); it accepts: ${supported.join(", ")}`,
+        detail: `${cdn} cannot purge objects of type ${type} (as configured); it accepts: ${advertised.join(", ")}`,
       });
       return;
     }

@@ -72,6 +72,8 @@ describe("cloudfront validation", () => {
       "unsupportedType",
     ]);
     expect(result.rejected[1].detail).toContain(`"*" is allowed only as the last character`);
+    expect(result.rejected[8].detail).toBe("cloudfront cannot purge objects of type host (as configured); it accepts: url, path, tag, all");
+    expect(createCloudFrontProvider(config).validate([{ type: "host", value: "x" }]).rejected[0].detail).toMatch(/it accepts: url, path$/);
   });
 
   it("rejects tags on a distribution without cache tags, saying how to allow them", () => {

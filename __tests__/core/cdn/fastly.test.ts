@@ -47,7 +47,9 @@ describe("fastly validation", () => {
     ]);
     expect(result.rejected[0].detail).toContain("evil.example.net");
     expect(result.rejected[3].detail).toContain("1025 bytes");
-    expect(result.rejected[5].detail).toContain("fastly cannot purge objects of type cpcode");
+    expect(result.rejected[5].detail).toBe("fastly cannot purge objects of type cpcode (as configured); it accepts: url, tag");
+    expect(provider.objectTypes).toEqual(["url", "tag"]);
+    expect(createFastlyProvider({ ...config, allowPurgeAll: true }).objectTypes).toEqual(["url", "tag", "all"]);
   });
 
   it("accepts a key of exactly 1,024 bytes", () => {
