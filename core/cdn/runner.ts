@@ -76,7 +76,13 @@ export async function sendStep(provider: CdnProvider, request: PlannedRequest, o
 
   const wire = provider.buildRequest(request);
   pacer.take(request);
-  const where = { cdn: provider.cdn, type: request.type, items: request.items.length, attempt };
+  const where = {
+    cdn: provider.cdn,
+    type: request.type,
+    items: request.items.length,
+    attempt,
+    ...(request.substitution === undefined ? {} : { substitution: request.substitution, objects: request.objects.length }),
+  };
   let answer: CdnAnswer;
   try {
     answer = await transport(wire);
