@@ -199,6 +199,23 @@ describe("cloudfront requests", () => {
   });
 });
 
+describe("cloudfront pacing", () => {
+  it("counts wildcards in progress separately from items, and frees slots of refused requests", () => {
+    let now = 0;
+    const provider = createCloudFrontProvider({ ...config, assumedInProgressMs: 25_000 });
+    const wildcards = Array.from({ length: 20 }, (_, i) => ({ type: "path" as const, value: `/w${i}/*` }));
+    const [first, second] = provider.plan(provider.validate(wildcards).accepted, { jobId: JOB }) as [PlannedRequest, PlannedRequest];
+    const pacer = provider.createPacer(() => now);
+    expect(pacer.waitMs(first)).toBe(0);
+    pacer.take(first);
+    now = 5_000;
+    expect(pacer.waitMs(second)).toBe(20_000);
+    pacer.refund(first);
+    expect(pacer.waitMs(second)).toBe(0);
+    expect(classifyCloudFront(sdkError("TooManyInvalidationsInProgress", "busy", 400))).toMatchObject({ refund: true });
+  });
+});
+
 describe("cloudfront answers", () => {
   it("reads the invalidation id", () => {
     const output = { Location: "https://cloudfront.amazonaws.com/2020-05-31/distribution/E2QWRUHAPOMQZL/invalidation/I2J0I21PCUYOIK", Invalidation: { Id: "I2J0I21PCUYOIK", Status: "InProgress" } };

@@ -157,6 +157,25 @@ describe("runCdnRequests", () => {
     expect(result.objectsDone).toBe(3);
   });
 
+  it("holds CloudFront invalidations back while the distribution's 3,000 items / 15 wildcards are in progress", async () => {
+    const provider = createCloudFrontProvider({ distributionId: "E2QWRUHAPOMQZL", hostnames: ["www.example.com"], assumedInProgressMs: 20_000 });
+    const wildcards = Array.from({ length: 20 }, (_, i) => ({ type: "path" as const, value: `/w${i}/*` }));
+    const requests = prepare(provider, [...urls(7000), ...wildcards]);
+    expect(requests.map((r) => r.items.length)).toEqual([3000, 3000, 1020]);
+    const clock = fakeClock();
+    const sentAt: number[] = [];
+    const result = await runCdnRequests(provider, requests, {
+      clock,
+      random: () => 0,
+      transport: async () => {
+        sentAt.push(clock.now());
+        return { kind: "cloudfront", output: { Invalidation: { Id: `I${sentAt.length}`, Status: "InProgress" } } };
+      },
+    });
+    expect(sentAt.map((t) => t - sentAt[0])).toEqual([0, 20_000, 40_000]);
+    expect(result.outcomes.map((o) => o.status === "done" && o.cdnId)).toEqual(["I1", "I2", "I3"]);
+  });
+
   it("runs several CDNs side by side; one failing loses nothing at the others", async () => {
     const clock = fakeClock();
     const route = (answer: (wire: CdnWireRequest) => CdnAnswer) => async (wire: CdnWireRequest) => answer(wire);
