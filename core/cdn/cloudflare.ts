@@ -105,6 +105,10 @@ export interface CloudflareConfig {
   maxItemsPerRequest?: Partial<Record<ItemType, number>>;
   /** Override the rate model (defaults by plan above). */
   buckets?: { requests?: BucketSpec; urls?: BucketSpec; api?: BucketSpec };
+  /** Wait after a 429 that carries neither Retry-After nor Ratelimit (unconfirmed which purge 429s do). Default 60 s. */
+  throttleWaitMs?: number;
+  /** Whether URL purges take a token of the API-wide 1,200 / 5 min limit (unconfirmed since 2022). Default true. */
+  urlsCountTowardApiLimit?: boolean;
   /** Requests in flight at once (the buckets pace them). Default 4. */
   maxParallel?: number;
   /** Default: https://api.cloudflare.com, or EDGEPLANE_CLOUDFLARE_API_URL under the loopback rule (endpoint.ts). */
@@ -162,6 +166,11 @@ export function createCloudflareProvider(config: CloudflareConfig): CdnProvider 
   if (bucketSpecs.urls.size < (maxItemsPerRequest.url ?? 1)) {
     throw new CdnConfigError("buckets.urls", `buckets.urls.size ${bucketSpecs.urls.size} is below maxItemsPerRequest.url; no URL request could ever be sent`);
   }
+  const throttleWaitMs = config.throttleWaitMs ?? CLOUDFLARE_DEFAULT_THROTTLE_WAIT_MS;
+  if (!(Number.isFinite(throttleWaitMs) && throttleWaitMs >= 0 && throttleWaitMs <= 3_600_000)) {
+    throw new CdnConfigError("throttleWaitMs", `throttleWaitMs must be 0 to 3,600,000 ms; got ${describe(config.throttleWaitMs)}`);
+  }
+  const urlsCountTowardApiLimit = config.urlsCountTowardApiLimit ?? true;
   const base = config.apiBaseUrl ?? resolveApiBaseUrl(CLOUDFLARE_API_URL, CLOUDFLARE_API_URL_ENV, config.env);
   const url = `${base}/client/v4/zones/${config.zoneId}/purge_cache`;
   const objectTypes: CdnObjectType[] = allowPurgeAll ? ["url", "tag", "host", "prefix", "all"] : ["url", "tag", "host", "prefix"];
@@ -267,7 +276,7 @@ export function createCloudflareProvider(config: CloudflareConfig): CdnProvider 
     },
 
     classify(_request: PlannedRequest, answer: CdnAnswer, now: number): CdnClassification {
-      return classifyCloudflare(answer, now);
+      return classifyCloudflare(answer, now, throttleWaitMs);
     },
 
     createPacer(now: () => number): CdnPacer {
@@ -277,20 +286,21 @@ export function createCloudflareProvider(config: CloudflareConfig): CdnProvider 
       const api = new TokenBucket(bucketSpecs.api, at);
       const own = (request: PlannedRequest): [TokenBucket, number] =>
         request.type === "url" ? [urls, request.items.length] : [requests, 1];
+      const usesApi = (request: PlannedRequest) => request.type !== "url" || urlsCountTowardApiLimit;
       return {
         waitMs(request) {
           const [bucket, count] = own(request);
-          return Math.max(bucket.waitMs(count, now()), api.waitMs(1, now()));
+          return Math.max(bucket.waitMs(count, now()), usesApi(request) ? api.waitMs(1, now()) : 0);
         },
         take(request) {
           const [bucket, count] = own(request);
           bucket.take(count, now());
-          api.take(1, now());
+          if (usesApi(request)) api.take(1, now());
         },
         refund(request) {
           const [bucket, count] = own(request);
           bucket.refund(count, now());
-          api.refund(1, now());
+          if (usesApi(request)) api.refund(1, now());
         },
         observe(request, answer) {
           if (answer.kind !== "http") return;
@@ -298,7 +308,7 @@ export function createCloudflareProvider(config: CloudflareConfig): CdnProvider 
           if (limit !== undefined && limit.remaining === 0) api.blockFor(limit.resetSeconds * 1000, now());
           if (answer.status === 429) {
             const [bucket] = own(request);
-            bucket.blockFor(retryAfterMs(answer.headers, now()) ?? CLOUDFLARE_DEFAULT_THROTTLE_WAIT_MS, now());
+            bucket.blockFor(retryAfterMs(answer.headers, now()) ?? throttleWaitMs, now());
           }
         },
       };
@@ -340,7 +350,7 @@ function describeErrors(errors: CloudflareError[], status: number): string {
   return truncate(errors.map((e) => `${e.code ?? "?"} ${e.message ?? ""}`.trim()).join("; "));
 }
 
-export function classifyCloudflare(answer: CdnAnswer, now: number): CdnClassification {
+export function classifyCloudflare(answer: CdnAnswer, now: number, throttleWaitMs = CLOUDFLARE_DEFAULT_THROTTLE_WAIT_MS): CdnClassification {
   if (answer.kind !== "http") return { kind: "failed", reason: "malformedResponse", detail: `cloudflare got a ${answer.kind} answer` };
   const { status } = answer;
   const envelope = readEnvelope(answer.body);
@@ -353,7 +363,7 @@ export function classifyCloudflare(answer: CdnAnswer, now: number): CdnClassific
     const afterMs =
       retryAfterMs(answer.headers, now) ??
       (limit !== undefined && limit.remaining === 0 ? limit.resetSeconds * 1000 : undefined) ??
-      CLOUDFLARE_DEFAULT_THROTTLE_WAIT_MS;
+      throttleWaitMs;
     return { kind: "retry", cause: "throttled", afterMs, status, detail };
   }
   if (status >= 500 && status <= 599) return { kind: "retry", cause: "serverError", status, detail };

@@ -241,6 +241,26 @@ describe("cloudflare pacing", () => {
     expect(sent).toBe(780); // 26 requests of 30 within the 800-URL burst
   });
 
+  it("counts URL purges toward the API-wide limit unless configured not to", () => {
+    const now = NOW;
+    const tiny = { api: { size: 1, refillPerSecond: 0.01 } };
+    const urls = [{ type: "url" as const, value: "https://www.example.com/a" }];
+    for (const [counts, wait] of [[true, 100_000], [false, 0]] as const) {
+      const provider = createCloudflareProvider({ ...config, buckets: tiny, urlsCountTowardApiLimit: counts });
+      const [request] = provider.plan(provider.validate(urls).accepted) as [PlannedRequest];
+      const pacer = provider.createPacer(() => now);
+      pacer.take(request);
+      expect(pacer.waitMs(request)).toBe(wait);
+    }
+  });
+
+  it("uses the configured wait for a 429 without rate-limit headers", () => {
+    const provider = createCloudflareProvider({ ...config, throttleWaitMs: 15_000 });
+    const [request] = provider.plan(provider.validate([{ type: "tag", value: "t" }]).accepted) as [PlannedRequest];
+    expect(provider.classify(request, http(429, {}), NOW)).toMatchObject({ afterMs: 15_000 });
+    expect(() => createCloudflareProvider({ ...config, throttleWaitMs: -1 })).toThrow(/throttleWaitMs/);
+  });
+
   it("blocks after a 429 with Retry-After and after Ratelimit r=0", () => {
     const now = NOW;
     const provider = createCloudflareProvider({ ...config, plan: "enterprise" });
