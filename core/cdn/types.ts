@@ -5,7 +5,9 @@
  * paced by the provider's pacer and parallelism (see runner.ts). Everything a provider returns is plain JSON
  * (planned requests can travel in an SQS message); tokens only ever appear in the wire request's headers.
  */
-import { z } from "zod/mini";
+// Namespace import, not `import { z }`: esbuild tree-shakes `z.object(...)` calls on a namespace import, while the
+// `z` export object keeps all of zod/mini alive (measured with the Lambda bundle options: 18.7 KB vs 427 KB).
+import * as z from "zod/mini";
 
 export const CDN_NAMES = ["akamai", "fastly", "cloudflare", "cloudfront"] as const;
 export type CdnName = (typeof CDN_NAMES)[number];
