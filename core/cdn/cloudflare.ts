@@ -111,7 +111,7 @@ export interface CloudflareConfig {
   urlsCountTowardApiLimit?: boolean;
   /** Requests in flight at once (the buckets pace them). Default 4. */
   maxParallel?: number;
-  /** Default: https://api.cloudflare.com, or EDGEPLANE_CLOUDFLARE_API_URL under the loopback rule (endpoint.ts). */
+  /** Default: https://api.cloudflare.com/client/v4, or EDGEPLANE_CLOUDFLARE_API_URL (…/client/v4) under the loopback rule. */
   apiBaseUrl?: string;
   env?: Record<string, string | undefined>;
 }
@@ -172,7 +172,7 @@ export function createCloudflareProvider(config: CloudflareConfig): CdnProvider 
   }
   const urlsCountTowardApiLimit = config.urlsCountTowardApiLimit ?? true;
   const base = config.apiBaseUrl ?? resolveApiBaseUrl(CLOUDFLARE_API_URL, CLOUDFLARE_API_URL_ENV, config.env);
-  const url = `${base}/client/v4/zones/${config.zoneId}/purge_cache`;
+  const url = `${base}/zones/${config.zoneId}/purge_cache`;
   const objectTypes: CdnObjectType[] = allowPurgeAll ? ["url", "tag", "host", "prefix", "all"] : ["url", "tag", "host", "prefix"];
   const checkTypes: CdnObjectType[] = ["url", "tag", "host", "prefix", "all"];
   const notServed = (host: string) =>

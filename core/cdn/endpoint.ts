@@ -8,12 +8,16 @@ import { CdnConfigError } from "./types";
 
 export const FASTLY_API_URL = "https://api.fastly.com";
 export const FASTLY_API_URL_ENV = "EDGEPLANE_FASTLY_API_URL";
-export const CLOUDFLARE_API_URL = "https://api.cloudflare.com";
+/** Cloudflare's API base includes /client/v4; so does EDGEPLANE_CLOUDFLARE_API_URL (http://127.0.0.1:PORT/client/v4). */
+export const CLOUDFLARE_API_URL = "https://api.cloudflare.com/client/v4";
 export const CLOUDFLARE_API_URL_ENV = "EDGEPLANE_CLOUDFLARE_API_URL";
 
 const LOOPBACK_HOSTNAMES = new Set(["127.0.0.1", "localhost"]);
 
-/** The origin to send requests to (no trailing slash): `defaultUrl`, or the override in `env[overrideEnv]`. */
+/**
+ * The base URL to send requests to (no trailing slash): `defaultUrl`, or the override in `env[overrideEnv]`, which may
+ * carry a base path (Cloudflare's /client/v4) but no query or fragment.
+ */
 export function resolveApiBaseUrl(
   defaultUrl: string,
   overrideEnv: string,
@@ -40,8 +44,6 @@ export function resolveApiBaseUrl(
   if (!LOOPBACK_HOSTNAMES.has(url.hostname)) refuse("the host must be 127.0.0.1 or localhost");
   if (url.port === "") refuse("an explicit port is required");
   if (url.username !== "" || url.password !== "") refuse("user info is not allowed");
-  if ((url.pathname !== "/" && url.pathname !== "") || url.search !== "" || url.hash !== "") {
-    refuse("a path, query or fragment is not allowed (give the origin only)");
-  }
-  return url.origin;
+  if (url.search !== "" || url.hash !== "" || override.includes("?") || override.includes("#")) refuse("a query or fragment is not allowed");
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }

@@ -147,7 +147,7 @@ describe("cloudflare requests", () => {
   });
 
   it("uses EDGEPLANE_CLOUDFLARE_API_URL only under the loopback rule", () => {
-    const env = { EDGEPLANE_CLOUDFLARE_API_URL: "http://localhost:8922", EDGEPLANE_INSECURE_LOOPBACK: "1" };
+    const env = { EDGEPLANE_CLOUDFLARE_API_URL: "http://localhost:8922/client/v4", EDGEPLANE_INSECURE_LOOPBACK: "1" };
     const local = createCloudflareProvider({ ...config, env });
     const [request] = local.plan(local.validate([{ type: "tag", value: "t" }]).accepted);
     expect(local.buildRequest(request)).toMatchObject({ url: `http://localhost:8922/client/v4/zones/${ZONE}/purge_cache` });

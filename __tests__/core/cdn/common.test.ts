@@ -14,8 +14,12 @@ describe("API base URL overrides", () => {
     expect(resolveApiBaseUrl(base, name, { [name]: "" })).toBe(base);
   });
 
-  it.each(["http://127.0.0.1:8911", "http://localhost:8911/"])("accepts %s with EDGEPLANE_INSECURE_LOOPBACK=1", (url) => {
-    expect(resolveApiBaseUrl(base, name, { [name]: url, EDGEPLANE_INSECURE_LOOPBACK: "1" })).toBe(url.replace(/\/$/, ""));
+  it.each([
+    ["http://127.0.0.1:8911", "http://127.0.0.1:8911"],
+    ["http://localhost:8911/", "http://localhost:8911"],
+    ["http://127.0.0.1:8922/client/v4/", "http://127.0.0.1:8922/client/v4"],
+  ])("accepts %s with EDGEPLANE_INSECURE_LOOPBACK=1", (url, expected) => {
+    expect(resolveApiBaseUrl(base, name, { [name]: url, EDGEPLANE_INSECURE_LOOPBACK: "1" })).toBe(expected);
   });
 
   it.each([
@@ -23,7 +27,7 @@ describe("API base URL overrides", () => {
     ["https://127.0.0.1:8911", "1", "the scheme must be http"],
     ["http://192.168.1.5:8911", "1", "the host must be 127.0.0.1 or localhost"],
     ["http://127.0.0.1", "1", "an explicit port is required"],
-    ["http://127.0.0.1:8911/api", "1", "a path, query or fragment"],
+    ["http://127.0.0.1:8911/api?x=1", "1", "a query or fragment"],
     ["http://user:secret@127.0.0.1:8911", "1", "user info is not allowed"],
     ["not a url", "1", "not a valid URL"],
   ])("refuses %s (loopback flag %s): %s", (url, flag, why) => {
@@ -38,7 +42,7 @@ describe("API base URL overrides", () => {
   });
 
   it("never echoes the value (a token pasted into the wrong variable stays out of logs)", () => {
-    for (const value of ["s3cr3t-token-value", "http://127.0.0.1:8911/s3cr3t-token-value"]) {
+    for (const value of ["s3cr3t-token-value", "http://127.0.0.1:8911/?s3cr3t-token-value", "http://s3cr3t-token-value@127.0.0.1:8911"]) {
       expect(() => resolveApiBaseUrl(base, name, { [name]: value, EDGEPLANE_INSECURE_LOOPBACK: "1" })).toThrow(/EDGEPLANE_FASTLY_API_URL is not allowed/);
       try {
         resolveApiBaseUrl(base, name, { [name]: value, EDGEPLANE_INSECURE_LOOPBACK: "1" });
