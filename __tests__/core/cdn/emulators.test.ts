@@ -98,6 +98,60 @@ describe("providers against the CDN emulators", () => {
     }
   });
 
+  it("cloudflare: rides out an injected 429 (Retry-After), a 503 and a dropped connection; nothing lost or doubled", async () => {
+    const zoneId = "0123456789abcdef0123456789abcdef";
+    const emulator = await startCloudflareEmulator({
+      zones: [{ id: zoneId, plan: "enterprise" }],
+      tokens: [{ token: "sandbox-cf-token", kind: "user" }],
+      faults: [
+        { status: 429, retryAfterSeconds: 1 },
+        { status: 503, errorCode: 10001 },
+        { dropConnection: true },
+      ],
+    });
+    try {
+      const provider = createCloudflareProvider({
+        zoneId,
+        token: "sandbox-cf-token",
+        plan: "enterprise",
+        hostnames: [HOST],
+        maxParallel: 1,
+        env: loopbackEnv("EDGEPLANE_CLOUDFLARE_API_URL", `${emulator.url}/client/v4`),
+      });
+      const requests = provider.plan(provider.validate(tags.map((value) => ({ type: "tag" as const, value }))).accepted);
+      const result = await runCdnRequests(provider, requests, { transport: fetchTransport(), clock: realClock, random: () => 0 });
+      expect(result.outcomes.map((o) => [o.status, o.attempts])).toEqual([["done", 4], ...Array.from({ length: 5 }, () => ["done", 1])]);
+      expect(result.throttled).toBe(1);
+      expect(sorted(cloudflarePurgedObjects(emulator.state, { kind: "tags" }))).toEqual(sorted(tags));
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("cloudfront: waits out TooManyInvalidationsInProgress and Throttling with the same CallerReference", async () => {
+    const key = { accessKeyId: "AKIASANDBOXTEST00001", secretAccessKey: "sandbox/secret+key0123456789abcdefghijklm" };
+    const emulator = await startCloudFrontEmulator({
+      distributions: [{ id: "E1SANDBOXDIST" }],
+      credentials: [{ ...key, accountId: "123456789012" }],
+      completionMs: 50,
+      faults: [
+        { status: 400, errorCode: "TooManyInvalidationsInProgress" },
+        { status: 400, errorCode: "Throttling" },
+      ],
+    });
+    try {
+      const provider = createCloudFrontProvider({ distributionId: "E1SANDBOXDIST", hostnames: [HOST], busyWaitMs: 20 });
+      const requests = provider.plan(provider.validate([{ type: "path", value: "/a/*" }, { type: "url", value: `https://${HOST}/b` }]).accepted, { jobId: "j" });
+      const transport = cloudFrontTransport(new CloudFrontClient({ endpoint: emulator.url, region: "us-east-1", credentials: key, maxAttempts: 1 }));
+      const result = await runCdnRequests(provider, requests, { transport, clock: realClock, random: () => 0 });
+      expect(result.outcomes[0]).toMatchObject({ status: "done", attempts: 3 });
+      expect(result.throttled).toBe(2);
+      expect(emulator.state.invalidations.map((i) => [i.callerReference, i.paths])).toEqual([[requests[0].idempotencyKey, ["/a/*", "/b"]]]);
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it("cloudfront (cache tags): one invalidation of 2,600 items; a retry of the batch returns the same invalidation", async () => {
     const key = { accessKeyId: "AKIASANDBOXTEST00001", secretAccessKey: "sandbox/secret+key0123456789abcdefghijklm" };
     const emulator = await startCloudFrontEmulator({
