@@ -3,7 +3,7 @@
  * the function: JSON in EDGEPLANE_EDGEKV_TOKENS. Checked again here, because a hand-edited variable
  * must fail with the field named rather than half-work.
  */
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import type { EdgeKvTokenConfig } from "../../config/schema";
 import type { CreateEdgeKvTokenRequest, EdgeKvPermission } from "../akamai/edgekv-tokens";
 

@@ -28,7 +28,7 @@
  * Idempotent: a run with nothing to do only reads (no creates, refreshes, revokes, uploads, activations
  * or S3 writes). Token values never reach logs, results or errors.
  */
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import type { EdgeKvTokenConfig } from "../../config/schema";
 import { isAkamaiApiError } from "../akamai/api-error";
 import {
