@@ -10,14 +10,23 @@
  *
  * Create answers 200 (not 201); a taken name is 409; listing with no tokens at all is a 404
  * ("No tokens exist"), which listTokens turns into [].
+ *
+ * Answers are read tolerantly: beyond {name, uuid, expiry} every field may be absent or null. Akamai's Go
+ * SDK (pkg/edgeworkers/edgekv_access_tokens.go) models tokenActivationStatus, issueDate,
+ * latestRefreshDate and nextScheduledRefreshDate of list items as optional and nullable: a token never
+ * refreshed, or a legacy token, carries null there. Null reads as "not set" (the field is left out).
  */
-import { z } from "zod";
+import { z } from "zod/mini";
 import {
+  dropUndefined,
   expectStatus,
+  optional,
   parseBody,
   pathSegment,
+  readList,
   type AkamaiHttp,
   type CallContext,
+  type UnreadableItem,
 } from "./api-error";
 
 export const EDGEKV_TOKENS_PATH = "/edgekv/v1/tokens";
@@ -39,7 +48,7 @@ export interface EdgeKvToken {
   allowOnStaging?: boolean;
   cpcode?: string;
   issueDate?: string;
-  latestRefreshDate?: string | null;
+  latestRefreshDate?: string;
   nextScheduledRefreshDate?: string;
   namespacePermissions?: Record<string, string[]>;
   restrictToEdgeWorkerIds?: string[];
@@ -125,23 +134,24 @@ export function daysToExpiry(token: Pick<EdgeKvToken, "value" | "expiry" | "toke
   return Math.floor((endOfDay - nowMs) / 86_400_000);
 }
 
-const dateText = z.string().min(1);
+const text = z.string().check(z.minLength(1));
+const idText = z.pipe(z.union([z.string(), z.number()]), z.transform(String));
 const tokenSchema = z.object({
-  name: z.string().min(1),
-  uuid: z.string().min(1),
-  expiry: dateText,
-  value: z.string().optional(),
-  allowOnProduction: z.boolean().optional(),
-  allowOnStaging: z.boolean().optional(),
-  cpcode: z.union([z.string(), z.number()]).transform(String).optional(),
-  issueDate: z.string().optional(),
-  latestRefreshDate: z.string().nullable().optional(),
-  nextScheduledRefreshDate: z.string().optional(),
-  namespacePermissions: z.record(z.string(), z.array(z.string())).optional(),
-  restrictToEdgeWorkerIds: z.array(z.union([z.string(), z.number()]).transform(String)).optional(),
-  tokenActivationStatus: z.string().optional(),
+  name: text,
+  uuid: text,
+  expiry: text,
+  value: optional(z.string()),
+  allowOnProduction: optional(z.boolean()),
+  allowOnStaging: optional(z.boolean()),
+  cpcode: optional(idText),
+  issueDate: optional(z.string()),
+  latestRefreshDate: optional(z.string()),
+  nextScheduledRefreshDate: optional(z.string()),
+  namespacePermissions: optional(z.record(z.string(), z.array(z.string()))),
+  restrictToEdgeWorkerIds: optional(z.array(idText)),
+  tokenActivationStatus: optional(z.string()),
 });
-const summarySchema = tokenSchema.pick({
+const summarySchema = z.pick(tokenSchema, {
   name: true,
   uuid: true,
   expiry: true,
@@ -150,11 +160,12 @@ const summarySchema = tokenSchema.pick({
   latestRefreshDate: true,
   nextScheduledRefreshDate: true,
 });
-const listSchema = z.object({ tokens: z.array(summarySchema) });
-const revokeSchema = z.object({ name: z.string().min(1), uuid: z.string().min(1) });
+const revokeSchema = z.object({ name: text, uuid: text });
 
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+/** A token list: the tokens that could be read, and the items that could not (by name). */
+export interface EdgeKvTokenList {
+  tokens: EdgeKvTokenSummary[];
+  unreadable: UnreadableItem[];
 }
 
 export class EdgeKvTokensClient {
@@ -170,6 +181,11 @@ export class EdgeKvTokensClient {
    * 30 days ago. Akamai answers 404 "No tokens exist" (an EdgeKV problem) when there are none: that is [].
    */
   async listTokens(options: { includeExpired?: boolean } = {}): Promise<EdgeKvTokenSummary[]> {
+    return (await this.listTokensDetailed(options)).tokens;
+  }
+
+  /** listTokens, plus the list items that could not be read (each named; they never fail the list). */
+  async listTokensDetailed(options: { includeExpired?: boolean } = {}): Promise<EdgeKvTokenList> {
     const context: CallContext = { operation: "list EdgeKV tokens", method: "GET", path: EDGEKV_TOKENS_PATH };
     const response = await this.http.request({
       method: "GET",
@@ -179,10 +195,11 @@ export class EdgeKvTokensClient {
     if (response.status === 404) {
       // Only EdgeKV's own "no tokens" answer means empty; a gateway 404 (wrong host or path) is an error.
       const errorCode = (response.body as { errorCode?: unknown } | undefined)?.errorCode;
-      if (typeof errorCode === "string" && errorCode.startsWith("EKV_")) return [];
+      if (typeof errorCode === "string" && errorCode.startsWith("EKV_")) return { tokens: [], unreadable: [] };
     }
     expectStatus(response, [200], context);
-    return parseBody(listSchema, response, context).tokens.map(dropUndefined) as EdgeKvTokenSummary[];
+    const list = readList(summarySchema, response, context, "tokens");
+    return { tokens: list.items.map((token) => dropUndefined(token) as EdgeKvTokenSummary), unreadable: list.unreadable };
   }
 
   /** POST /edgekv/v1/tokens → 200. Validates the request first (EdgeKvTokenRequestError names the fields). */

@@ -8,8 +8,18 @@
  * - Activation status: PRESUBMIT, PENDING, IN_PROGRESS, COMPLETE, ERROR, ABORTED, CANCELLED, EXPIRED,
  *   DELETED_BY_AKAMAI. COMPLETE is success; the last five are final failures.
  */
-import { z } from "zod";
-import { expectStatus, parseBody, pathSegment, type AkamaiHttp, type CallContext } from "./api-error";
+import { z } from "zod/mini";
+import {
+  dropUndefined,
+  expectStatus,
+  optional,
+  parseBody,
+  pathSegment,
+  readList,
+  type AkamaiHttp,
+  type CallContext,
+  type ListResult,
+} from "./api-error";
 import type { TarFile } from "./tgz";
 
 export type EdgeWorkersNetwork = "STAGING" | "PRODUCTION";
@@ -65,27 +75,28 @@ export interface ActivateRequest {
   note?: string;
 }
 
-const idNumber = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]);
+const idNumber = z.union([z.int(), z.pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number))]);
+const versionText = z.pipe(z.union([z.string(), z.number()]), z.transform(String));
 const versionSchema = z.object({
   edgeWorkerId: idNumber,
-  version: z.union([z.string(), z.number()]).transform(String),
-  accountId: z.string().optional(),
-  checksum: z.string().optional(),
-  sequenceNumber: z.number().optional(),
-  createdBy: z.string().optional(),
-  createdTime: z.string().optional(),
+  version: versionText,
+  accountId: optional(z.string()),
+  checksum: optional(z.string()),
+  sequenceNumber: optional(z.number()),
+  createdBy: optional(z.string()),
+  createdTime: optional(z.string()),
 });
 const activationSchema = z.object({
   activationId: idNumber,
   edgeWorkerId: idNumber,
-  version: z.union([z.string(), z.number()]).transform(String),
+  version: versionText,
   network: z.string(),
   status: z.string(),
-  accountId: z.string().optional(),
-  note: z.string().optional(),
-  createdBy: z.string().optional(),
-  createdTime: z.string().optional(),
-  lastModifiedTime: z.string().optional(),
+  accountId: optional(z.string()),
+  note: optional(z.string()),
+  createdBy: optional(z.string()),
+  createdTime: optional(z.string()),
+  lastModifiedTime: optional(z.string()),
 });
 
 export class EdgeWorkersRequestError extends Error {
@@ -95,10 +106,6 @@ export class EdgeWorkersRequestError extends Error {
 function edgeWorkerPath(edgeWorkerId: number): string {
   if (!Number.isSafeInteger(edgeWorkerId) || edgeWorkerId <= 0) throw new EdgeWorkersRequestError("edgeWorkerId must be a positive integer");
   return `/edgeworkers/v1/ids/${edgeWorkerId}`;
-}
-
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 /**
@@ -124,13 +131,19 @@ export function readBundleVersion(files: readonly TarFile[]): string {
 export class EdgeWorkersClient {
   constructor(private readonly http: AkamaiHttp) {}
 
-  /** GET /edgeworkers/v1/ids/{id}/versions. */
+  /** GET /edgeworkers/v1/ids/{id}/versions: the versions that could be read (see listVersionsDetailed). */
   async listVersions(edgeWorkerId: number): Promise<EdgeWorkerVersion[]> {
+    return (await this.listVersionsDetailed(edgeWorkerId)).items;
+  }
+
+  /** GET /edgeworkers/v1/ids/{id}/versions, with the list items that could not be read, each named. */
+  async listVersionsDetailed(edgeWorkerId: number): Promise<ListResult<EdgeWorkerVersion>> {
     const path = `${edgeWorkerPath(edgeWorkerId)}/versions`;
     const context: CallContext = { operation: `list versions of EdgeWorker ${edgeWorkerId}`, method: "GET", path };
     const response = await this.http.request({ method: "GET", path });
     expectStatus(response, [200], context);
-    return parseBody(z.object({ versions: z.array(versionSchema) }), response, context).versions.map(dropUndefined);
+    const list = readList(versionSchema, response, context, "versions");
+    return { items: list.items.map((v) => dropUndefined(v) as EdgeWorkerVersion), unreadable: list.unreadable };
   }
 
   /** GET /edgeworkers/v1/ids/{id}/versions/{version}. */
@@ -139,7 +152,7 @@ export class EdgeWorkersClient {
     const context: CallContext = { operation: `get version ${version} of EdgeWorker ${edgeWorkerId}`, method: "GET", path };
     const response = await this.http.request({ method: "GET", path });
     expectStatus(response, [200], context);
-    return dropUndefined(parseBody(versionSchema, response, context));
+    return dropUndefined(parseBody(versionSchema, response, context)) as EdgeWorkerVersion;
   }
 
   /**
@@ -154,7 +167,7 @@ export class EdgeWorkersClient {
     const context: CallContext = { operation: `upload a version of EdgeWorker ${edgeWorkerId}`, method: "POST", path };
     const response = await this.http.request({ method: "POST", path, body: tgz, headers: { "Content-Type": "application/gzip" } });
     expectStatus(response, [201, 200], context);
-    return dropUndefined(parseBody(versionSchema, response, context));
+    return dropUndefined(parseBody(versionSchema, response, context)) as EdgeWorkerVersion;
   }
 
   /** GET /edgeworkers/v1/ids/{id}/versions/{version}/content → the bundle's .tgz bytes. */
@@ -178,7 +191,7 @@ export class EdgeWorkersClient {
     const body = dropUndefined({ network: request.network, version: request.version, note: request.note });
     const response = await this.http.request({ method: "POST", path, body });
     expectStatus(response, [201, 200], context);
-    return dropUndefined(parseBody(activationSchema, response, context));
+    return dropUndefined(parseBody(activationSchema, response, context)) as EdgeWorkerActivation;
   }
 
   /** GET /edgeworkers/v1/ids/{id}/activations/{activationId}. */
@@ -187,7 +200,7 @@ export class EdgeWorkersClient {
     const context: CallContext = { operation: `get activation ${activationId} of EdgeWorker ${edgeWorkerId}`, method: "GET", path };
     const response = await this.http.request({ method: "GET", path });
     expectStatus(response, [200], context);
-    return dropUndefined(parseBody(activationSchema, response, context));
+    return dropUndefined(parseBody(activationSchema, response, context)) as EdgeWorkerActivation;
   }
 
   /** GET /edgeworkers/v1/ids/{id}/activations[?version=&network=&activeOnNetwork=true]. */
@@ -195,6 +208,14 @@ export class EdgeWorkersClient {
     edgeWorkerId: number,
     filter: { version?: string; network?: EdgeWorkersNetwork; activeOnNetwork?: boolean } = {},
   ): Promise<EdgeWorkerActivation[]> {
+    return (await this.listActivationsDetailed(edgeWorkerId, filter)).items;
+  }
+
+  /** listActivations, with the list items that could not be read, each named. */
+  async listActivationsDetailed(
+    edgeWorkerId: number,
+    filter: { version?: string; network?: EdgeWorkersNetwork; activeOnNetwork?: boolean } = {},
+  ): Promise<ListResult<EdgeWorkerActivation>> {
     const path = `${edgeWorkerPath(edgeWorkerId)}/activations`;
     const context: CallContext = { operation: `list activations of EdgeWorker ${edgeWorkerId}`, method: "GET", path };
     const query: Record<string, string> = {};
@@ -203,6 +224,7 @@ export class EdgeWorkersClient {
     if (filter.activeOnNetwork) query.activeOnNetwork = "true";
     const response = await this.http.request({ method: "GET", path, query });
     expectStatus(response, [200], context);
-    return parseBody(z.object({ activations: z.array(activationSchema) }), response, context).activations.map(dropUndefined);
+    const list = readList(activationSchema, response, context, "activations");
+    return { items: list.items.map((a) => dropUndefined(a) as EdgeWorkerActivation), unreadable: list.unreadable };
   }
 }

@@ -7,14 +7,18 @@
  * - expiresOn must carry milliseconds (IDM-3347); updates always send Date#toISOString().
  * - A credential is client_token + client_secret; access_token and host belong to the API client.
  */
-import { z } from "zod";
+import { z } from "zod/mini";
 import {
+  dropUndefined,
   expectStatus,
   isoTimestamp,
+  optional,
   parseBody,
   pathSegment,
+  readList,
   type AkamaiHttp,
   type CallContext,
+  type ListResult,
 } from "./api-error";
 
 export const SELF_CREDENTIALS_PATH = "/identity-management/v3/api-clients/self/credentials";
@@ -55,23 +59,22 @@ export interface CredentialUpdateResult {
 }
 
 const credentialShape = {
-  credentialId: z.number().int().positive(),
-  clientToken: z.string().min(1),
+  credentialId: z.int().check(z.positive()),
+  clientToken: z.string().check(z.minLength(1)),
   createdOn: isoTimestamp,
   expiresOn: isoTimestamp,
-  status: z.string().min(1),
-  description: z.string().nullish().transform((value) => value ?? ""),
-  maxAllowedExpiry: isoTimestamp.optional(),
-  actions: z.record(z.string(), z.boolean()).optional(),
+  status: z.string().check(z.minLength(1)),
+  description: z.pipe(optional(z.string()), z.transform((value) => value ?? "")),
+  maxAllowedExpiry: optional(isoTimestamp),
+  actions: optional(z.record(z.string(), z.boolean())),
 };
 
 const credentialSchema = z.object(credentialShape);
-const createdCredentialSchema = z.object({ ...credentialShape, clientSecret: z.string().min(1) });
-const credentialListSchema = z.array(credentialSchema);
+const createdCredentialSchema = z.object({ ...credentialShape, clientSecret: z.string().check(z.minLength(1)) });
 const updateResultSchema = z.object({
-  status: z.string().min(1),
+  status: z.string().check(z.minLength(1)),
   expiresOn: isoTimestamp,
-  description: z.string().nullish().transform((value) => value ?? undefined),
+  description: optional(z.string()),
 });
 
 export class IamCredentialsClient {
@@ -91,11 +94,16 @@ export class IamCredentialsClient {
     // whoever reads the error knows what cleanup will deactivate.
     const id = (response.body as { credentialId?: unknown } | undefined)?.credentialId;
     const note = Number.isSafeInteger(id) ? ` (credential ${String(id)} may exist without a stored secret)` : "";
-    return parseBody(createdCredentialSchema, response, { ...context, operation: `${context.operation}${note}` }) as CreatedCredential;
+    return dropUndefined(parseBody(createdCredentialSchema, response, { ...context, operation: `${context.operation}${note}` })) as CreatedCredential;
   }
 
-  /** GET …/self/credentials[?actions=true] → 200 list, without secrets. */
+  /** GET …/self/credentials[?actions=true] → 200 list, without secrets: the credentials that could be read. */
   async listSelfCredentials(options: { actions?: boolean } = {}): Promise<ApiCredential[]> {
+    return (await this.listSelfCredentialsDetailed(options)).items;
+  }
+
+  /** listSelfCredentials, with the list items that could not be read, each named by credentialId. */
+  async listSelfCredentialsDetailed(options: { actions?: boolean } = {}): Promise<ListResult<ApiCredential>> {
     const { response, context } = await this.call(
       "list credentials",
       "GET",
@@ -103,13 +111,14 @@ export class IamCredentialsClient {
       [200],
       options.actions ? { query: { actions: "true" } } : {},
     );
-    return parseBody(credentialListSchema, response, context) as ApiCredential[];
+    const list = readList(credentialSchema, response, context, null);
+    return { items: list.items.map((c) => dropUndefined(c) as ApiCredential), unreadable: list.unreadable };
   }
 
   async getSelfCredential(credentialId: number): Promise<ApiCredential> {
     const path = `${SELF_CREDENTIALS_PATH}/${pathSegment(credentialId, "credentialId")}`;
     const { response, context } = await this.call("get credential", "GET", path, [200]);
-    return parseBody(credentialSchema, response, context) as ApiCredential;
+    return dropUndefined(parseBody(credentialSchema, response, context)) as ApiCredential;
   }
 
   /** PUT …/self/credentials/{id} {expiresOn, status, description?} → 200. */
@@ -119,7 +128,7 @@ export class IamCredentialsClient {
     const body: Record<string, string> = { expiresOn: update.expiresOn.toISOString(), status: update.status };
     if (update.description !== undefined) body.description = update.description;
     const { response, context } = await this.call("update credential", "PUT", path, [200], { body });
-    return parseBody(updateResultSchema, response, context) as CredentialUpdateResult;
+    return dropUndefined(parseBody(updateResultSchema, response, context)) as CredentialUpdateResult;
   }
 
   /** POST …/self/credentials/{id}/deactivate → 204. */
