@@ -14,6 +14,11 @@
  * - What create makes is state.edgeKv.createKind ("enhanced" by default, as Akamai creates today);
  *   tests switch it to "legacy" to make the older kind.
  *
+ * - List items: Akamai's OpenAPI document lists only {name, uuid, expiry}; the live API adds
+ *   tokenActivationStatus, issueDate, latestRefreshDate and nextScheduledRefreshDate, which Akamai's Go SDK
+ *   (pkg/edgeworkers/edgekv_access_tokens.go) models as optional and nullable. Legacy tokens list them as
+ *   null here, and enhanced tokens carry null until the date exists (latestRefreshDate before a refresh).
+ *
  * Choices where the docs are silent: unknown request fields are refused (400; this catches the CLI's
  * restrictToEwids spelling); refreshing a legacy token is 400 [U]; revoking an expired token works [U];
  * refresh moves nextScheduledRefreshDate two months on (GO fixture: issue 04-30, next 06-30).
@@ -82,7 +87,7 @@ function base64url(value: unknown): string {
 }
 
 /** A JWT-shaped value (header.payload.signature); the signature is random, nothing checks it. */
-function legacyValue(token: Omit<SandboxEdgeKvToken, "value">): string {
+export function legacyValue(token: Omit<SandboxEdgeKvToken, "value">): string {
   const payload: Record<string, unknown> = {
     iss: "sandbox.edgeplane/EdgeKV",
     sub: "sandbox",
@@ -115,7 +120,10 @@ function fullView(token: SandboxEdgeKvToken, nowMs: number): Record<string, unkn
 }
 
 function listView(token: SandboxEdgeKvToken, nowMs: number): Record<string, unknown> {
-  if (token.kind === "legacy") return { name: token.name, uuid: token.uuid, expiry: token.expiry };
+  if (token.kind === "legacy") {
+    // The live API lists legacy tokens with the enhanced workflow's fields present and null (see the module comment).
+    return { name: token.name, uuid: token.uuid, expiry: token.expiry, tokenActivationStatus: null, issueDate: null, latestRefreshDate: null, nextScheduledRefreshDate: null };
+  }
   return {
     name: token.name,
     uuid: token.uuid,

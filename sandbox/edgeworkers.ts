@@ -36,6 +36,7 @@ import {
 } from "../core/akamai/edgeworkers";
 
 const ACCOUNT_ID = "A-SANDBOX";
+const SANDBOX_GROUP_ID = 100_001;
 const NETWORKS: readonly EdgeWorkersNetwork[] = ["STAGING", "PRODUCTION"];
 const TOKENS_FILE = "edgekv_tokens.js";
 const TOKENS_SOURCE = /^\s*var\s+edgekv_access_tokens\s*=\s*(\{[\s\S]*\})\s*;?\s*export\s*\{\s*edgekv_access_tokens\s*\}\s*;?\s*$/;
@@ -119,7 +120,7 @@ export function edgeWorkersRoutes(context: SandboxContext): Route[] {
     version: v.version,
     accountId: ACCOUNT_ID,
     checksum: v.checksum,
-    sequenceNumber: v.sequenceNumber,
+    sequenceNumber: String(v.sequenceNumber), // a string in edgeworkers-v1.json (schemas for versions)
     createdBy: "sandbox",
     createdTime: iso(v.createdMs),
   });
@@ -281,10 +282,30 @@ export function edgeWorkersRoutes(context: SandboxContext): Route[] {
     return { status: 200, body: { activations: shown.map((a) => activationView(a, request.nowMs)) } };
   };
 
-  /** GET /edgeworkers/v1/ids: every EdgeWorker id of the account (OAS `ids.yaml`, `{edgeWorkerIds: [...]}`). */
-  const listIds = (): RouteResponse => ({
+  /**
+   * GET /edgeworkers/v1/ids: every EdgeWorker id of the account, each with the fields the OpenAPI document
+   * requires (edgeworkers-v1.json, schemas/id-get-200.yaml). An id's times are when the sandbox first listed it.
+   */
+  const idsSeenMs = new Map<number, number>();
+  const listIds = (request: RouteRequest): RouteResponse => ({
     status: 200,
-    body: { edgeWorkerIds: state().ids.map((edgeWorkerId) => ({ edgeWorkerId, name: `sandbox-${edgeWorkerId}`, accountId: ACCOUNT_ID, resourceTierId: 100 })) },
+    body: {
+      edgeWorkerIds: state().ids.map((edgeWorkerId) => {
+        if (!idsSeenMs.has(edgeWorkerId)) idsSeenMs.set(edgeWorkerId, request.nowMs);
+        const time = iso(idsSeenMs.get(edgeWorkerId) as number);
+        return {
+          edgeWorkerId,
+          name: `sandbox-${edgeWorkerId}`,
+          accountId: ACCOUNT_ID,
+          groupId: SANDBOX_GROUP_ID,
+          resourceTierId: 100,
+          createdBy: "sandbox",
+          createdTime: time,
+          lastModifiedBy: "sandbox",
+          lastModifiedTime: time,
+        };
+      }),
+    },
   });
 
   const base = "^\\/edgeworkers\\/v1\\/ids\\/(\\d{1,12})";

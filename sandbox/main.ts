@@ -13,6 +13,8 @@
  *   --token-kind K      what EdgeKV token create makes: enhanced (default) or legacy (JWT value, expiry)
  *   --edgerc-out FILE   also write the .edgerc section to FILE (mode 0600), for `edgeplane ... --edgerc FILE
  *                       --section sandbox`; a FILE holding any other section is refused, never overwritten
+ *   --no-seed-tokens    start with no EdgeKV tokens (default: seed-tokens.ts's legacy tokens near expiry and an
+ *                       enhanced token with null refresh dates, as real accounts hold)
  */
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -20,6 +22,7 @@ import { parseEdgercSections } from "../core/edgegrid/credentials";
 import { INSECURE_LOOPBACK_ENV } from "../core/edgegrid/host-safety";
 import { CDN_EMULATORS, cdnPrintout, startCdnSandboxes, type CdnEmulatorName, type CdnSandboxes } from "./cdn-sandbox";
 import type { CloudflarePlan } from "./cloudflare";
+import { defaultSeedTokens } from "./seed-tokens";
 import { startSandbox, type Sandbox } from "./server";
 import type { EdgeKvTokenKind, SandboxClient } from "./state";
 
@@ -38,6 +41,8 @@ export interface MainOptions {
   only?: SandboxName[];
   /** The Cloudflare emulator's zone plan (present only when given). */
   cloudflarePlan?: CloudflarePlan;
+  /** --no-seed-tokens: start with no EdgeKV tokens (present only when given). */
+  noSeedTokens?: true;
 }
 
 export const SANDBOX_NAMES = ["akamai", ...CDN_EMULATORS] as const;
@@ -122,6 +127,7 @@ export function parseMainOptions(argv: readonly string[], env: Record<string, st
     if (!CLOUDFLARE_PLANS.includes(plans[0] as CloudflarePlan)) throw new RangeError(`--cloudflare-plan must be free, pro, business or enterprise, got "${plans[0]}"`);
     options.cloudflarePlan = plans[0] as CloudflarePlan;
   }
+  if (argv.includes("--no-seed-tokens")) options.noSeedTokens = true;
   return options;
 }
 
@@ -184,7 +190,10 @@ export async function main(
         port: options.port,
         clients: [client],
         timeScale: options.timeScale,
-        ...(options.tokenKind ? { edgeKv: { tokenKind: options.tokenKind } } : {}),
+        edgeKv: {
+          ...(options.tokenKind ? { tokenKind: options.tokenKind } : {}),
+          tokens: options.noSeedTokens ? [] : defaultSeedTokens(Date.now()),
+        },
         ...(options.edgeWorkerIds ? { edgeWorkers: { ids: options.edgeWorkerIds } } : {}),
       })
     : undefined;
@@ -224,6 +233,13 @@ export async function main(
         : `edgeplane sandbox: ${[...only].join(", ")} emulator(s) only (time scale ${options.timeScale})`,
       ...(options.edgeWorkerIds ? [`EdgeWorker ids: ${options.edgeWorkerIds.join(", ")}`] : []),
       ...(options.tokenKind ? [`EdgeKV token create makes ${options.tokenKind} tokens`] : []),
+      ...(sandbox
+        ? [
+            sandbox.state.edgeKv.tokens.length === 0
+              ? "EdgeKV tokens: none"
+              : `EdgeKV tokens: ${sandbox.state.edgeKv.tokens.map((t) => `${t.name} (${t.kind}, expiry ${t.expiry})`).join(", ")}`,
+          ]
+        : []),
       "",
       ...(cdnText !== ""
         ? [

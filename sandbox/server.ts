@@ -16,7 +16,7 @@ import { FaultQueue, describeFault, type FaultRule } from "./faults";
 import { SandboxIam, type IamOptions } from "./iam-credentials";
 import { gatewayProblem, purgeProblem } from "./problem";
 import { matchRoute, type Route, type RouteResponse, type SandboxContext } from "./routes";
-import { emptyState, type EdgeKvTokenKind, type SandboxClient, type SandboxState } from "./state";
+import { emptyState, type EdgeKvTokenKind, type SandboxClient, type SandboxEdgeKvToken, type SandboxState } from "./state";
 
 /** Akamai does not publish its allowed clock skew; 30 s keeps tests honest about clocks. */
 export const DEFAULT_MAX_SKEW_SECONDS = 30;
@@ -47,13 +47,23 @@ export interface SandboxOptions {
     tokenKind?: EdgeKvTokenKind;
     /** Time until a new enhanced token's tokenActivationStatus is COMPLETE (default 0: at once). */
     tokenActivationMs?: number;
+    /** Tokens the account starts with (default none; seed-tokens.ts has the `npm run sandbox` defaults). */
+    tokens?: SandboxEdgeKvToken[];
   };
+  /** Sees every request and the answer it got, as on the wire (contract tests validate both). */
+  onExchange?: (exchange: SandboxExchange) => void;
   edgeWorkers?: {
     /** EdgeWorker ids that exist (default none). */
     ids?: number[];
     /** Time from an activation request to its outcome (default 0: at once). */
     activationMs?: number;
   };
+}
+
+/** One request and its answer; `body` is the parsed JSON answer when it was JSON. */
+export interface SandboxExchange {
+  request: { method: string; path: string; query: URLSearchParams; contentType: string | undefined; body: Buffer };
+  response: { status: number; contentType: string; body: unknown; rawBody: Buffer };
 }
 
 export interface Sandbox {
@@ -117,6 +127,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   }
   context.state.edgeKv.createKind = options.edgeKv?.tokenKind ?? "enhanced";
   context.state.edgeKv.tokenActivationMs = options.edgeKv?.tokenActivationMs ?? 0;
+  context.state.edgeKv.tokens.push(...(options.edgeKv?.tokens ?? []).map((token) => ({ ...token })));
   context.state.edgeWorkers.ids = [...(options.edgeWorkers?.ids ?? [])];
   context.state.edgeWorkers.activationMs = options.edgeWorkers?.activationMs ?? 0;
   const iam = new SandboxIam(context, now(), options.iam);
@@ -149,15 +160,21 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const send = (response: RouteResponse, corrupt = false): void => {
       const full = response.rawBody ?? Buffer.from(response.body === undefined ? "" : JSON.stringify(response.body), "utf8");
       const payload = corrupt ? full.subarray(0, Math.max(1, Math.floor(full.length / 2))) : full;
+      const contentType = response.contentType ?? "application/json";
       res.writeHead(response.status, {
         ...response.headers,
-        "Content-Type": response.contentType ?? "application/json",
+        "Content-Type": contentType,
         "Content-Length": String(payload.length),
       });
       res.end(payload);
+      options.onExchange?.({
+        request: { method, path, query: requestUrl.searchParams, contentType: req.headers["content-type"], body: requestBody },
+        response: { status: response.status, contentType, body: response.rawBody === undefined ? response.body : undefined, rawBody: payload },
+      });
     };
 
     const { body, tooLarge } = await readBody(req);
+    const requestBody = body;
     const fault = faults.take(path);
     const faultName = fault ? describeFault(fault) : undefined;
     if (fault?.delayMs) {

@@ -75,14 +75,17 @@ export interface SandboxEdgeKvToken {
   value?: string;
   /** YYYY-MM-DD; "9999-12-31" for enhanced tokens. */
   expiry: string;
-  issueDate: string;
+  /** null as the live API answers for tokens issued before it reported the date (seeded tokens). */
+  issueDate: string | null;
   allowOnStaging: boolean;
   allowOnProduction: boolean;
   namespacePermissions: Record<string, string[]>;
   restrictToEdgeWorkerIds?: string[];
   cpcode: string;
+  /** null until the first refresh. */
   latestRefreshDate: string | null;
-  nextScheduledRefreshDate: string;
+  /** null while no refresh is scheduled (seeded tokens). */
+  nextScheduledRefreshDate: string | null;
   createdMs: number;
   /** Enhanced tokens become COMPLETE at this time (unless activationOutcome says ERROR). */
   activationDoneMs: number;

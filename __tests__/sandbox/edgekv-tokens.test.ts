@@ -68,7 +68,12 @@ describe("EdgeKV access tokens in the sandbox", () => {
     expect(Object.keys(token).sort()).toEqual(["expiry", "name", "uuid", "value"]);
     expect(token.value).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(JSON.parse(Buffer.from(token.value.split(".")[1] as string, "base64url").toString())).toMatchObject({ jti: token.uuid, "namespace-default": ["r", "w"] });
-    expect((await get(TOKENS)).body).toEqual({ tokens: [{ name: "legacy-1", uuid: token.uuid, expiry: "2025-12-01" }] });
+    // The live API lists legacy tokens with the enhanced workflow's fields null (Go SDK: optional and nullable).
+    expect((await get(TOKENS)).body).toEqual({
+      tokens: [
+        { name: "legacy-1", uuid: token.uuid, expiry: "2025-12-01", tokenActivationStatus: null, issueDate: null, latestRefreshDate: null, nextScheduledRefreshDate: null },
+      ],
+    });
 
     // Both kinds side by side.
     h.sandbox.state.edgeKv.createKind = "enhanced";

@@ -38,7 +38,7 @@ describe("EdgeWorkers versions and activations in the sandbox", () => {
       version: "1.0.0",
       accountId: "A-SANDBOX",
       checksum: createHash("sha256").update(tgz).digest("hex"),
-      sequenceNumber: 1,
+      sequenceNumber: "1", // a string in edgeworkers-v1.json
       createdBy: "sandbox",
       createdTime: "2025-06-01T12:00:00Z",
     });

@@ -82,7 +82,8 @@ const versionSchema = z.object({
   version: versionText,
   accountId: optional(z.string()),
   checksum: optional(z.string()),
-  sequenceNumber: optional(z.number()),
+  // A string in Akamai's OpenAPI document (edgeworkers-v1.json); read a number too.
+  sequenceNumber: optional(idNumber),
   createdBy: optional(z.string()),
   createdTime: optional(z.string()),
 });
