@@ -12,7 +12,7 @@
  * a file or bundle only. Exit codes: 0 done; 1 failed (API refusal, unreadable file, …); 64 bad command line.
  */
 import { ConfigError, loadEnvironments, type EnvironmentConfig } from "../../config";
-import { AkamaiApiError, AkamaiResponseShapeError } from "../../core/akamai/api-error";
+import { AkamaiApiError, AkamaiResponseShapeError, describeUnreadable } from "../../core/akamai/api-error";
 import {
   EdgeKvTokenRequestError,
   EdgeKvTokensClient,
@@ -242,12 +242,19 @@ function table(headers: string[], rows: string[][]): string {
   return [line(headers), ...rows.map(line)].join("\n") + "\n";
 }
 
+/** The readable tokens; list items that could not be read are named in a warning on stderr (never fatal). */
+async function listTokens(io: CommandIo, client: EdgeKvTokensClient, includeExpired: boolean): Promise<EdgeKvTokenSummary[]> {
+  const { tokens, unreadable } = await client.listTokensDetailed({ includeExpired });
+  if (unreadable.length > 0) io.stderr(`edgeplane tokens: warning: the token list has ${describeUnreadable(unreadable)}; left out\n`);
+  return tokens;
+}
+
 async function list(context: Context, client: EdgeKvTokensClient): Promise<number> {
   const { io, env } = context;
   const nowMs = io.now();
   const includeExpired = context.flags.booleans.has("--include-expired");
   // With --env, the reconcile's view needs expired tokens too (they explain a missing current token).
-  const listed = await client.listTokens({ includeExpired: includeExpired || env !== undefined });
+  const listed = await listTokens(io, client, includeExpired || env !== undefined);
   let rows: ListedRow[];
   if (env === undefined) {
     rows = listed.map((t) => row(t, nowMs));
@@ -323,7 +330,7 @@ function prepareCreate(context: Context): (client: EdgeKvTokensClient) => Promis
     }
     const expiry = flagValue(flags, "--expiry");
     return async (client) => {
-      const taken = new Set((await client.listTokens({ includeExpired: true })).map((t) => t.name));
+      const taken = new Set((await listTokens(context.io, client, true)).map((t) => t.name));
       const name = freeTokenNames(declared.namePrefix, context.io.now(), taken).next().value;
       if (name === undefined) throw new CommandError(`no free token name left for ${declared.namePrefix} today`);
       return create(context, client, createRequestFor(declared, name, expiry ?? defaultExpiry(context.io.now())));
@@ -441,7 +448,7 @@ function prepareWriteFile(context: Context): (client: EdgeKvTokensClient) => Pro
       }
     };
     if (env) {
-      const listed = await client.listTokens({ includeExpired: true });
+      const listed = await listTokens(context.io, client, true);
       const missing: string[] = [];
       for (const declared of env.edgeKv.tokens) {
         const current = prefixTokens(declared.namePrefix, listed, context.io.now()).current;

@@ -8,7 +8,7 @@
  * 401 means the credential itself was refused, 403 that the API client lacks the API service. The calls
  * are reads: they show that an API is reachable with this credential, not that it may write there.
  */
-import { AkamaiApiError, AkamaiResponseShapeError, expectStatus, type AkamaiHttp } from "../../core/akamai/api-error";
+import { AkamaiApiError, AkamaiResponseShapeError, describeUnreadable, expectStatus, type AkamaiHttp } from "../../core/akamai/api-error";
 import { EdgeKvTokensClient } from "../../core/akamai/edgekv-tokens";
 import { EdgeWorkersClient } from "../../core/akamai/edgeworkers";
 import { IamCredentialsClient, SELF_CREDENTIALS_PATH } from "../../core/akamai/iam-credentials";
@@ -60,7 +60,10 @@ export function checkDefinitions(edgeWorkerIds: readonly number[]): CheckDefinit
       title: "EdgeKV access tokens",
       grant: 'the API service "EdgeKV" with READ-WRITE and the access token permissions (create, list, download, revoke)',
       calls: ["GET /edgekv/v1/tokens"],
-      run: async (http) => plural((await new EdgeKvTokensClient(http).listTokens()).length, "token"),
+      run: async (http) => {
+        const { tokens, unreadable } = await new EdgeKvTokensClient(http).listTokensDetailed();
+        return plural(tokens.length, "token") + (unreadable.length > 0 ? ` (and ${describeUnreadable(unreadable)})` : "");
+      },
     },
     {
       id: "iam",
