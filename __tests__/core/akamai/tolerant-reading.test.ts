@@ -8,6 +8,9 @@ import { AkamaiResponseShapeError, describeUnreadable } from "../../../core/akam
 import { EdgeKvTokensClient, edgeKvTokenKind } from "../../../core/akamai/edgekv-tokens";
 import { EdgeWorkersClient } from "../../../core/akamai/edgeworkers";
 import { IamCredentialsClient } from "../../../core/akamai/iam-credentials";
+import { planBatches } from "../../../core/purge/planner";
+import { PurgeBuckets } from "../../../core/purge/rate-limit";
+import { sendOne } from "../../../core/purge/sender";
 import { answer, scriptedHttp } from "./fake-http";
 
 const UUID_A = "12886ccf-7662-5f19-b039-766740ce227f";
@@ -140,5 +143,30 @@ describe("EdgeWorkers and IAM lists", () => {
     ]);
     expect(list.unreadable).toEqual([{ item: "credentialId 2", index: 1, problems: ["1.expiresOn: must be an ISO 8601 timestamp"] }]);
     expect(JSON.stringify(list)).not.toContain(secret);
+  });
+});
+
+describe("Fast Purge answers (core/purge/sender.ts)", () => {
+  const batch = planBatches({ type: "url", action: "invalidate", network: "staging", objects: ["https://www.example.com/a"] }).batches[0]!;
+  const sendWith = (status: number, body: unknown) =>
+    sendOne(batch, {
+      http: { post: async () => ({ status, headers: {}, body }) },
+      buckets: new PurgeBuckets({ now: () => 0 }),
+      random: () => 0,
+      attempt: 1,
+      maxAttempts: 3,
+    });
+
+  it("reads a 201 with null or absent optional fields and unknown fields", async () => {
+    expect(await sendWith(201, { purgeId: "p1", estimatedSeconds: null, supportId: null, httpStatus: 201, detail: null, somethingNew: [1] })).toEqual({
+      kind: "done",
+      requestSent: true,
+      accepted: { purgeId: "p1", estimatedSeconds: null, supportId: null, path: batch.path, objects: batch.objects },
+    });
+    expect(await sendWith(201, { purgeId: "p2" })).toMatchObject({ kind: "done", accepted: { purgeId: "p2", estimatedSeconds: null, supportId: null } });
+  });
+
+  it("reads a 429 whose problem fields are null", async () => {
+    expect(await sendWith(429, { title: null, detail: null, supportId: null, httpStatus: 429 })).toMatchObject({ kind: "retryAfter", cause: "throttled", status: 429 });
   });
 });
