@@ -7,7 +7,7 @@
  * that does not have the expected shape is reported by field path and rule, never by value, because
  * success answers hold secrets (a new credential's clientSecret, a legacy EdgeKV token's value).
  *
- * Reading is tolerant, writing strict: optional answer fields may be absent or null (`optionalText`…),
+ * Reading is tolerant, writing strict: optional answer fields may be absent or null (`optionalField`),
  * unknown fields are ignored (zod objects strip them), and one list item that cannot be read is set aside
  * by name (`readList`) instead of failing the whole list.
  */
@@ -249,7 +249,7 @@ export function describeUnreadable(unreadable: readonly UnreadableItem[]): strin
 export const isoTimestamp = z.string().check(z.refine((value) => !Number.isNaN(Date.parse(value)), "must be an ISO 8601 timestamp"));
 
 /** An optional answer field: absent and null both read as undefined (Akamai sends null for "not set"). */
-export function optional<T>(schema: AnswerSchema<T>) {
+export function optionalField<T>(schema: AnswerSchema<T>) {
   return z.pipe(
     z.optional(z.nullable(schema)),
     z.transform((value): T | undefined => value ?? undefined),

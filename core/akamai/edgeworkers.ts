@@ -12,7 +12,7 @@ import { z } from "zod/mini";
 import {
   dropUndefined,
   expectStatus,
-  optional,
+  optionalField,
   parseBody,
   pathSegment,
   readList,
@@ -80,12 +80,12 @@ const versionText = z.pipe(z.union([z.string(), z.number()]), z.transform(String
 const versionSchema = z.object({
   edgeWorkerId: idNumber,
   version: versionText,
-  accountId: optional(z.string()),
-  checksum: optional(z.string()),
+  accountId: optionalField(z.string()),
+  checksum: optionalField(z.string()),
   // A string in Akamai's OpenAPI document (edgeworkers-v1.json); read a number too.
-  sequenceNumber: optional(idNumber),
-  createdBy: optional(z.string()),
-  createdTime: optional(z.string()),
+  sequenceNumber: optionalField(idNumber),
+  createdBy: optionalField(z.string()),
+  createdTime: optionalField(z.string()),
 });
 const activationSchema = z.object({
   activationId: idNumber,
@@ -93,11 +93,11 @@ const activationSchema = z.object({
   version: versionText,
   network: z.string(),
   status: z.string(),
-  accountId: optional(z.string()),
-  note: optional(z.string()),
-  createdBy: optional(z.string()),
-  createdTime: optional(z.string()),
-  lastModifiedTime: optional(z.string()),
+  accountId: optionalField(z.string()),
+  note: optionalField(z.string()),
+  createdBy: optionalField(z.string()),
+  createdTime: optionalField(z.string()),
+  lastModifiedTime: optionalField(z.string()),
 });
 
 export class EdgeWorkersRequestError extends Error {

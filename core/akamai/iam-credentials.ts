@@ -12,7 +12,7 @@ import {
   dropUndefined,
   expectStatus,
   isoTimestamp,
-  optional,
+  optionalField,
   parseBody,
   pathSegment,
   readList,
@@ -64,9 +64,9 @@ const credentialShape = {
   createdOn: isoTimestamp,
   expiresOn: isoTimestamp,
   status: z.string().check(z.minLength(1)),
-  description: z.pipe(optional(z.string()), z.transform((value) => value ?? "")),
-  maxAllowedExpiry: optional(isoTimestamp),
-  actions: optional(z.record(z.string(), z.boolean())),
+  description: z.pipe(optionalField(z.string()), z.transform((value) => value ?? "")),
+  maxAllowedExpiry: optionalField(isoTimestamp),
+  actions: optionalField(z.record(z.string(), z.boolean())),
 };
 
 const credentialSchema = z.object(credentialShape);
@@ -74,7 +74,7 @@ const createdCredentialSchema = z.object({ ...credentialShape, clientSecret: z.s
 const updateResultSchema = z.object({
   status: z.string().check(z.minLength(1)),
   expiresOn: isoTimestamp,
-  description: optional(z.string()),
+  description: optionalField(z.string()),
 });
 
 export class IamCredentialsClient {
