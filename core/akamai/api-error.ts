@@ -11,7 +11,7 @@
  * unknown fields are ignored (zod objects strip them), and one list item that cannot be read is set aside
  * by name (`readList`) instead of failing the whole list.
  */
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import type { EdgeGridRequest, EdgeGridResponse } from "../edgegrid/transport";
 
 /** The slice of EdgeGridTransport the clients use, so tests can hand them a fake. */

@@ -16,7 +16,7 @@
  * latestRefreshDate and nextScheduledRefreshDate of list items as optional and nullable: a token never
  * refreshed, or a legacy token, carries null there. Null reads as "not set" (the field is left out).
  */
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import {
   dropUndefined,
   expectStatus,

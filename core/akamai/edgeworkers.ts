@@ -8,7 +8,7 @@
  * - Activation status: PRESUBMIT, PENDING, IN_PROGRESS, COMPLETE, ERROR, ABORTED, CANCELLED, EXPIRED,
  *   DELETED_BY_AKAMAI. COMPLETE is success; the last five are final failures.
  */
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import {
   dropUndefined,
   expectStatus,

@@ -7,7 +7,7 @@
  * - expiresOn must carry milliseconds (IDM-3347); updates always send Date#toISOString().
  * - A credential is client_token + client_secret; access_token and host belong to the API client.
  */
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import {
   dropUndefined,
   expectStatus,
