@@ -25,3 +25,7 @@ export function clampVisibility(seconds: number): number {
   if (!Number.isFinite(seconds) || seconds <= 0) return 0;
   return Math.min(MAX_VISIBILITY_SECONDS, Math.ceil(seconds));
 }
+
+/** The purge-worker's Lambda timeout, and the queue's visibility timeout (AWS: at least six times it). */
+export const PURGE_WORKER_TIMEOUT_SECONDS = 120;
+export const PURGE_QUEUE_VISIBILITY_SECONDS = 6 * PURGE_WORKER_TIMEOUT_SECONDS;

@@ -33,13 +33,27 @@ export class FakeJobsTable {
   /** Query page size, to exercise pagination. */
   queryPageSize = 1000;
   readonly mock = mockClient(DynamoDBDocumentClient);
+  /** When set, every call hangs: the calling Lambda has stopped. */
+  frozen = false;
+  /** Called after each PutItem is applied (e.g. to stop the caller right after it recorded a job). */
+  afterPut: ((item: Item) => void) | undefined;
 
   constructor() {
-    this.mock.on(PutCommand).callsFake((input: AnyInput) => this.put(input));
-    this.mock.on(BatchWriteCommand).callsFake((input: AnyInput) => this.batchWrite(input));
-    this.mock.on(GetCommand).callsFake((input: AnyInput) => this.get(input));
-    this.mock.on(QueryCommand).callsFake((input: AnyInput) => this.query(input));
-    this.mock.on(UpdateCommand).callsFake((input: AnyInput) => this.update(input));
+    this.mock.on(PutCommand).callsFake((input: AnyInput) => this.gate(() => this.put(input)));
+    this.mock.on(BatchWriteCommand).callsFake((input: AnyInput) => this.gate(() => this.batchWrite(input)));
+    this.mock.on(GetCommand).callsFake((input: AnyInput) => this.gate(() => this.get(input)));
+    this.mock.on(QueryCommand).callsFake((input: AnyInput) => this.gate(() => this.query(input)));
+    this.mock.on(UpdateCommand).callsFake((input: AnyInput) => this.gate(() => this.update(input)));
+  }
+
+  private gate<T>(call: () => T): Promise<T> {
+    if (this.frozen) return new Promise<T>(() => undefined);
+    return Promise.resolve().then(call);
+  }
+
+  /** Every item of one sort-key value (e.g. "job"), for finding what was recorded. */
+  itemsNamed(itemName: string): Item[] {
+    return [...this.items.values()].filter((item) => item.item === itemName).map((item) => structuredClone(item));
   }
 
   /** A DocumentClient whose calls land in this table. */
@@ -62,6 +76,7 @@ export class FakeJobsTable {
     const existing = this.items.get(key(item.jobId, item.item));
     if (input.ConditionExpression !== undefined) this.check(input, existing);
     this.items.set(key(item.jobId, item.item), structuredClone(item));
+    this.afterPut?.(structuredClone(item));
     return {};
   }
 

@@ -1,0 +1,232 @@
+/**
+ * No purge job lost (issue 9, item 6), through the deployed handlers: purge-api records and queues a job,
+ * the purge-worker drains the queue as Lambda's SQS event source would, against the sandbox's Fast Purge
+ * (its account-wide buckets start full). SQS is the simulator in __tests__/helpers (receive counts,
+ * visibility, DelaySeconds, redrive to the DLQ after maxReceiveCount); DynamoDB is the fake jobs table;
+ * time is a fake clock (only Date is faked, so the sandbox still answers over loopback).
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { mockClient } from "aws-sdk-client-mock";
+import type { APIGatewayProxyEventV2WithIAMAuthorizer, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { ENV } from "../../../core/environment-names";
+import { PURGE_QUEUE_MAX_RECEIVE_COUNT, PURGE_QUEUE_VISIBILITY_SECONDS } from "../../../core/jobs/queue-settings";
+import { startSandbox, type Sandbox } from "../../../sandbox/server";
+import { purgedObjects } from "../../../sandbox/state";
+import { FakeJobsTable, NEW_CLIENT, TABLE, captureProcessOutput, secretString } from "../../core/jobs/helpers";
+import { SqsSimulator, fakeDateClock } from "../../helpers/sqs-simulator";
+
+type ApiHandler = typeof import("../../../functions/purge-api/index").handler;
+type WorkerHandler = typeof import("../../../functions/purge-worker/index").handler;
+
+const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgeplane/test/edgegrid-AbCdEf";
+const CALLER = "arn:aws:sts::123456789012:assumed-role/edgeplane-prod-ci-purge/GitHubActions";
+/** The prod example's policy (config/environments/prod.ts). */
+const PROD_POLICY = {
+  allowedHostnames: ["www.example.com"],
+  allowedNetworks: ["staging", "production"],
+  defaultAction: "invalidate",
+  maxObjectsPerRequest: 50_000,
+  maxRequestBytes: 4_000_000,
+};
+
+function post(body: unknown): APIGatewayProxyEventV2WithIAMAuthorizer {
+  return {
+    version: "2.0",
+    routeKey: "POST /purge",
+    rawPath: "/purge",
+    rawQueryString: "",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: "123456789012",
+      apiId: "abc123",
+      domainName: "abc123.execute-api.eu-west-1.amazonaws.com",
+      domainPrefix: "abc123",
+      requestId: "req-1",
+      routeKey: "POST /purge",
+      stage: "$default",
+      time: "01/Jun/2025:12:00:00 +0000",
+      timeEpoch: 1748779200000,
+      http: { method: "POST", path: "/purge", protocol: "HTTP/1.1", sourceIp: "203.0.113.7", userAgent: "edgeplane-cli" },
+      authorizer: {
+        iam: {
+          accessKey: "ASIAEXAMPLE",
+          accountId: "123456789012",
+          callerId: "AROAEXAMPLE:GitHubActions",
+          cognitoIdentity: null,
+          principalOrgId: "o-example",
+          userArn: CALLER,
+          userId: "AROAEXAMPLE:GitHubActions",
+        },
+      },
+    },
+  };
+}
+
+function get(jobId: string): APIGatewayProxyEventV2WithIAMAuthorizer {
+  const event = post(undefined);
+  return { ...event, routeKey: "GET /purge/{jobId}", rawPath: `/purge/${jobId}`, body: undefined, pathParameters: { jobId } };
+}
+
+/** `count` distinct URLs of exactly `length` characters on www.example.com. */
+function urls(count: number, length: number): string[] {
+  return Array.from({ length: count }, (_, i) => {
+    const head = `https://www.example.com/p/${String(i).padStart(6, "0")}/`;
+    return `${head}${"a".repeat(Math.max(0, length - head.length - 5))}.html`;
+  });
+}
+
+describe("no purge job lost: purge-api → SQS → purge-worker → Fast Purge", () => {
+  const sm = mockClient(SecretsManagerClient);
+  let clock: ReturnType<typeof fakeDateClock>;
+  let sqs: SqsSimulator;
+  let table: FakeJobsTable;
+  let sandbox: Sandbox;
+  let api: ApiHandler;
+  let worker: WorkerHandler;
+  let savedEnv: NodeJS.ProcessEnv;
+
+  const runWorker = (event: SQSEvent): Promise<SQSBatchResponse> => worker(event, { getRemainingTimeInMillis: () => 120_000 });
+
+  const QUEUE = "edgeplane-prod-purge";
+  const DLQ = "edgeplane-prod-purge-dlq";
+  const simulatedQueues = (): ConstructorParameters<typeof SqsSimulator>[1] => [
+    { name: DLQ, retentionSeconds: 14 * 24 * 3600 },
+    { name: QUEUE, visibilityTimeoutSeconds: PURGE_QUEUE_VISIBILITY_SECONDS, deadLetterQueue: DLQ, maxReceiveCount: PURGE_QUEUE_MAX_RECEIVE_COUNT },
+  ];
+
+  beforeAll(() => {
+    savedEnv = { ...process.env };
+    clock = fakeDateClock();
+    const names = new SqsSimulator(clock, simulatedQueues());
+    names.restore();
+    Object.assign(process.env, {
+      [ENV.jobsTable]: TABLE,
+      [ENV.purgeQueueUrl]: names.urlOf(QUEUE),
+      [ENV.purgeDeadLetterQueueUrl]: names.urlOf(DLQ),
+      [ENV.edgegridSecretArn]: SECRET_ARN,
+      [ENV.environmentName]: "prod",
+      [ENV.serviceName]: "purge",
+      [ENV.metricsNamespace]: "edgeplane",
+      [ENV.purgePolicy]: JSON.stringify(PROD_POLICY),
+      EDGEPLANE_INSECURE_LOOPBACK: "1",
+      AWS_REGION: "eu-west-1",
+    });
+    // Required after the environment and the clock are set: the modules read them at load.
+    api = (require("../../../functions/purge-api/index") as { handler: ApiHandler }).handler;
+    worker = (require("../../../functions/purge-worker/index") as { handler: WorkerHandler }).handler;
+  });
+  beforeEach(async () => {
+    // The functions' containers live on from test to test, as warm Lambdas do; three idle hours refill
+    // every bucket (theirs and the sandbox's, which starts full).
+    clock.advance(3 * 3600_000);
+    sqs = new SqsSimulator(clock, simulatedQueues());
+    table = new FakeJobsTable();
+    sandbox = await startSandbox({ clients: [NEW_CLIENT] });
+    sm.reset();
+    sm.on(GetSecretValueCommand).resolves({ SecretString: secretString(sandbox, NEW_CLIENT), VersionId: "v1" });
+    captureProcessOutput([]);
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    sqs.restore();
+    table.restore();
+    await sandbox.close();
+  });
+  afterAll(() => {
+    sm.restore();
+    jest.useRealTimers();
+    process.env = savedEnv;
+  });
+
+  async function submit(body: unknown): Promise<{ jobId: string; batches: number }> {
+    const answer = await api(post(body));
+    expect(answer.statusCode).toBe(202);
+    return JSON.parse(String(answer.body)) as { jobId: string; batches: number };
+  }
+
+  async function jobStatus(jobId: string): Promise<Record<string, any>> {
+    const answer = await api(get(jobId));
+    expect(answer.statusCode).toBe(200);
+    return JSON.parse(String(answer.body)) as Record<string, any>;
+  }
+
+  function expectEachPurgedOnce(type: "url" | "tag", objects: readonly string[]): void {
+    const counts = new Map<string, number>();
+    for (const object of purgedObjects(sandbox.state, { type })) counts.set(String(object), (counts.get(String(object)) ?? 0) + 1);
+    const missing = objects.filter((o) => counts.get(o) === undefined);
+    const twice = objects.filter((o) => (counts.get(o) ?? 0) > 1);
+    expect({ missing: missing.length, twice: twice.length, purged: counts.size }).toEqual({ missing: 0, twice: 0, purged: objects.length });
+  }
+
+  it("a 30,000-URL job of 100-byte URLs under a full bucket ends done, every URL purged once, nothing in the DLQ", async () => {
+    const objects = urls(30_000, 100);
+    const started = clock.now();
+    const { jobId, batches } = await submit({ type: "url", objects, network: "production" });
+    expect(batches).toBeGreaterThan(50);
+
+    const run = await sqs.run(QUEUE, runWorker);
+    require("fs").writeSync(2, JSON.stringify({ ...sqs.stats, t: clock.now() - started }) + "\n");
+
+    expect(run.settled).toBe(true);
+    expect(sqs.messages(DLQ)).toHaveLength(0);
+    expectEachPurgedOnce("url", objects);
+    const job = await jobStatus(jobId);
+    expect(job.status).toBe("done");
+    expect(job.batches.every((b: { status: string }) => b.status === "done")).toBe(true);
+    // Paced by the URL bucket (10,000 burst, 200/s): the rest cannot have gone faster than the refill.
+    expect(clock.now() - started).toBeGreaterThanOrEqual(((30_000 - 10_000) / 200) * 1000 * 0.95);
+  });
+
+  it("the policy's largest URL job (50,000 URLs) completes with nothing in the DLQ", async () => {
+    const objects = urls(50_000, 76);
+    const { jobId } = await submit({ type: "url", objects, network: "production" });
+    const run = await sqs.run(QUEUE, runWorker);
+    expect(run.settled).toBe(true);
+    expect(sqs.messages(DLQ)).toHaveLength(0);
+    expectEachPurgedOnce("url", objects);
+    expect((await jobStatus(jobId)).status).toBe("done");
+  });
+
+  it("50,000 tags (about 100 minutes of the tag bucket) complete with nothing in the DLQ", async () => {
+    const objects = Array.from({ length: 50_000 }, (_, i) => `tag-${String(i).padStart(5, "0")}`);
+    const started = clock.now();
+    const { jobId } = await submit({ type: "tag", objects, network: "production" });
+    const run = await sqs.run(QUEUE, runWorker);
+    expect(run.settled).toBe(true);
+    expect(sqs.messages(DLQ)).toHaveLength(0);
+    expectEachPurgedOnce("tag", objects);
+    expect((await jobStatus(jobId)).status).toBe("done");
+    expect(clock.now() - started).toBeGreaterThanOrEqual(((50_000 - 5_000) / 500) * 60_000 * 0.95);
+  });
+
+  it("a job whose purge-api stopped right after recording it still reaches SQS and completes", async () => {
+    // purge-api stops (timeout, crash) the moment the job item is written: nothing it does after happens.
+    table.afterPut = (item) => {
+      if (item.item !== "job") return;
+      table.frozen = true;
+      sqs.frozen = true;
+    };
+    const objects = urls(3_000, 60);
+    const stopped = api(post({ type: "url", objects, network: "production" }));
+    let recorded: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < 10_000 && recorded.length === 0; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      recorded = table.itemsNamed("job");
+    }
+    expect(recorded).toHaveLength(1);
+    const jobId = String(recorded[0]!.jobId);
+    // The stopped invocation's calls never return; the worker and later API calls are other Lambdas.
+    table.frozen = false;
+    sqs.frozen = false;
+    void stopped;
+
+    clock.advance(10 * 60_000);
+    const run = await sqs.run(QUEUE, runWorker);
+    expect(run.settled).toBe(true);
+    expect(sqs.messages(DLQ)).toHaveLength(0);
+    expectEachPurgedOnce("url", objects);
+    expect((await jobStatus(jobId)).status).toBe("done");
+  });
+});
