@@ -6,6 +6,8 @@ export const ENV = {
   environmentName: "EDGEPLANE_ENVIRONMENT",
   jobsTable: "EDGEPLANE_JOBS_TABLE",
   purgeQueueUrl: "EDGEPLANE_PURGE_QUEUE_URL",
+  /** The purge queue's DLQ: the worker moves a batch it has given up on there itself. */
+  purgeDeadLetterQueueUrl: "EDGEPLANE_PURGE_DLQ_URL",
   /** JSON of the environment's purge policy (allowed hosts, networks, default action, limits). */
   purgePolicy: "EDGEPLANE_PURGE_POLICY",
   /** The rotating secret: AWSCURRENT holds the EdgeGrid credential the runtime signs with. */

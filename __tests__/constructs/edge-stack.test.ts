@@ -131,9 +131,20 @@ describe("PurgeService", () => {
   test("the queue redrives to a DLQ, and a DLQ alarm goes to SNS", () => {
     expect(prod.text).toHaveResourceWithProperties(SqsQueue, { name: "edgeplane-prod-purge" });
     const queue = prod.json.resource.aws_sqs_queue.purge;
-    expect(JSON.parse(queue.redrive_policy)).toEqual({ deadLetterTargetArn: "${aws_sqs_queue.purge_dlq.arn}", maxReceiveCount: 25 });
+    // Receives are not the retry budget (the job record counts real attempts): the redrive is a safety net.
+    expect(JSON.parse(queue.redrive_policy)).toEqual({ deadLetterTargetArn: "${aws_sqs_queue.purge_dlq.arn}", maxReceiveCount: 100 });
+    expect(queue.visibility_timeout_seconds * 100).toBeLessThan(queue.message_retention_seconds);
     const dlqAlarm = resourcesOfType(prod.json, "aws_cloudwatch_metric_alarm").find((a) => a.metric_name === "ApproximateNumberOfMessagesVisible");
     expect(dlqAlarm).toMatchObject({ dimensions: { QueueName: "${aws_sqs_queue.purge_dlq.name}" }, alarm_actions: ["${aws_sns_topic.aws-control-plane_alarms_topic_B2349CBF.arn}"] });
+  });
+
+  test("the worker may send to the DLQ only (it moves batches out of attempts there) and knows its URL", () => {
+    const worker = resourcesOfType(prod.json, "aws_lambda_function").find((f) => f.function_name === "edgeplane-prod-purge-worker")!;
+    expect(worker.environment.variables.EDGEPLANE_PURGE_DLQ_URL).toBe("${aws_sqs_queue.purge_dlq.url}");
+    const statements = resourcesOfType(prod.json, "aws_iam_role_policy").flatMap((p) => JSON.parse(p.policy).Statement);
+    const sends = statements.filter((s: { Action: string[] }) => [s.Action].flat().includes("sqs:SendMessage"));
+    expect(sends.map((s: { Resource: string[] }) => s.Resource).sort()).toEqual([["${aws_sqs_queue.purge.arn}"], ["${aws_sqs_queue.purge_dlq.arn}"]]);
+    expect(sends.find((s: { Sid: string }) => s.Sid === "DeadLetterBatches")).toMatchObject({ Action: ["sqs:SendMessage"] });
   });
 
   test("the worker has low reserved concurrency and reports partial batch failures", () => {

@@ -10,7 +10,12 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import type { PurgePolicyConfig } from "../../config/schema";
 import { ENV, METRICS_NAMESPACE } from "../../core/environment-names";
-import { PURGE_QUEUE_MAX_RECEIVE_COUNT } from "../../core/jobs/queue-settings";
+import {
+  PURGE_QUEUE_MAX_RECEIVE_COUNT,
+  PURGE_QUEUE_RETENTION_SECONDS,
+  PURGE_QUEUE_VISIBILITY_SECONDS,
+  PURGE_WORKER_TIMEOUT_SECONDS,
+} from "../../core/jobs/queue-settings";
 import { AboveZeroAlarm } from "./above-zero-alarm";
 import { FunctionErrorsAlarm } from "./function-errors-alarm";
 import type { PolicyStatement } from "./iam-policy";
@@ -38,7 +43,6 @@ export interface PurgeServiceProps {
   throttlingBurstLimit?: number;
 }
 
-const WORKER_TIMEOUT_SECONDS = 120;
 const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
 
 /**
@@ -89,8 +93,8 @@ export class PurgeService extends Construct {
     this.queue = new SqsQueue(this, "queue", {
       name: `${namePrefix}-purge`,
       // AWS guidance: at least six times the consumer's timeout.
-      visibilityTimeoutSeconds: 6 * WORKER_TIMEOUT_SECONDS,
-      messageRetentionSeconds: 4 * 24 * 3600,
+      visibilityTimeoutSeconds: PURGE_QUEUE_VISIBILITY_SECONDS,
+      messageRetentionSeconds: PURGE_QUEUE_RETENTION_SECONDS,
       sqsManagedSseEnabled: true,
       redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: PURGE_QUEUE_MAX_RECEIVE_COUNT }),
     });
@@ -138,15 +142,17 @@ export class PurgeService extends Construct {
       description: "Sends planned purge batches to Akamai Fast Purge within the account's rate limits",
       entry: "functions/purge-worker/index.ts",
       logRetentionDays: props.logRetentionDays,
-      timeoutSeconds: WORKER_TIMEOUT_SECONDS,
+      timeoutSeconds: PURGE_WORKER_TIMEOUT_SECONDS,
       reservedConcurrency: workerConcurrency,
-      environment: { ...common, [ENV.serviceName]: "purge-worker" },
+      environment: { ...common, [ENV.purgeDeadLetterQueueUrl]: this.deadLetterQueue.url, [ENV.serviceName]: "purge-worker" },
       statements: [
         {
           sid: "ConsumeBatches",
           actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
           resources: [this.queue.arn],
         },
+        // A batch out of attempts is moved to the DLQ by the worker (the queue's redrive is a safety net).
+        { sid: "DeadLetterBatches", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },
         { sid: "UpdatePurgeJobs", actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [this.jobsTable.arn] },
         ...readCredential,
       ],

@@ -4,7 +4,7 @@
  * A 50,000-byte batch body makes a message of about 50 KB, well under SQS's 256 KB.
  */
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
+import { z } from "zod/mini";
 import { PURGE_ACTIONS, PURGE_NETWORKS, PURGE_TYPES, type PurgeAction, type PurgeNetwork, type PurgeObject, type PurgeType } from "../purge/objects";
 import { MAX_OBJECTS_PER_REQUEST, purgePath, type PurgeBatch } from "../purge/planner";
 
@@ -21,23 +21,28 @@ export interface BatchMessage {
   action: PurgeAction;
   network: PurgeNetwork;
   objects: PurgeObject[];
+  /**
+   * The job's send plan (core/jobs/schedule.ts): not before this time (epoch ms). The worker hands a
+   * message that arrives earlier back to SQS until then, without counting an attempt.
+   */
+  notBefore?: number;
 }
 
 const messageSchema = z.strictObject({
-  jobId: z.string().regex(JOB_ID_PATTERN),
-  batchIndex: z.number().int().nonnegative(),
+  jobId: z.string().check(z.regex(JOB_ID_PATTERN)),
+  batchIndex: z.int().check(z.nonnegative()),
   type: z.enum(PURGE_TYPES),
   action: z.enum(PURGE_ACTIONS),
   network: z.enum(PURGE_NETWORKS),
   objects: z
-    .array(z.union([z.string().min(1), z.number().int().positive()]))
-    .min(1)
-    .max(Math.max(...Object.values(MAX_OBJECTS_PER_REQUEST))),
+    .array(z.union([z.string().check(z.minLength(1)), z.int().check(z.positive())]))
+    .check(z.minLength(1), z.maxLength(Math.max(...Object.values(MAX_OBJECTS_PER_REQUEST)))),
+  notBefore: z.optional(z.int().check(z.nonnegative())),
 });
 
 export function encodeBatchMessage(message: BatchMessage): string {
-  const { jobId, batchIndex, type, action, network, objects } = message;
-  return JSON.stringify({ jobId, batchIndex, type, action, network, objects });
+  const { jobId, batchIndex, type, action, network, objects, notBefore } = message;
+  return JSON.stringify({ jobId, batchIndex, type, action, network, objects, ...(notBefore !== undefined ? { notBefore } : {}) });
 }
 
 export type DecodedMessage =
@@ -53,7 +58,10 @@ export function decodeBatchMessage(body: string): DecodedMessage {
     return { ok: false, problem: "message body is not JSON" };
   }
   const result = messageSchema.safeParse(value);
-  if (result.success) return { ok: true, message: result.data };
+  if (result.success) {
+    const { notBefore, ...rest } = result.data;
+    return { ok: true, message: { ...rest, ...(notBefore !== undefined ? { notBefore } : {}) } };
+  }
   const problem = result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`).slice(0, 5).join("; ");
   const record = typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
   const jobId = typeof record.jobId === "string" && JOB_ID_PATTERN.test(record.jobId) ? record.jobId : undefined;

@@ -4,9 +4,12 @@
  *
  * POST, in order: body size (413) → JSON and fields (400, naming the field and what is allowed) →
  * object count (413) → network allowed here (403) → each object (bad ones go to `rejected` with a reason;
- * none left → 400) → plan batches → record the job → enqueue one message per batch → 202.
- * With `wait: true` and a single batch, the batch is sent inline and the answer is 201 with the purge
- * result; if Fast Purge asks to wait (429, rate limit, 5xx, network) the batch is queued instead (202).
+ * none left → 400) → plan batches and their send times (core/jobs/schedule.ts) → queue one message per
+ * batch, delayed towards its send time → record the job (its item last) → 202. A job is recorded only
+ * once all its batches are queued, so an answered job always reaches the worker.
+ * With `wait: true` and a single batch, the batch is also sent inline and the answer is 201 with the purge
+ * result; its message was queued first, out of sight for INLINE_GUARD_SECONDS, and finds the batch done.
+ * If Fast Purge asks to wait (429, rate limit, 5xx, network) that message does the purge (202).
  * Every accepted object ends in a batch that the job records; nothing accepted is dropped.
  */
 import { z } from "zod";
@@ -25,7 +28,8 @@ import {
 import { planBatches, type PurgeBatch } from "../purge/planner";
 import { JOB_ID_EXAMPLE, JOB_ID_PATTERN } from "./message";
 import type { PurgePolicy } from "./policy";
-import type { BatchQueue } from "./queue-settings";
+import { clampDelay, type BatchQueue } from "./queue-settings";
+import { planSendTimes } from "./schedule";
 import { sendBatch, type PurgeSendDeps } from "./send";
 import type { BatchRecord, JobStorePort, JobWithBatches } from "./records";
 
@@ -47,7 +51,12 @@ export interface PurgeApiDeps {
   inlineMaxBatches?: number;
   /** SendMessage calls in flight at once. Default 8. */
   enqueueConcurrency?: number;
+  /** Epoch ms, for the send plan. Default Date.now. */
+  now?: () => number;
 }
+
+/** An inline purge's queued message stays invisible this long: beyond API Gateway's 29 s. */
+export const INLINE_GUARD_SECONDS = 60;
 
 export interface PurgeSubmission {
   /** The request body as API Gateway gives it. */
@@ -132,7 +141,30 @@ export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDep
     });
   }
 
+  // Queue first, record second, answer last: once the job item exists every batch is in SQS, so a job
+  // answered 202 is never left "queued" by a purge-api that stops half way. If queueing fails nothing is
+  // recorded and the caller sends again; messages already queued for it are dropped by the worker, which
+  // purges only batches of recorded jobs.
   const jobId = deps.newJobId();
+  const now = (deps.now ?? Date.now)();
+  const planned = planSendTimes(type, plan.batches.map((batch) => batch.objects.length), now);
+  const inlineWanted =
+    request.wait === true && deps.inline !== undefined && plan.batches.length <= (deps.inlineMaxBatches ?? 1);
+  // An inline purge keeps its message out of sight until the inline try is over (answered or abandoned).
+  const earliest = inlineWanted ? now + INLINE_GUARD_SECONDS * 1000 : now;
+  const sendAtMs = planned.sendAtMs.map((at) => Math.max(at, earliest));
+  const summary = { jobId, batches: plan.batches.length, objects: accepted, ...listed, duplicates: validated.duplicates };
+
+  const notQueued = await enqueue(jobId, plan.batches, sendAtMs, now, deps);
+  if (notQueued.length > 0) {
+    return answer(503, {
+      error:
+        `could not queue ${notQueued.length} of ${plan.batches.length} batch(es), so the job was not recorded and ` +
+        `nothing will be purged for it: send the request again`,
+      ...summary,
+      notQueued,
+    });
+  }
   await deps.jobs.createJob({
     jobId,
     type,
@@ -143,8 +175,8 @@ export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDep
     duplicates: validated.duplicates,
     batches: plan.batches.map((batch) => ({ objects: batch.objects.length, bodyBytes: batch.bodyBytes })),
   });
-  const summary = { jobId, batches: plan.batches.length, objects: accepted, ...listed, duplicates: validated.duplicates };
-  deps.logger.info("purge job recorded", {
+  const lastSendAt = sendAtMs[sendAtMs.length - 1] ?? now;
+  deps.logger.info("purge job queued and recorded", {
     jobId,
     type,
     action,
@@ -154,27 +186,17 @@ export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDep
     rejected: rejected.length,
     duplicates: validated.duplicates,
     requestedBy: submission.requestedBy,
+    plannedSeconds: Math.ceil((lastSendAt - now) / 1000),
   });
 
   let inlineFallback: string | undefined;
   const only = plan.batches[0];
-  if (request.wait === true && deps.inline !== undefined && only !== undefined && plan.batches.length <= (deps.inlineMaxBatches ?? 1)) {
+  if (inlineWanted && deps.inline !== undefined && only !== undefined) {
     const inline = await sendInline(jobId, only, deps.inline, deps);
     if (inline.kind === "answered") {
       return answer(inline.statusCode, { ...summary, ...inline.body });
     }
     inlineFallback = inline.reason;
-  }
-
-  const notQueued = await enqueue(jobId, plan.batches, deps);
-  if (notQueued.length > 0) {
-    return answer(503, {
-      error:
-        `could not queue ${notQueued.length} of ${plan.batches.length} batch(es); the job records them as failed ` +
-        `("not queued"): send those objects again`,
-      ...summary,
-      notQueued,
-    });
   }
   return answer(202, { ...summary, status: "queued", ...(inlineFallback ? { inline: inlineFallback } : {}) });
 }
@@ -191,14 +213,13 @@ async function sendInline(jobId: string, batch: PurgeBatch, send: PurgeSendDeps,
         deps.metrics.objectsPurged(batch.objects.length);
       }
     } catch (error) {
-      // Akamai has it, but the job does not say so: queue the batch, so the worker purges it again
-      // (harmless) and records the result, instead of the job staying "queued" forever.
-      deps.logger.error("inline purge accepted but not recorded; queueing the batch so the job completes", {
+      // Akamai has it, but the job does not say so: the batch's message (queued before the job was
+      // recorded) purges it again (harmless) and records the result.
+      deps.logger.error("inline purge accepted but not recorded; the queued message will purge and record it", {
         jobId,
         purgeId,
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       });
-      await enqueue(jobId, [batch], deps);
     }
     return { kind: "answered", statusCode: 201, body: { status: "done", purgeId, estimatedSeconds, supportId } };
   }
@@ -230,35 +251,41 @@ async function sendInline(jobId: string, batch: PurgeBatch, send: PurgeSendDeps,
   return { kind: "queue", reason };
 }
 
-/** Sends one message per batch; returns the indexes that could not be queued (recorded as failed). */
-async function enqueue(jobId: string, batches: readonly PurgeBatch[], deps: PurgeApiDeps, firstIndex = 0): Promise<number[]> {
-  const failed: number[] = [];
+/**
+ * Sends one message per batch, each carrying its planned send time and delayed towards it (up to SQS's
+ * 15 minutes; the worker hands an early message back until its time). Returns the indexes not queued.
+ */
+async function enqueue(
+  jobId: string,
+  batches: readonly PurgeBatch[],
+  sendAtMs: readonly number[],
+  now: number,
+  deps: PurgeApiDeps,
+): Promise<number[]> {
+  const sent = new Set<number>();
+  let failed = false;
   const concurrency = Math.max(1, deps.enqueueConcurrency ?? 8);
   let next = 0;
   const worker = async (): Promise<void> => {
-    for (let i = next++; i < batches.length; i = next++) {
+    // After one failure the job will not be recorded, so queueing more would only make work to drop.
+    for (let i = next++; i < batches.length && !failed; i = next++) {
       const batch = batches[i] as PurgeBatch;
-      const batchIndex = firstIndex + i;
+      const notBefore = sendAtMs[i] ?? now;
       try {
-        await deps.queue.send({ jobId, batchIndex, type: batch.type, action: batch.action, network: batch.network, objects: batch.objects });
+        await deps.queue.send(
+          { jobId, batchIndex: i, type: batch.type, action: batch.action, network: batch.network, objects: batch.objects, notBefore },
+          clampDelay((notBefore - now) / 1000),
+        );
+        sent.add(i);
       } catch (error) {
         const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        deps.logger.error("could not queue a purge batch", { jobId, batchIndex, detail });
-        failed.push(batchIndex);
-        try {
-          await deps.jobs.markBatchFailed(jobId, batchIndex, { reason: "not queued", detail });
-        } catch (markError) {
-          deps.logger.error("could not record the batch as not queued", {
-            jobId,
-            batchIndex,
-            detail: markError instanceof Error ? markError.message : String(markError),
-          });
-        }
+        deps.logger.error("could not queue a purge batch; the job is not recorded", { jobId, batchIndex: i, detail });
+        failed = true;
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
-  return failed.sort((a, b) => a - b);
+  return batches.map((_, i) => i).filter((i) => !sent.has(i));
 }
 
 /** GET /purge/{jobId}. */

@@ -51,6 +51,8 @@ export interface BatchRecord {
   retryAfterSeconds?: number;
   /** SQS ApproximateReceiveCount of the message that last updated the batch. */
   receiveCount?: number;
+  /** Tries that failed for real (5xx, network, timeout, credential unreadable): the retry budget used. */
+  attempts?: number;
 }
 
 export interface JobWithBatches {
@@ -83,6 +85,8 @@ export interface WaitingUpdate {
   httpStatus?: number;
   detail?: string;
   receiveCount?: number;
+  /** Set when the wait follows a real failure: the batch's failed tries so far. Rate-limit waits leave it. */
+  attempts?: number;
 }
 
 /** The store's operations, for code that takes any implementation (tests, the worker's subset). */
@@ -90,7 +94,9 @@ export interface JobStorePort {
   createJob(job: NewJob): Promise<JobRecord>;
   getJob(jobId: string): Promise<JobWithBatches | undefined>;
   getBatch(jobId: string, index: number): Promise<BatchRecord | undefined>;
+  /** Whether the job item is written: purge-api writes it last, once every batch is queued and recorded. */
+  hasJob(jobId: string): Promise<boolean>;
   markBatchDone(jobId: string, index: number, result: DoneResult): Promise<boolean>;
-  markBatchFailed(jobId: string, index: number, error: BatchError, receiveCount?: number): Promise<boolean>;
+  markBatchFailed(jobId: string, index: number, error: BatchError, receiveCount?: number, attempts?: number): Promise<boolean>;
   markBatchWaiting(jobId: string, index: number, update: WaitingUpdate): Promise<boolean>;
 }

@@ -7,6 +7,9 @@
  * Only these actions are used: PutItem, BatchWriteItem, GetItem, Query, UpdateItem (the roles in
  * constructs/aws/purge-service.ts; the worker uses GetItem and UpdateItem only).
  *
+ * purge-api queues a job's messages before it records the job, and writes the job item last: a job item
+ * that exists means every batch is queued and recorded (the worker checks it with `hasJob`).
+ *
  * Updates are conditional: a batch that is `done` never changes again, so a redelivered SQS message
  * cannot count a batch twice or overwrite a result with a later failure.
  */
@@ -160,6 +163,18 @@ export class JobStore implements JobStorePort {
     return answer.Item === undefined ? undefined : toBatchRecord(answer.Item);
   }
 
+  async hasJob(jobId: string): Promise<boolean> {
+    const answer = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { jobId, item: JOB_ITEM },
+        ConsistentRead: true,
+        ProjectionExpression: "jobId",
+      }),
+    );
+    return answer.Item !== undefined;
+  }
+
   /** Records Akamai's acceptance. Returns false when the batch was already done (nothing changed). */
   markBatchDone(jobId: string, index: number, result: DoneResult): Promise<boolean> {
     return this.update(jobId, index, {
@@ -174,13 +189,18 @@ export class JobStore implements JobStorePort {
   }
 
   /** Records a final failure. Returns false when the batch is already done (a done batch stays done). */
-  markBatchFailed(jobId: string, index: number, error: BatchError, receiveCount?: number): Promise<boolean> {
+  markBatchFailed(jobId: string, index: number, error: BatchError, receiveCount?: number, attempts?: number): Promise<boolean> {
     const recorded: BatchError = { reason: error.reason };
     if (error.status !== undefined) recorded.status = error.status;
     if (error.detail !== undefined) recorded.detail = error.detail;
     if (error.supportId !== undefined) recorded.supportId = error.supportId;
     return this.update(jobId, index, {
-      set: { status: "failed", error: recorded, ...(receiveCount !== undefined ? { receiveCount } : {}) },
+      set: {
+        status: "failed",
+        error: recorded,
+        ...(receiveCount !== undefined ? { receiveCount } : {}),
+        ...(attempts !== undefined ? { attempts } : {}),
+      },
       remove: ["retryAfterSeconds"],
     });
   }
@@ -196,6 +216,7 @@ export class JobStore implements JobStorePort {
         retryAfterSeconds: update.retryAfterSeconds,
         error,
         ...(update.receiveCount !== undefined ? { receiveCount: update.receiveCount } : {}),
+        ...(update.attempts !== undefined ? { attempts: update.attempts } : {}),
       },
       remove: [],
       add: update.httpStatus === 429 ? { throttled: 1 } : {},
@@ -286,5 +307,6 @@ function toBatchRecord(item: Record<string, unknown>): BatchRecord {
   if (typeof item.throttled === "number") record.throttled = item.throttled;
   if (typeof item.retryAfterSeconds === "number") record.retryAfterSeconds = item.retryAfterSeconds;
   if (typeof item.receiveCount === "number") record.receiveCount = item.receiveCount;
+  if (typeof item.attempts === "number") record.attempts = item.attempts;
   return record;
 }

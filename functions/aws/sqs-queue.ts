@@ -1,15 +1,20 @@
 /**
- * The purge queue, seen from each side: the API sends one message per batch (sqs:SendMessage); the worker
- * only changes a message's visibility (sqs:ChangeMessageVisibility) to make it come back after a delay.
+ * The purge queue, seen from each side: the API sends one message per batch, delayed towards the batch's
+ * planned send time (sqs:SendMessage); the worker changes a message's visibility to make it come back at
+ * its time (sqs:ChangeMessageVisibility) and moves a batch it has given up on to the DLQ (sqs:SendMessage
+ * on the DLQ only).
  */
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { encodeBatchMessage } from "../../core/jobs/message";
-import { clampVisibility, type BatchQueue, type MessageVisibility } from "../../core/jobs/queue-settings";
+import { clampDelay, clampVisibility, type BatchQueue, type DeadLetterQueue, type MessageVisibility } from "../../core/jobs/queue-settings";
 
 export function sqsBatchQueue(client: SQSClient, queueUrl: string): BatchQueue {
   return {
-    async send(message) {
-      await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: encodeBatchMessage(message) }));
+    async send(message, delaySeconds = 0) {
+      const delay = clampDelay(delaySeconds);
+      await client.send(
+        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: encodeBatchMessage(message), ...(delay > 0 ? { DelaySeconds: delay } : {}) }),
+      );
     },
   };
 }
@@ -22,6 +27,21 @@ export function sqsMessageVisibility(client: SQSClient): MessageVisibility {
           QueueUrl: queueUrlFromArn(queueArn),
           ReceiptHandle: receiptHandle,
           VisibilityTimeout: clampVisibility(seconds),
+        }),
+      );
+    },
+  };
+}
+
+/** The DLQ: the message body unchanged (a redrive sends it back as it was), the reason as an attribute. */
+export function sqsDeadLetterQueue(client: SQSClient, queueUrl: string): DeadLetterQueue {
+  return {
+    async send(body, reason) {
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: body,
+          MessageAttributes: { reason: { DataType: "String", StringValue: reason.slice(0, 1000) } },
         }),
       );
     },

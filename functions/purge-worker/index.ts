@@ -1,6 +1,7 @@
 /**
  * Consumes purge batches from SQS (batch size 5, ReportBatchItemFailures): each message is one planned
- * batch, sent to Fast Purge with the rotating secret's current credential (functions/purge-worker/process-records.ts).
+ * batch, sent to Fast Purge with the rotating secret's current credential at its planned time
+ * (functions/purge-worker/process-records.ts).
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -8,7 +9,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { ENV, requiredEnv } from "../../core/environment-names";
-import { sqsMessageVisibility } from "../aws/sqs-queue";
+import { sqsDeadLetterQueue, sqsMessageVisibility } from "../aws/sqs-queue";
 import { TransportCache } from "../../core/jobs/send";
 import { JobStore } from "../aws/job-store";
 import { processPurgeRecords, type PurgeWorkerDeps } from "./process-records";
@@ -34,6 +35,7 @@ function dependencies(): PurgeWorkerDeps {
   const built: PurgeWorkerDeps = {
     jobs: new JobStore({ client: dynamo, tableName: requiredEnv(ENV.jobsTable) }),
     visibility: sqsMessageVisibility(sqs),
+    deadLetters: sqsDeadLetterQueue(sqs, requiredEnv(ENV.purgeDeadLetterQueueUrl)),
     send: {
       credentials: new CredentialCache({ load: secretsManagerCredentialLoader(secrets, requiredEnv(ENV.edgegridSecretArn)) }),
       http: new TransportCache({ timeoutMs: REQUEST_TIMEOUT_MS, userAgent: "edgeplane-purge-worker" }),

@@ -2,24 +2,39 @@
  * The purge worker's logic: one SQS message is one planned batch. Messages are handled one after another
  * (the Fast Purge rate limit is per account, so parallel sends only earn 429s).
  *
- * | Outcome                                        | Job                          | Message                               |
- * |------------------------------------------------|------------------------------|---------------------------------------|
- * | batch already done, or failed finally          | unchanged                    | deleted (success)                     |
- * | (a redelivered duplicate)                      |                              |                                       |
- * | 201                                            | done {purgeId, ...}          | deleted                               |
- * | 401, secret re-read, 401 again; 400/403/413... | failed {reason, ...}         | deleted: final, and the job has it    |
- * | 429, rate-limit model, 5xx, network, no secret | throttled / retrying         | failure, visible again after the wait |
- * | any of those at the last receive (10)          | failed "retries exhausted"   | failure, visible now → DLQ            |
- * | 5xx/network on the last attempt                | failed "retries exhausted"   | failure, visible now → DLQ            |
- * | unreadable message                             | failed "invalid message" (if | failure, visible now → DLQ            |
- * |                                                | it names a batch)            |                                       |
- * | DynamoDB or other unexpected error             | unchanged                    | failure (back after the visibility)   |
+ * A batch's retry budget is its job record's `attempts` (PURGE_MAX_ATTEMPTS real failures), not SQS's
+ * receive count: waiting for its planned time or for the rate limit hands the message back to SQS and
+ * costs nothing. The worker moves a batch it gives up on to the DLQ itself; the queue's maxReceiveCount
+ * only catches a message that crashes the worker every time.
+ *
+ * | Outcome                                          | Job                          | Message                          |
+ * |--------------------------------------------------|------------------------------|----------------------------------|
+ * | job not recorded (yet): purge-api queues first   | unchanged                    | back after a short wait; deleted |
+ * |                                                  |                              | once RECORD_GRACE_MS have passed |
+ * | before the job's planned send time (notBefore)   | unchanged                    | back at that time (≤ 12 h)       |
+ * | batch already done, or failed finally            | unchanged                    | deleted (a redelivered duplicate)|
+ * | 201                                              | done {purgeId, ...}          | deleted                          |
+ * | 401, secret re-read, 401 again; 400/403/413...   | failed {reason, ...}         | deleted: final, the job has it   |
+ * | 429, rate-limit model                            | throttled (attempts kept)    | back after the wait              |
+ * | 5xx, network, timeout, secret unreadable         | retrying, attempts + 1       | back after the backoff           |
+ * | ... with PURGE_MAX_ATTEMPTS used                 | failed "retries exhausted"   | moved to the DLQ                 |
+ * | still waiting at the queue's maxReceiveCount      | failed "retries exhausted"   | moved to the DLQ                 |
+ * | unreadable message                               | failed "invalid message" (if | moved to the DLQ                 |
+ * |                                                  | it names a batch)            |                                  |
+ * | DynamoDB or other unexpected error               | unchanged                    | failure (back after the visibility) |
+ *
+ * A batch in the DLQ that is redriven to the queue starts a fresh round of attempts.
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSRecord } from "aws-lambda";
 import type { AppLogger, PurgeMetrics } from "../../core/observability";
 import { batchFromMessage, decodeBatchMessage, type BatchMessage } from "../../core/jobs/message";
-import { clampVisibility, type MessageVisibility } from "../../core/jobs/queue-settings";
-import { PURGE_QUEUE_MAX_RECEIVE_COUNT } from "../../core/jobs/queue-settings";
+import {
+  PURGE_MAX_ATTEMPTS,
+  PURGE_QUEUE_MAX_RECEIVE_COUNT,
+  clampVisibility,
+  type DeadLetterQueue,
+  type MessageVisibility,
+} from "../../core/jobs/queue-settings";
 import { sendBatch, type PurgeSendDeps, type SendBatchOutcome } from "../../core/jobs/send";
 import type { JobStorePort } from "../../core/jobs/records";
 
@@ -27,16 +42,26 @@ import type { JobStorePort } from "../../core/jobs/records";
 export const MAX_RECEIVE_COUNT = PURGE_QUEUE_MAX_RECEIVE_COUNT;
 /** How long to wait before trying again when the credential could not be read. */
 export const CREDENTIAL_UNAVAILABLE_RETRY_SECONDS = 60;
+/**
+ * purge-api queues a job's messages before it records the job; a message whose job is still not recorded
+ * this long after it was sent belongs to a request that was never answered 202, and is dropped.
+ */
+export const RECORD_GRACE_MS = 5 * 60_000;
+/** How often a message whose job is not recorded yet looks again. */
+export const UNRECORDED_RETRY_SECONDS = 15;
 export const RETRIES_EXHAUSTED = "retries exhausted";
 
 export interface PurgeWorkerDeps {
-  jobs: Pick<JobStorePort, "getBatch" | "markBatchDone" | "markBatchFailed" | "markBatchWaiting">;
+  jobs: Pick<JobStorePort, "getBatch" | "hasJob" | "markBatchDone" | "markBatchFailed" | "markBatchWaiting">;
   visibility: MessageVisibility;
+  deadLetters: DeadLetterQueue;
   send: PurgeSendDeps;
   logger: AppLogger;
   metrics: PurgeMetrics;
-  /** Default MAX_RECEIVE_COUNT. */
+  /** The queue's redrive maxReceiveCount. Default MAX_RECEIVE_COUNT. */
   maxReceiveCount?: number;
+  /** Real failures a batch may have before it goes to the DLQ. Default PURGE_MAX_ATTEMPTS. */
+  maxAttempts?: number;
   /**
    * A message is only started when at least this much of the invocation is left (default 45 s: two
    * requests with the worker's 20 s timeout, plus DynamoDB); the rest are handed back to SQS.
@@ -86,6 +111,7 @@ function receiveCountOf(record: SQSRecord): number {
 
 async function processRecord(record: SQSRecord, deps: PurgeWorkerDeps): Promise<RecordOutcome> {
   const maxReceiveCount = deps.maxReceiveCount ?? MAX_RECEIVE_COUNT;
+  const maxAttempts = deps.maxAttempts ?? PURGE_MAX_ATTEMPTS;
   const receiveCount = receiveCountOf(record);
   const decoded = decodeBatchMessage(record.body);
   if (!decoded.ok) {
@@ -93,16 +119,21 @@ async function processRecord(record: SQSRecord, deps: PurgeWorkerDeps): Promise<
     if (decoded.jobId !== undefined && decoded.batchIndex !== undefined) {
       await deps.jobs.markBatchFailed(decoded.jobId, decoded.batchIndex, { reason: "invalid message", detail: decoded.problem }, receiveCount);
     }
-    await changeVisibility(record, 0, deps);
-    return RETRY;
+    return deadLetter(record, `invalid message: ${decoded.problem}`, deps);
   }
   const message = decoded.message;
   const where = { messageId: record.messageId, jobId: message.jobId, batchIndex: message.batchIndex, receiveCount };
+  const now = deps.send.now();
 
   const stored = await deps.jobs.getBatch(message.jobId, message.batchIndex);
-  if (stored === undefined) {
-    // The job is written before its messages are sent, so this is not a race; keep the message (→ DLQ).
-    deps.logger.error("purge message for a batch the jobs table does not have", where);
+  // The job item is written last: only then is the job answered 202 and every batch queued.
+  if (stored === undefined || (stored.status === "queued" && !(await deps.jobs.hasJob(message.jobId)))) {
+    const sentAt = Number.parseInt(record.attributes?.SentTimestamp ?? "", 10);
+    if (Number.isFinite(sentAt) && now - sentAt >= RECORD_GRACE_MS) {
+      deps.logger.warn("purge message for a job that was never recorded (purge-api did not answer 202); dropped", where);
+      return OK;
+    }
+    await changeVisibility(record, UNRECORDED_RETRY_SECONDS, deps);
     return RETRY;
   }
   if (stored.status === "done") {
@@ -115,26 +146,38 @@ async function processRecord(record: SQSRecord, deps: PurgeWorkerDeps): Promise<
     deps.logger.info("batch already failed finally; redelivered message ignored", { ...where, reason: stored.error?.reason });
     return OK;
   }
+  if (message.notBefore !== undefined && now < message.notBefore) {
+    // The job's plan gives this batch a later turn (SQS delays a message 15 minutes at most).
+    await changeVisibility(record, (message.notBefore - now) / 1000, deps);
+    return RETRY;
+  }
 
+  // A batch redriven from the DLQ after running out of attempts gets a fresh budget.
+  const attemptsSoFar = stored.status === "failed" ? 0 : (stored.attempts ?? 0);
+  const attempt = attemptsSoFar + 1;
   const batch = batchFromMessage(message);
-  const outcome = await sendBatch(
-    batch,
-    { attempt: Math.min(receiveCount, maxReceiveCount), maxAttempts: maxReceiveCount, context: where },
-    deps.send,
-  );
-  return settle(record, message, outcome, receiveCount, maxReceiveCount, deps, where);
+  const outcome = await sendBatch(batch, { attempt: Math.min(attempt, maxAttempts), maxAttempts, context: { ...where, attempt } }, deps.send);
+  return settle(record, message, outcome, { receiveCount, maxReceiveCount, attempt, maxAttempts }, deps, where);
+}
+
+interface Counts {
+  receiveCount: number;
+  maxReceiveCount: number;
+  /** This try's number in the batch's retry budget. */
+  attempt: number;
+  maxAttempts: number;
 }
 
 async function settle(
   record: SQSRecord,
   message: BatchMessage,
   outcome: SendBatchOutcome,
-  receiveCount: number,
-  maxReceiveCount: number,
+  counts: Counts,
   deps: PurgeWorkerDeps,
   where: Record<string, unknown>,
 ): Promise<RecordOutcome> {
   const { jobId, batchIndex } = message;
+  const { receiveCount, maxReceiveCount, attempt, maxAttempts } = counts;
   switch (outcome.kind) {
     case "done": {
       const { purgeId, estimatedSeconds, supportId } = outcome.accepted;
@@ -144,51 +187,70 @@ async function settle(
       return OK;
     }
     case "failed": {
+      const exhausted = outcome.reason === "retriesExhausted";
       const error = {
-        reason: outcome.reason === "retriesExhausted" ? RETRIES_EXHAUSTED : outcome.reason,
+        reason: exhausted ? RETRIES_EXHAUSTED : outcome.reason,
         detail: outcome.detail,
         ...(outcome.status !== undefined ? { status: outcome.status } : {}),
         ...(outcome.supportId !== undefined ? { supportId: outcome.supportId } : {}),
       };
-      await deps.jobs.markBatchFailed(jobId, batchIndex, error, receiveCount);
+      await deps.jobs.markBatchFailed(jobId, batchIndex, error, receiveCount, exhausted ? attempt : undefined);
       deps.logger.warn("purge batch failed", { ...where, reason: error.reason, status: outcome.status, supportId: outcome.supportId });
-      if (outcome.reason !== "retriesExhausted") return OK; // final, and the job records it
-      await changeVisibility(record, 0, deps); // → DLQ on the next receive
-      return RETRY;
+      if (!exhausted) return OK; // final, and the job records it
+      return deadLetter(record, `${RETRIES_EXHAUSTED}: ${outcome.detail}`, deps);
     }
     case "retryAfter":
     case "credentialUnavailable": {
+      const realFailure = outcome.kind === "credentialUnavailable" || outcome.cause === "serverError" || outcome.cause === "networkError";
       const waitSeconds =
         outcome.kind === "retryAfter" ? clampVisibility(outcome.afterMs / 1000) : CREDENTIAL_UNAVAILABLE_RETRY_SECONDS;
       const cause = outcome.kind === "retryAfter" ? outcome.cause : "credentialUnavailable";
       const detail = outcome.kind === "retryAfter" ? describeRetry(outcome) : outcome.detail;
       const httpStatus = outcome.kind === "retryAfter" ? outcome.status : undefined;
-      if (receiveCount >= maxReceiveCount) {
+      const outOfAttempts = realFailure && attempt >= maxAttempts;
+      // The next receive would be SQS's redrive: move the message to the DLQ now, with the job saying why.
+      const outOfReceives = receiveCount >= maxReceiveCount;
+      if (outOfAttempts || outOfReceives) {
+        const why = outOfAttempts ? `still ${cause} after ${attempt} attempts` : `still ${cause} after ${receiveCount} deliveries`;
         await deps.jobs.markBatchFailed(
           jobId,
           batchIndex,
-          {
-            reason: RETRIES_EXHAUSTED,
-            detail: `still ${cause} after ${receiveCount} deliveries: ${detail}`,
-            ...(httpStatus !== undefined ? { status: httpStatus } : {}),
-          },
+          { reason: RETRIES_EXHAUSTED, detail: `${why}: ${detail}`, ...(httpStatus !== undefined ? { status: httpStatus } : {}) },
           receiveCount,
+          realFailure ? attempt : attempt - 1,
         );
         deps.logger.warn("purge batch failed: retries exhausted; the message goes to the DLQ", { ...where, cause });
-        await changeVisibility(record, 0, deps);
-        return RETRY;
+        return deadLetter(record, `${RETRIES_EXHAUSTED}: ${why}`, deps);
       }
       await deps.jobs.markBatchWaiting(jobId, batchIndex, {
-        status: cause === "throttled" || cause === "rateLimitModel" ? "throttled" : "retrying",
+        status: realFailure ? "retrying" : "throttled",
         retryAfterSeconds: waitSeconds,
         detail,
         receiveCount,
+        ...(realFailure ? { attempts: attempt } : {}),
         ...(httpStatus !== undefined ? { httpStatus } : {}),
       });
       await changeVisibility(record, waitSeconds, deps);
-      deps.logger.info("purge batch will be tried again", { ...where, cause, afterSeconds: waitSeconds });
+      deps.logger.info("purge batch will be tried again", { ...where, cause, afterSeconds: waitSeconds, countsAsAttempt: realFailure });
       return RETRY;
     }
+  }
+}
+
+/**
+ * Moves the message to the DLQ (then it is deleted here). If that fails, the message stays in the queue
+ * and comes back after the visibility timeout; maxReceiveCount is the last resort.
+ */
+async function deadLetter(record: SQSRecord, reason: string, deps: PurgeWorkerDeps): Promise<RecordOutcome> {
+  try {
+    await deps.deadLetters.send(record.body, reason);
+    return OK;
+  } catch (error) {
+    deps.logger.error("could not move the message to the DLQ; it stays in the queue", {
+      messageId: record.messageId,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
+    return RETRY;
   }
 }
 
