@@ -7,7 +7,7 @@ import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import { JOB_ID_PATTERN } from "../../../core/jobs/message";
 import type { PurgePolicy } from "../../../core/jobs/policy";
-import { readPurgeJob, submitPurge, type PurgeApiDeps } from "../../../core/jobs/purge-requests";
+import { INLINE_GUARD_SECONDS, readPurgeJob, submitPurge, type PurgeApiDeps } from "../../../core/jobs/purge-requests";
 import { sqsBatchQueue } from "../../../functions/aws/sqs-queue";
 import { TransportCache } from "../../../core/jobs/send";
 import { JOB_TTL_SECONDS } from "../../../core/jobs/records";
@@ -71,6 +71,7 @@ async function world(options: { policy?: Partial<PurgePolicy>; sandbox?: boolean
     newJobId: nextJobId,
     logger,
     metrics,
+    now: clock.now,
   };
   const result: World = { clock, table, store, deps, logger, metrics };
   if (options.sandbox) {
@@ -243,12 +244,14 @@ describe("POST /purge", () => {
         action: "invalidate", // the policy's default
         network: "staging", // the default network
         objects: [...urls(3), "https://img.cdn.example.com/x.png"],
+        notBefore: w.clock.now(), // the bucket is taken as full: the first batch may go at once
       },
     ]);
+    expect(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.DelaySeconds).toBeUndefined();
     const expiresAt = w.clock.now() / 1000 + JOB_TTL_SECONDS;
     expect(w.table.item(jobId, "job")).toMatchObject({ requestedBy: CALLER, objects: 4, batches: 1, rejected: 2, duplicates: 1, expiresAt });
     expect(w.table.item(jobId, "batch#0")).toMatchObject({ status: "queued", objects: 4, expiresAt });
-    expect(w.logger.entries.find((e) => e.message === "purge job recorded")?.details).toMatchObject({ jobId, requestedBy: CALLER });
+    expect(w.logger.entries.find((e) => e.message === "purge job queued and recorded")?.details).toMatchObject({ jobId, requestedBy: CALLER });
   });
 
   it("splits a large request into batches of at most 50,000 bytes, every object in exactly one message", async () => {
@@ -279,17 +282,69 @@ describe("POST /purge", () => {
     expect(sentMessages()[0]).toMatchObject({ type: "cpcode", action: "delete", network: "production", objects: [12345, 67890] });
   });
 
-  it("records queueing failures on the job and answers 503 naming them", async () => {
+  it("queues every batch before it records the job, each delayed towards its planned send time", async () => {
+    w = await world({ policy: { maxObjectsPerRequest: 50_000, maxRequestBytes: 4_000_000 } });
+    sqs.reset();
+    const jobItemAtEachSend: boolean[] = [];
+    sqs.on(SendMessageCommand).callsFake(() => {
+      jobItemAtEachSend.push(w.table.itemsNamed("job").length > 0);
+      return { MessageId: "m" };
+    });
+    // 24,000 URLs of about 100 bytes: the URL bucket (10,000 burst, 200/s) sets the pace beyond the burst.
+    const objects = urls(24_000, 0, "img.cdn.example.com").map((u) => `${u}/${"x".repeat(64)}`);
+    const result = await post(w, { type: "url", objects });
+    expect(result.statusCode).toBe(202);
+    expect(jobItemAtEachSend.length).toBe(result.body.batches);
+    expect(jobItemAtEachSend.every((recorded) => !recorded)).toBe(true);
+    expect(w.table.item(result.body.jobId as string, "job")).toBeDefined();
+
+    const calls = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+    const messages = calls.map((input) => JSON.parse(input.MessageBody as string) as { batchIndex: number; objects: string[]; notBefore: number });
+    const now = w.clock.now();
+    let objectsBefore = 0;
+    for (const [i, message] of messages.entries()) {
+      // Planned from the bucket: batch i goes when the objects before it, beyond the burst, have refilled.
+      const refillMs = Math.max(0, ((objectsBefore + message.objects.length - 10_000) / 200) * 1000);
+      expect(message.notBefore - now).toBeGreaterThanOrEqual(Math.floor(refillMs));
+      expect(message.notBefore - now).toBeLessThanOrEqual(Math.ceil(refillMs) + 1);
+      expect(calls[i]?.DelaySeconds ?? 0).toBe(Math.ceil((message.notBefore - now) / 1000));
+      objectsBefore += message.objects.length;
+    }
+    expect(messages[0]?.notBefore).toBe(now);
+    // 14,000 URLs beyond the burst take 70 s of refill.
+    expect(messages.at(-1)!.notBefore - now).toBeGreaterThan(69_000);
+  });
+
+  it("records nothing when a batch cannot be queued, and answers 503 asking for the request again", async () => {
     w = await world();
     sqs.reset();
     sqs.on(SendMessageCommand).rejects(new Error("AWS.SimpleQueueService.NonExistentQueue"));
     const result = await post(w, { type: "tag", objects: ["a", "b"] });
     expect(result.statusCode).toBe(503);
     expect(result.body).toMatchObject({ notQueued: [0], batches: 1 });
-    expect(result.body.error).toMatch(/^could not queue 1 of 1 batch\(es\); the job records them as failed/);
-    const job = await w.store.getJob(result.body.jobId as string);
-    expect(job?.status).toBe("failed");
-    expect(job?.batches[0]?.error).toMatchObject({ reason: "not queued", detail: "Error: AWS.SimpleQueueService.NonExistentQueue" });
+    expect(result.body.error).toBe(
+      "could not queue 1 of 1 batch(es), so the job was not recorded and nothing will be purged for it: send the request again",
+    );
+    expect(await w.store.getJob(result.body.jobId as string)).toBeUndefined();
+    expect(w.table.items.size).toBe(0);
+  });
+
+  it("stops queueing at the first failure of a many-batch job and lists every batch not queued", async () => {
+    w = await world();
+    sqs.reset();
+    let calls = 0;
+    sqs.on(SendMessageCommand).callsFake(() => {
+      if (++calls === 3) throw new Error("ThrottlingException");
+      return { MessageId: `m-${calls}` };
+    });
+    const objects = urls(1_800, 0, "img.cdn.example.com").map((u) => `${u}?v=${"x".repeat(60)}`);
+    w.deps.enqueueConcurrency = 1;
+    const answered = await post(w, { type: "url", objects });
+    expect(answered.statusCode).toBe(503);
+    const batches = answered.body.batches as number;
+    expect(batches).toBeGreaterThan(3);
+    expect(answered.body.notQueued).toEqual(Array.from({ length: batches - 2 }, (_, k) => k + 2));
+    expect(w.table.items.size).toBe(0);
   });
 
   describe("with wait: true", () => {
@@ -310,7 +365,10 @@ describe("POST /purge", () => {
         estimatedSeconds: 5,
         supportId: purge.supportId,
       });
-      expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+      // Its message was queued first, out of sight until the inline try is surely over; it finds the batch done.
+      const [queued] = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+      expect(queued?.DelaySeconds).toBe(INLINE_GUARD_SECONDS);
+      expect(JSON.parse(queued?.MessageBody as string)).toMatchObject({ batchIndex: 0, notBefore: w.clock.now() + INLINE_GUARD_SECONDS * 1000 });
       const job = await w.store.getJob(result.body.jobId as string);
       expect(job?.status).toBe("done");
       expect(job?.batches[0]).toMatchObject({ status: "done", purgeId: purge.purgeId });
@@ -339,7 +397,8 @@ describe("POST /purge", () => {
         failure: { reason: "rejected", status: 403, supportId: expect.stringMatching(/^edcp-/) },
       });
       expect((await w.store.getJob(result.body.jobId as string))?.status).toBe("failed");
-      expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+      // The message queued before the try finds the batch failed finally and is dropped by the worker.
+      expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
     });
 
     it("queues jobs of more than one batch", async () => {
