@@ -38,6 +38,7 @@ describe("purge-worker handler", () => {
     Object.assign(process.env, {
       [ENV.jobsTable]: TABLE,
       [ENV.edgegridSecretArn]: SECRET_ARN,
+      [ENV.purgeDeadLetterQueueUrl]: "https://sqs.eu-west-1.amazonaws.com/123456789012/edgeplane-test-purge-dlq",
       [ENV.environmentName]: "test",
       [ENV.serviceName]: "purge-worker",
       [ENV.metricsNamespace]: "edgeplane",

@@ -4,14 +4,21 @@
  * One hand-moved clock drives the sandbox, the signer, the rate-limit model and the credential cache.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { ChangeMessageVisibilityCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityCommand, SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import { EdgeGridTransport } from "../../../core/edgegrid/transport";
 import type { BatchMessage } from "../../../core/jobs/message";
-import { sqsMessageVisibility } from "../../../functions/aws/sqs-queue";
+import { sqsDeadLetterQueue, sqsMessageVisibility } from "../../../functions/aws/sqs-queue";
 import { TransportCache, purgeHttpFromTransport } from "../../../core/jobs/send";
 import { JobStore } from "../../../functions/aws/job-store";
-import { MAX_RECEIVE_COUNT, processPurgeRecords, type PurgeWorkerDeps } from "../../../functions/purge-worker/process-records";
+import { PURGE_MAX_ATTEMPTS } from "../../../core/jobs/queue-settings";
+import {
+  MAX_RECEIVE_COUNT,
+  RECORD_GRACE_MS,
+  UNRECORDED_RETRY_SECONDS,
+  processPurgeRecords,
+  type PurgeWorkerDeps,
+} from "../../../functions/purge-worker/process-records";
 import { PurgeBuckets } from "../../../core/purge/rate-limit";
 import { CredentialCache } from "../../../core/secrets/credential-cache";
 import { secretsManagerCredentialLoader } from "../../../functions/aws/secrets-manager-credentials";
@@ -34,6 +41,7 @@ import {
 } from "../../core/jobs/helpers";
 
 const JOB_ID = "7d3c2b1a-9f8e-4d7c-a6b5-4c3d2e1f0a9b";
+const DLQ_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/edgeplane-test-purge-dlq";
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgeplane/test/edgegrid-AbCdEf";
 const urls = (n: number, from = 0): string[] => Array.from({ length: n }, (_, i) => `https://www.example.com/p/${from + i}`);
 
@@ -67,6 +75,7 @@ async function world(options: { buckets?: SandboxOptions["buckets"]; random?: nu
   const deps: PurgeWorkerDeps = {
     jobs: store,
     visibility: sqsMessageVisibility(new SQSClient({ region: "eu-west-1" })),
+    deadLetters: sqsDeadLetterQueue(new SQSClient({ region: "eu-west-1" }), DLQ_URL),
     send: {
       credentials: new CredentialCache({
         load: secretsManagerCredentialLoader(new SecretsManagerClient({ region: "eu-west-1" }), SECRET_ARN),
@@ -102,12 +111,21 @@ function visibilityCalls() {
   return sqs.commandCalls(ChangeMessageVisibilityCommand).map((call) => call.args[0].input);
 }
 
+/** What the worker moved to the DLQ: body and reason. */
+function deadLettered(): Array<{ body: string; reason: string | undefined }> {
+  return sqs.commandCalls(SendMessageCommand).map((call) => {
+    expect(call.args[0].input.QueueUrl).toBe(DLQ_URL);
+    return { body: call.args[0].input.MessageBody as string, reason: call.args[0].input.MessageAttributes?.reason?.StringValue };
+  });
+}
+
 describe("purge worker", () => {
   let w: World;
   beforeEach(() => {
     sqs.reset();
     sm.reset();
     sqs.on(ChangeMessageVisibilityCommand).resolves({});
+    sqs.on(SendMessageCommand).resolves({ MessageId: "dlq-1" });
   });
   afterEach(async () => {
     w.transports.close();
@@ -192,6 +210,7 @@ describe("purge worker", () => {
     expect(w.sandbox.state.requests.map((r) => r.status)).toEqual([201]);
     expect(visibilityCalls()).toEqual([{ QueueUrl: QUEUE_URL, ReceiptHandle: b.receiptHandle, VisibilityTimeout: 30 }]);
     expect(w.table.item(JOB_ID, "batch#1")).toMatchObject({ status: "throttled", retryAfterSeconds: 30 });
+    expect(w.table.item(JOB_ID, "batch#1")?.attempts).toBeUndefined(); // waiting is not a failed attempt
     expect(w.metrics.throttles).toBe(0);
   });
 
@@ -215,14 +234,14 @@ describe("purge worker", () => {
     expect((await processPurgeRecords([first], w.deps)).batchItemFailures).toEqual([{ itemIdentifier: "m-5xx" }]);
     // Attempt 1: full jitter in [0, 1 s) → 0.5 s → 1 s (whole seconds, rounded up).
     expect(visibilityCalls().at(-1)).toEqual({ QueueUrl: QUEUE_URL, ReceiptHandle: first.receiptHandle, VisibilityTimeout: 1 });
-    expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({ status: "retrying", error: { reason: "retrying", status: 503 } });
+    expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({ status: "retrying", attempts: 1, error: { reason: "retrying", status: 503 } });
     expect((await w.store.getJob(JOB_ID))?.status).toBe("in_progress");
 
     // A 502 whose JSON is cut short is still a 502: retried (attempt 2: 0.5 × 2 s = 1 s).
     const second = sqsRecord(message(0, urls(2)), 2, "m-5xx");
     expect((await processPurgeRecords([second], w.deps)).batchItemFailures).toEqual([{ itemIdentifier: "m-5xx" }]);
     expect(visibilityCalls().at(-1)?.VisibilityTimeout).toBe(1);
-    expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({ status: "retrying", error: { reason: "retrying", status: 502 } });
+    expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({ status: "retrying", attempts: 2, error: { reason: "retrying", status: 502 } });
 
     const third = sqsRecord(message(0, urls(2)), 3, "m-5xx");
     expect(await processPurgeRecords([third], w.deps)).toEqual({ batchItemFailures: [] });
@@ -283,27 +302,81 @@ describe("purge worker", () => {
     expect(w.sandbox.state.requests).toHaveLength(1);
   });
 
-  it("marks the batch failed with 'retries exhausted' at the last receive, and sends the message on to the DLQ", async () => {
-    w = await world();
-    w.sandbox.setFaults([{ pathPrefix: "/ccu/", status: 429, times: 2 }]);
-    await createJob(w, [urls(1), urls(1, 9)]);
-    const throttled = sqsRecord(message(0, urls(1)), MAX_RECEIVE_COUNT, "m-429");
-    expect(await processPurgeRecords([throttled], w.deps)).toEqual({ batchItemFailures: [{ itemIdentifier: "m-429" }] });
-    expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({ status: "failed", receiveCount: MAX_RECEIVE_COUNT, error: { reason: "retries exhausted", status: 429 } });
-    expect((w.table.item(JOB_ID, "batch#0")?.error as { detail: string }).detail).toMatch(new RegExp(`^still throttled after ${MAX_RECEIVE_COUNT} deliveries: Fast Purge answered 429`));
-    expect(visibilityCalls()).toEqual([{ QueueUrl: QUEUE_URL, ReceiptHandle: throttled.receiptHandle, VisibilityTimeout: 0 }]);
+  it("never spends the retry budget on rate-limit waits, however many receives they take", async () => {
+    w = await world({ random: 0 });
+    w.sandbox.setFaults([{ pathPrefix: "/ccu/", status: 429, times: 3 }]);
+    await createJob(w, [urls(1)]);
+    // Far past the old budget of 25 receives, 429s only make the batch wait.
+    for (const receiveCount of [40, 41, 42]) {
+      const record = sqsRecord(message(0, urls(1)), receiveCount, "m-429");
+      expect(await processPurgeRecords([record], w.deps)).toEqual({ batchItemFailures: [{ itemIdentifier: "m-429" }] });
+      expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({ status: "throttled", error: { reason: "throttled", status: 429 } });
+      expect(w.table.item(JOB_ID, "batch#0")?.attempts).toBeUndefined();
+      w.clock.advance(5_000);
+    }
+    expect(await processPurgeRecords([sqsRecord(message(0, urls(1)), 43, "m-429")], w.deps)).toEqual({ batchItemFailures: [] });
+    expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({ status: "done", throttled: 3 });
+    expect(deadLettered()).toEqual([]);
+  });
 
-    // 5xx on the last attempt: the sender itself says retries are exhausted.
+  it("counts 5xx attempts in the job record and moves the batch to the DLQ after the last one; a redrive starts afresh", async () => {
+    w = await world({ random: 0 });
+    await createJob(w, [urls(1)]);
     w.sandbox.setFaults([{ pathPrefix: "/ccu/", status: 500 }]);
-    const serverError = sqsRecord(message(1, urls(1, 9)), MAX_RECEIVE_COUNT, "m-500");
-    expect(await processPurgeRecords([serverError], w.deps)).toEqual({ batchItemFailures: [{ itemIdentifier: "m-500" }] });
-    expect(w.table.item(JOB_ID, "batch#1")).toMatchObject({ status: "failed", error: { reason: "retries exhausted", status: 500 } });
+    // The job record says PURGE_MAX_ATTEMPTS - 1 tries have failed; the message is only on its 3rd receive.
+    await w.store.markBatchWaiting(JOB_ID, 0, { status: "retrying", retryAfterSeconds: 1, attempts: PURGE_MAX_ATTEMPTS - 1 });
+    const record = sqsRecord(message(0, urls(1)), 3, "m-500");
+    expect(await processPurgeRecords([record], w.deps)).toEqual({ batchItemFailures: [] }); // deleted: it is in the DLQ now
+    expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({
+      status: "failed",
+      attempts: PURGE_MAX_ATTEMPTS,
+      error: { reason: "retries exhausted", status: 500 },
+    });
+    expect(deadLettered()).toEqual([{ body: record.body, reason: expect.stringMatching(/^retries exhausted: HTTP 500 on attempt 10 of 10/) }]);
     expect((await w.store.getJob(JOB_ID))?.status).toBe("failed");
 
-    // Redriven from the DLQ later (receive count starts again), the batch is tried and can still end done.
-    expect(await processPurgeRecords([sqsRecord(message(1, urls(1, 9)), 1)], w.deps)).toEqual({ batchItemFailures: [] });
-    expect(w.table.item(JOB_ID, "batch#1")).toMatchObject({ status: "done" });
-    expect((await w.store.getJob(JOB_ID))?.status).toBe("partially_failed");
+    // Redriven from the DLQ (the same body), the batch gets a fresh budget and can still end done.
+    expect(await processPurgeRecords([sqsRecord(message(0, urls(1)), 1, "m-redriven")], w.deps)).toEqual({ batchItemFailures: [] });
+    expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({ status: "done" });
+    expect((await w.store.getJob(JOB_ID))?.status).toBe("done");
+  });
+
+  it("keeps the message when the DLQ cannot take it, so the queue's redrive is the last resort", async () => {
+    w = await world({ random: 0 });
+    sqs.on(SendMessageCommand).rejects(new Error("AccessDenied"));
+    await createJob(w, [urls(1)]);
+    w.sandbox.setFaults([{ pathPrefix: "/ccu/", status: 500 }]);
+    await w.store.markBatchWaiting(JOB_ID, 0, { status: "retrying", retryAfterSeconds: 1, attempts: PURGE_MAX_ATTEMPTS - 1 });
+    expect(await processPurgeRecords([sqsRecord(message(0, urls(1)), 2, "m-500")], w.deps)).toEqual({ batchItemFailures: [{ itemIdentifier: "m-500" }] });
+    expect(w.logger.entries.some((e) => e.message === "could not move the message to the DLQ; it stays in the queue")).toBe(true);
+  });
+
+  it("at the queue's maxReceiveCount, a batch still waiting goes to the DLQ with the job saying why", async () => {
+    w = await world();
+    w.sandbox.setFaults([{ pathPrefix: "/ccu/", status: 429 }]);
+    await createJob(w, [urls(1)]);
+    const record = sqsRecord(message(0, urls(1)), MAX_RECEIVE_COUNT, "m-429");
+    expect(await processPurgeRecords([record], w.deps)).toEqual({ batchItemFailures: [] });
+    expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({ status: "failed", receiveCount: MAX_RECEIVE_COUNT, error: { reason: "retries exhausted", status: 429 } });
+    expect((w.table.item(JOB_ID, "batch#0")?.error as { detail: string }).detail).toMatch(
+      new RegExp(`^still throttled after ${MAX_RECEIVE_COUNT} deliveries: Fast Purge answered 429`),
+    );
+    expect(deadLettered()).toHaveLength(1);
+  });
+
+  it("hands a message back until its planned send time, without sending or counting anything", async () => {
+    w = await world();
+    await createJob(w, [urls(1)]);
+    const notBefore = w.clock.now() + 2 * 3600_000 + 500;
+    const record = sqsRecord(message(0, urls(1), { notBefore }), 1, "m-early");
+    expect(await processPurgeRecords([record], w.deps)).toEqual({ batchItemFailures: [{ itemIdentifier: "m-early" }] });
+    expect(visibilityCalls()).toEqual([{ QueueUrl: QUEUE_URL, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 7201 }]);
+    expect(w.sandbox.state.requests).toEqual([]);
+    expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({ status: "queued" });
+
+    w.clock.advance(7201_000);
+    expect(await processPurgeRecords([sqsRecord(message(0, urls(1), { notBefore }), 2, "m-early")], w.deps)).toEqual({ batchItemFailures: [] });
+    expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({ status: "done" });
   });
 
   it("retries later when the credential cannot be read, without echoing the secret", async () => {
@@ -340,21 +413,40 @@ describe("purge worker", () => {
     await createJob(w, [urls(1)]);
     const garbage = sqsRecord("not json", 1, "m-garbage");
     const badObjects = sqsRecord({ ...message(0, []), objects: [] }, 1, "m-empty");
-    expect(await processPurgeRecords([garbage, badObjects], w.deps)).toEqual({
-      batchItemFailures: [{ itemIdentifier: "m-garbage" }, { itemIdentifier: "m-empty" }],
-    });
-    expect(visibilityCalls().map((c) => c.VisibilityTimeout)).toEqual([0, 0]);
+    expect(await processPurgeRecords([garbage, badObjects], w.deps)).toEqual({ batchItemFailures: [] });
+    expect(deadLettered()).toEqual([
+      { body: "not json", reason: "invalid message: message body is not JSON" },
+      { body: badObjects.body, reason: expect.stringMatching(/^invalid message: objects: /) },
+    ]);
     expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({ status: "failed", error: { reason: "invalid message" } });
   });
 
-  it("keeps a message whose batch the jobs table does not know, and hands back messages it has no time for", async () => {
+  it("waits for a job purge-api has queued but not yet recorded, and drops it once it clearly never will be", async () => {
     w = await world();
+    // Batch items written, job item not yet (purge-api writes it last): not purged yet.
+    await createJob(w, [urls(1)]);
+    w.table.items.delete([...w.table.items.keys()].find((k) => k.endsWith("\u0000job"))!);
+    const early = sqsRecord(message(0, urls(1)), 1, "m-early");
+    expect(await processPurgeRecords([early], w.deps)).toEqual({ batchItemFailures: [{ itemIdentifier: "m-early" }] });
+    expect(visibilityCalls()).toEqual([{ QueueUrl: QUEUE_URL, ReceiptHandle: early.receiptHandle, VisibilityTimeout: UNRECORDED_RETRY_SECONDS }]);
+    expect(w.sandbox.state.requests).toEqual([]);
+
+    // No batch item at all, and sent longer ago than purge-api could still be answering: dropped, not purged.
     const orphan = sqsRecord(message(4, urls(1)), 1, "m-orphan");
     expect(await processPurgeRecords([orphan], w.deps)).toEqual({ batchItemFailures: [{ itemIdentifier: "m-orphan" }] });
+    w.clock.advance(RECORD_GRACE_MS);
+    expect(await processPurgeRecords([sqsRecord(message(4, urls(1)), 2, "m-orphan")], w.deps)).toEqual({ batchItemFailures: [] });
+    expect(w.sandbox.state.requests).toEqual([]);
+    expect(w.logger.entries.some((e) => e.message.startsWith("purge message for a job that was never recorded"))).toBe(true);
+    expect(deadLettered()).toEqual([]);
+  });
 
+  it("hands back messages it has no time for", async () => {
+    w = await world();
     await createJob(w, [urls(1)]);
     const late = sqsRecord(message(0, urls(1)), 1, "m-late");
     expect(await processPurgeRecords([late], w.deps, () => 10_000)).toEqual({ batchItemFailures: [{ itemIdentifier: "m-late" }] });
+    expect(visibilityCalls().map((c) => c.VisibilityTimeout)).toEqual([0]);
     expect(w.sandbox.state.requests).toEqual([]);
   });
 
