@@ -1,7 +1,7 @@
 import { EdgeGridTransport } from "../../../core/edgegrid/transport";
 import { batchFromMessage, decodeBatchMessage, encodeBatchMessage, newJobId, JOB_ID_PATTERN, type BatchMessage } from "../../../core/jobs/message";
 import { PurgePolicyError, parsePurgePolicy } from "../../../core/jobs/policy";
-import { MAX_VISIBILITY_SECONDS, clampVisibility } from "../../../core/jobs/queue-settings";
+import { MAX_DELAY_SECONDS, MAX_VISIBILITY_SECONDS, clampDelay, clampVisibility } from "../../../core/jobs/queue-settings";
 import { queueUrlFromArn } from "../../../functions/aws/sqs-queue";
 import { purgeHttpFromTransport } from "../../../core/jobs/send";
 import { planBatches } from "../../../core/purge/planner";
@@ -33,6 +33,16 @@ describe("batch messages", () => {
     expect(!bad.ok && bad.problem).toMatch(/^network: /);
     expect(decodeBatchMessage(JSON.stringify({ ...message, jobId: "x" }))).toEqual({ ok: false, problem: expect.stringMatching(/^jobId: /) });
   });
+
+  it("carry the planned send time when there is one, and refuse one that is not a time", () => {
+    const planned = { ...message, notBefore: Date.UTC(2025, 5, 1, 12, 30) };
+    expect(decodeBatchMessage(encodeBatchMessage(planned))).toEqual({ ok: true, message: planned });
+    expect(JSON.parse(encodeBatchMessage(message))).not.toHaveProperty("notBefore");
+    const bad = decodeBatchMessage(JSON.stringify({ ...message, notBefore: "soon" }));
+    expect(bad).toMatchObject({ ok: false, jobId: message.jobId, batchIndex: 3 });
+    expect(!bad.ok && bad.problem).toMatch(/^notBefore: /);
+    expect(decodeBatchMessage(JSON.stringify({ ...message, extra: 1 }))).toMatchObject({ ok: false });
+  });
 });
 
 describe("queue helpers", () => {
@@ -48,6 +58,10 @@ describe("queue helpers", () => {
     expect([clampVisibility(0.001), clampVisibility(30.5), clampVisibility(-1), clampVisibility(NaN)]).toEqual([1, 31, 0, 0]);
     expect(clampVisibility(10 ** 9)).toBe(MAX_VISIBILITY_SECONDS);
     expect(MAX_VISIBILITY_SECONDS).toBe(43_200);
+  });
+
+  it("round message delays up to whole seconds within SQS's 15 minutes", () => {
+    expect([clampDelay(0), clampDelay(0.2), clampDelay(899.5), clampDelay(5_400), clampDelay(NaN)]).toEqual([0, 1, 900, MAX_DELAY_SECONDS, 0]);
   });
 });
 

@@ -159,6 +159,22 @@ describe("JobStore", () => {
     expect((await store.getJob(JOB_ID))?.status).toBe("partially_failed");
   });
 
+  it("keeps a batch's failed attempts: set by a real failure, left alone by rate-limit waits, read back", async () => {
+    await store.createJob(newJob(1));
+    await store.markBatchWaiting(JOB_ID, 0, { status: "retrying", retryAfterSeconds: 2, httpStatus: 503, attempts: 1 });
+    await store.markBatchWaiting(JOB_ID, 0, { status: "throttled", retryAfterSeconds: 30, httpStatus: 429 });
+    expect(await store.getBatch(JOB_ID, 0)).toMatchObject({ status: "throttled", attempts: 1, throttled: 1 });
+    await store.markBatchFailed(JOB_ID, 0, { reason: "retries exhausted", status: 500 }, 4, 10);
+    expect(await store.getBatch(JOB_ID, 0)).toMatchObject({ status: "failed", attempts: 10, receiveCount: 4 });
+  });
+
+  it("says whether a job is recorded: its item is written last, after every batch", async () => {
+    expect(await store.hasJob(JOB_ID)).toBe(false);
+    await store.createJob(newJob(30));
+    expect(await store.hasJob(JOB_ID)).toBe(true);
+    expect(await store.hasJob("0b6f1a9e-3c2d-4e5f-8a7b-000000000000")).toBe(false);
+  });
+
   it("does not create batch items that do not exist", async () => {
     expect(await store.markBatchDone(JOB_ID, 3, { purgeId: "x", estimatedSeconds: null, supportId: null })).toBe(false);
     expect(table.item(JOB_ID, "batch#3")).toBeUndefined();

@@ -9,7 +9,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { mockClient } from "aws-sdk-client-mock";
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { ENV } from "../../../core/environment-names";
-import { PURGE_QUEUE_MAX_RECEIVE_COUNT, PURGE_QUEUE_VISIBILITY_SECONDS } from "../../../core/jobs/queue-settings";
+import { PURGE_MAX_ATTEMPTS, PURGE_QUEUE_MAX_RECEIVE_COUNT, PURGE_QUEUE_VISIBILITY_SECONDS } from "../../../core/jobs/queue-settings";
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
 import { purgedObjects } from "../../../sandbox/state";
 import { FakeJobsTable, NEW_CLIENT, TABLE, captureProcessOutput, secretString } from "../../core/jobs/helpers";
@@ -210,6 +210,20 @@ describe("no purge job lost: purge-api → SQS → purge-worker → Fast Purge",
     expectEachPurgedOnce("tag", objects);
     expect((await jobStatus(jobId)).status).toBe("done");
     expect(clock.now() - started).toBeGreaterThanOrEqual(((50_000 - 5_000) / 500) * 60_000 * 0.95);
+  });
+
+  it("real failures do use the retry budget: a Fast Purge answering 500 sends each batch to the DLQ after its attempts", async () => {
+    sandbox.setFaults([{ pathPrefix: "/ccu/", status: 500, times: 1_000 }]);
+    const objects = urls(1_500, 60);
+    const { jobId, batches } = await submit({ type: "url", objects, network: "production" });
+    const run = await sqs.run(QUEUE, runWorker);
+    expect(run.settled).toBe(true);
+    expect(sqs.messages(DLQ)).toHaveLength(batches);
+    expect(sqs.stats.redriven).toBe(0); // moved by the worker, with the job saying why
+    expect(sandbox.state.requests.filter((r) => r.status === 500)).toHaveLength(batches * PURGE_MAX_ATTEMPTS);
+    const job = await jobStatus(jobId);
+    expect(job.status).toBe("failed");
+    for (const batch of job.batches) expect(batch.error).toMatchObject({ reason: "retries exhausted", status: 500 });
   });
 
   it("a job whose purge-api stopped right after recording it still reaches SQS and completes", async () => {
