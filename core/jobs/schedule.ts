@@ -6,11 +6,19 @@
  * Each bucket is tracked by the time it would be full again (GCRA): a request needing n tokens may go
  * at max(earliest, fullAt − (size − n) / rate), and then fullAt = max(fullAt, sendAt) + n / rate. A
  * request draws on the request bucket (1 token) and its object type's bucket (one per object).
+ *
+ * The plan leaves PLANNING_HEADROOM of each bucket unused where a batch allows it: room for the account's
+ * other API clients, and answers that never show an empty bucket (Fast Purge's Seconds-To-Refresh on an
+ * empty bucket makes the worker's model hold back; see core/purge/rate-limit.ts). It costs only part of
+ * the first burst: the sustained pace is the refill rate either way.
  */
 import type { PurgeType } from "../purge/objects";
 import { OBJECT_BUCKETS, REQUEST_BUCKET, type BucketSpec } from "../purge/rate-limit";
 
 /** When each bucket is full again (epoch ms); a time in the past means full now. */
+/** Share of each bucket the plan keeps in reserve (not more than a batch leaves room for). */
+export const PLANNING_HEADROOM = 0.1;
+
 export interface PacingState {
   requestsFullAtMs: number;
   objectsFullAtMs: number;
@@ -53,7 +61,8 @@ function msFor(spec: Readonly<BucketSpec>, tokens: number): number {
   return (tokens / spec.refillPerSecond) * 1000;
 }
 
-/** The first time the bucket holds `tokens`. */
+/** The first time the bucket holds `tokens` plus the headroom (or is full, when both do not fit). */
 function readyAt(spec: Readonly<BucketSpec>, fullAtMs: number, tokens: number): number {
-  return fullAtMs - msFor(spec, spec.size - tokens);
+  const wanted = Math.min(spec.size, tokens + Math.floor(spec.size * PLANNING_HEADROOM));
+  return fullAtMs - msFor(spec, spec.size - wanted);
 }

@@ -2,7 +2,8 @@
  * Test doubles for the purge jobs code:
  * - FakeJobsTable: an in-memory jobs table behind aws-sdk-client-mock's DynamoDBDocumentClient stub. It
  *   evaluates the small expression grammar the JobStore uses (SET/REMOVE/ADD; AND of attribute_exists,
- *   attribute_not_exists, =, <>), so conditional writes behave as DynamoDB's would.
+ *   attribute_not_exists, =, <>), so conditional writes behave as DynamoDB's would. It needs no jest
+ *   globals, so bench/ uses it too.
  * - recordingLogger / recordingMetrics: keep what was logged and measured, for assertions.
  * - sandbox helpers: a sandbox on a hand-moved clock, clients and secret strings.
  */
@@ -71,7 +72,7 @@ export class FakeJobsTable {
   }
 
   private put(input: AnyInput) {
-    expect(input.TableName).toBe(TABLE);
+    if (input.TableName !== TABLE) throw new Error(`PutItem on table ${input.TableName}; expected ${TABLE}`);
     const item = input.Item as Item;
     const existing = this.items.get(key(item.jobId, item.item));
     if (input.ConditionExpression !== undefined) this.check(input, existing);
@@ -82,7 +83,7 @@ export class FakeJobsTable {
 
   private batchWrite(input: AnyInput) {
     const requests = input.RequestItems[TABLE] as Array<{ PutRequest: { Item: Item } }>;
-    expect(Object.keys(input.RequestItems)).toEqual([TABLE]);
+    if (Object.keys(input.RequestItems).join() !== TABLE) throw new Error(`BatchWriteItem on ${Object.keys(input.RequestItems).join()}; expected ${TABLE}`);
     if (requests.length > 25) throw new Error(`BatchWriteItem with ${requests.length} items; the limit is 25`);
     const leave = Math.min(this.unprocessedPlan.shift() ?? 0, requests.length);
     const processed = requests.slice(0, requests.length - leave);
@@ -100,7 +101,7 @@ export class FakeJobsTable {
   }
 
   private query(input: AnyInput) {
-    expect(input.KeyConditionExpression).toBe("jobId = :jobId");
+    if (input.KeyConditionExpression !== "jobId = :jobId") throw new Error(`the fake table does not understand ${input.KeyConditionExpression}`);
     const jobId = input.ExpressionAttributeValues[":jobId"];
     const all = [...this.items.values()]
       .filter((item) => item.jobId === jobId)
