@@ -29,7 +29,7 @@ import { planBatches, type PurgeBatch } from "../purge/planner";
 import { JOB_ID_EXAMPLE, JOB_ID_PATTERN } from "./message";
 import type { PurgePolicy } from "./policy";
 import { clampDelay, type BatchQueue } from "./queue-settings";
-import { planSendTimes } from "./schedule";
+import { planSendTimes, type SendPlan } from "./schedule";
 import { sendBatch, type PurgeSendDeps } from "./send";
 import type { BatchRecord, JobStorePort, JobWithBatches } from "./records";
 
@@ -147,7 +147,7 @@ export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDep
   // purges only batches of recorded jobs.
   const jobId = deps.newJobId();
   const now = (deps.now ?? Date.now)();
-  const planned = planSendTimes(type, plan.batches.map((batch) => batch.objects.length), now);
+  const planned = await reservePacing(type, plan.batches, now, jobId, deps);
   const inlineWanted =
     request.wait === true && deps.inline !== undefined && plan.batches.length <= (deps.inlineMaxBatches ?? 1);
   // An inline purge keeps its message out of sight until the inline try is over (answered or abandoned).
@@ -249,6 +249,24 @@ async function sendInline(jobId: string, batch: PurgeBatch, send: PurgeSendDeps,
           ? "not sent inline: the account's purge rate limit needs a wait; queued"
           : "not sent inline: Fast Purge did not answer cleanly; queued for retries";
   return { kind: "queue", reason };
+}
+
+/**
+ * The job's send plan, queued behind the jobs planned before it (the shared pacing state in the store).
+ * If that state cannot be read or written, the plan takes the buckets as full: the worker then waits out
+ * what the plan did not foresee, which costs receives but never attempts.
+ */
+async function reservePacing(type: PurgeType, batches: readonly PurgeBatch[], now: number, jobId: string, deps: PurgeApiDeps): Promise<SendPlan> {
+  const counts = batches.map((batch) => batch.objects.length);
+  try {
+    return await deps.jobs.reservePacing(type, (state) => planSendTimes(type, counts, now, state));
+  } catch (error) {
+    deps.logger.warn("could not use the shared pacing state; planning this job as if the buckets were full", {
+      jobId,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
+    return planSendTimes(type, counts, now);
+  }
 }
 
 /**

@@ -3,6 +3,7 @@
  * The DynamoDB store (functions/aws/job-store.ts) implements them; tests use the same store over a fake.
  */
 import type { PurgeAction, PurgeNetwork, PurgeType } from "../purge/objects";
+import type { PacingState, SendPlan } from "./schedule";
 import type { BatchStatus, JobStatus } from "./status";
 
 export const JOB_TTL_SECONDS = 7 * 24 * 3600;
@@ -91,6 +92,12 @@ export interface WaitingUpdate {
 
 /** The store's operations, for code that takes any implementation (tests, the worker's subset). */
 export interface JobStorePort {
+  /**
+   * Plans a job against the account's shared pacing state (where earlier jobs left the buckets) and saves
+   * where this plan leaves them, so jobs sent together queue behind each other instead of all starting
+   * with a full bucket. `plan` may run more than once (optimistic concurrency).
+   */
+  reservePacing(type: PurgeType, plan: (state: PacingState | undefined) => SendPlan): Promise<SendPlan>;
   createJob(job: NewJob): Promise<JobRecord>;
   getJob(jobId: string): Promise<JobWithBatches | undefined>;
   getBatch(jobId: string, index: number): Promise<BatchRecord | undefined>;

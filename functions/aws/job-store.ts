@@ -10,6 +10,10 @@
  * purge-api queues a job's messages before it records the job, and writes the job item last: a job item
  * that exists means every batch is queued and recorded (the worker checks it with `hasJob`).
  *
+ * One more item, jobId "pacing" / item "account" (not a job id, so GET /purge never shows it), holds when
+ * each of the account's Fast Purge buckets is full again once every planned batch has gone, with a
+ * version for conditional writes; it expires an hour after the last planned send.
+ *
  * Updates are conditional: a batch that is `done` never changes again, so a redelivered SQS message
  * cannot count a batch twice or overwrite a result with a later failure.
  */
@@ -28,8 +32,12 @@ import {
   type NewJob,
   type WaitingUpdate,
 } from "../../core/jobs/records";
+import type { PacingState, SendPlan } from "../../core/jobs/schedule";
 import type { PurgeAction, PurgeNetwork, PurgeType } from "../../core/purge/objects";
 import { BATCH_STATUSES, deriveJobStatus, type BatchStatus } from "../../core/jobs/status";
+
+export const PACING_KEY = { jobId: "pacing", item: "account" } as const;
+const PACING_ATTEMPTS = 5;
 
 /** BatchWriteItem takes at most 25 items per call. */
 const BATCH_WRITE_LIMIT = 25;
@@ -161,6 +169,46 @@ export class JobStore implements JobStorePort {
       new GetCommand({ TableName: this.tableName, Key: { jobId, item: batchItemKey(index) }, ConsistentRead: true }),
     );
     return answer.Item === undefined ? undefined : toBatchRecord(answer.Item);
+  }
+
+  async reservePacing(type: PurgeType, plan: (state: PacingState | undefined) => SendPlan): Promise<SendPlan> {
+    for (let attempt = 1; attempt <= PACING_ATTEMPTS; attempt++) {
+      const current = await this.client.send(new GetCommand({ TableName: this.tableName, Key: PACING_KEY, ConsistentRead: true }));
+      const item = current.Item;
+      const version = typeof item?.version === "number" ? item.version : 0;
+      const requestsFullAtMs = item?.requestsFullAtMs;
+      const objectsFullAtMs = item?.[`${type}FullAtMs`];
+      const state =
+        typeof requestsFullAtMs === "number" && typeof objectsFullAtMs === "number" ? { requestsFullAtMs, objectsFullAtMs } : undefined;
+      const planned = plan(state);
+      const latest = Math.max(
+        planned.after.requestsFullAtMs,
+        planned.after.objectsFullAtMs,
+        ...(["url", "cpcode", "tag"] as const).map((t) => (typeof item?.[`${t}FullAtMs`] === "number" ? (item[`${t}FullAtMs`] as number) : 0)),
+      );
+      try {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              ...(item ?? {}),
+              ...PACING_KEY,
+              requestsFullAtMs: planned.after.requestsFullAtMs,
+              [`${type}FullAtMs`]: planned.after.objectsFullAtMs,
+              version: version + 1,
+              expiresAt: Math.ceil(latest / 1000) + 3600,
+            },
+            ConditionExpression: item === undefined ? "attribute_not_exists(#jobId)" : "#version = :version",
+            ExpressionAttributeNames: item === undefined ? { "#jobId": "jobId" } : { "#version": "version" },
+            ...(item === undefined ? {} : { ExpressionAttributeValues: { ":version": version } }),
+          }),
+        );
+        return planned;
+      } catch (error) {
+        if (!(error instanceof Error && error.name === "ConditionalCheckFailedException")) throw error;
+      }
+    }
+    throw new JobStoreError(`the pacing state changed under ${PACING_ATTEMPTS} attempts in a row to plan a job`);
   }
 
   async hasJob(jobId: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { BatchWriteCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { deriveJobStatus, type BatchStatus } from "../../../core/jobs/status";
 import { JOB_TTL_SECONDS, type NewJob } from "../../../core/jobs/records";
+import { planSendTimes, type PacingState } from "../../../core/jobs/schedule";
 import { JobStore, JobStoreError } from "../../../functions/aws/job-store";
 import { FakeJobsTable, TABLE } from "../../core/jobs/helpers";
 
@@ -173,6 +174,33 @@ describe("JobStore", () => {
     await store.createJob(newJob(30));
     expect(await store.hasJob(JOB_ID)).toBe(true);
     expect(await store.hasJob("0b6f1a9e-3c2d-4e5f-8a7b-000000000000")).toBe(false);
+  });
+
+  it("keeps the account's pacing state: each plan starts where the last left it, and a racing plan is redone", async () => {
+    const plan = (type: "url" | "tag", counts: number[], at = NOW) => (state: PacingState | undefined) => planSendTimes(type, counts, at, state);
+    const first = await store.reservePacing("tag", plan("tag", [5_000]));
+    expect(first.sendAtMs).toEqual([NOW]);
+    expect(table.item("pacing", "account")).toMatchObject({ version: 1, tagFullAtMs: NOW + 600_000, expiresAt: (NOW + 600_000) / 1000 + 3600 });
+
+    // Another purge-api plans between this one's read and write: the write is refused and the plan redone.
+    let calls = 0;
+    const racing = await store.reservePacing("tag", (state) => {
+      calls++;
+      if (calls === 1) {
+        const stored = [...table.items.entries()].find(([key]) => key.startsWith("pacing"))![1];
+        Object.assign(stored, { version: 2, tagFullAtMs: (stored.tagFullAtMs as number) + 60_000 });
+      }
+      return plan("tag", [100])(state);
+    });
+    expect(calls).toBe(2);
+    expect(table.item("pacing", "account")?.version).toBe(3);
+    // Planned against the other writer's state: 100 tags (plus the 500 in reserve) from a bucket full at 11 min.
+    expect(racing.sendAtMs[0]! - NOW).toBe(660_000 - ((5_000 - 600) / 500) * 60_000);
+
+    // Another object type has its own bucket (the request bucket is shared): it may go at once.
+    expect((await store.reservePacing("url", plan("url", [10]))).sendAtMs).toEqual([NOW]);
+    expect(table.item("pacing", "account")).toMatchObject({ version: 4, urlFullAtMs: NOW + 50 });
+    expect(await store.getJob("pacing")).toBeUndefined();
   });
 
   it("does not create batch items that do not exist", async () => {

@@ -2,6 +2,7 @@
  * POST /purge and GET /purge/{jobId} logic with the real JobStore (over a fake jobs table), the real SQS
  * queue adapter (aws-sdk-client-mock), and, for inline purges, the real sandbox over loopback HTTP.
  */
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
@@ -316,6 +317,30 @@ describe("POST /purge", () => {
     expect(messages.at(-1)!.notBefore - now).toBeGreaterThan(74_000);
   });
 
+  it("plans a job behind the jobs planned before it, and as if the buckets were full when that state is unavailable", async () => {
+    w = await world({ policy: { maxObjectsPerRequest: 50_000, maxRequestBytes: 4_000_000 } });
+    const notBefores = (): number[] =>
+      sqs.commandCalls(SendMessageCommand).map((c) => (JSON.parse(c.args[0].input.MessageBody as string) as { notBefore: number }).notBefore);
+    expect((await post(w, { type: "tag", objects: Array.from({ length: 9_000 }, (_, i) => `a-${i}`) })).statusCode).toBe(202);
+    const first = notBefores();
+    sqs.resetHistory();
+    expect((await post(w, { type: "tag", objects: ["b-1"] })).statusCode).toBe(202);
+    // The tag bucket (5,000, 500/min) is owed 9,000 tags from the first job: the one-tag job waits its turn.
+    expect(notBefores()[0]! - w.clock.now()).toBeGreaterThan(Math.max(...first) - w.clock.now());
+    expect(notBefores()[0]! - w.clock.now()).toBeGreaterThan(8 * 60_000);
+
+    // A URL job draws on another object bucket: it goes at once.
+    sqs.resetHistory();
+    expect((await post(w, { type: "url", objects: urls(1) })).statusCode).toBe(202);
+    expect(notBefores()).toEqual([w.clock.now()]);
+
+    sqs.resetHistory();
+    w.table.mock.on(GetCommand).rejects(new Error("ProvisionedThroughputExceededException"));
+    expect((await post(w, { type: "tag", objects: ["c-1"] })).statusCode).toBe(202);
+    expect(notBefores()).toEqual([w.clock.now()]);
+    expect(w.logger.entries.some((e) => e.message.startsWith("could not use the shared pacing state"))).toBe(true);
+  });
+
   it("records nothing when a batch cannot be queued, and answers 503 asking for the request again", async () => {
     w = await world();
     sqs.reset();
@@ -327,7 +352,8 @@ describe("POST /purge", () => {
       "could not queue 1 of 1 batch(es), so the job was not recorded and nothing will be purged for it: send the request again",
     );
     expect(await w.store.getJob(result.body.jobId as string)).toBeUndefined();
-    expect(w.table.items.size).toBe(0);
+    expect(w.table.itemsNamed("job")).toEqual([]);
+    expect(w.table.items.size).toBe(1); // only the account's pacing state (its reservation is not given back)
   });
 
   it("stops queueing at the first failure of a many-batch job and lists every batch not queued", async () => {
@@ -345,7 +371,8 @@ describe("POST /purge", () => {
     const batches = answered.body.batches as number;
     expect(batches).toBeGreaterThan(3);
     expect(answered.body.notQueued).toEqual(Array.from({ length: batches - 2 }, (_, k) => k + 2));
-    expect(w.table.items.size).toBe(0);
+    expect(w.table.itemsNamed("job")).toEqual([]);
+    expect(w.table.itemsNamed("batch#0")).toEqual([]);
   });
 
   describe("with wait: true", () => {

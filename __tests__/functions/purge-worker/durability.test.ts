@@ -70,9 +70,9 @@ function get(jobId: string): APIGatewayProxyEventV2WithIAMAuthorizer {
 }
 
 /** `count` distinct URLs of exactly `length` characters on www.example.com. */
-function urls(count: number, length: number): string[] {
+function urls(count: number, length: number, folder = "p"): string[] {
   return Array.from({ length: count }, (_, i) => {
-    const head = `https://www.example.com/p/${String(i).padStart(6, "0")}/`;
+    const head = `https://www.example.com/${folder}/${String(i).padStart(6, "0")}/`;
     return `${head}${"a".repeat(Math.max(0, length - head.length - 5))}.html`;
   });
 }
@@ -210,6 +210,21 @@ describe("no purge job lost: purge-api → SQS → purge-worker → Fast Purge",
     expectEachPurgedOnce("tag", objects);
     expect((await jobStatus(jobId)).status).toBe("done");
     expect(clock.now() - started).toBeGreaterThanOrEqual(((50_000 - 5_000) / 500) * 60_000 * 0.95);
+  });
+
+  it("three 50,000-URL jobs sent together all complete: each job's plan starts where the previous left the buckets", async () => {
+    const jobs = ["a", "b", "c"].map((folder) => urls(50_000, 76, folder));
+    const started = clock.now();
+    const ids: string[] = [];
+    for (const objects of jobs) ids.push((await submit({ type: "url", objects, network: "production" })).jobId);
+    const run = await sqs.run(QUEUE, runWorker);
+    expect(run.settled).toBe(true);
+    expect(sqs.messages(DLQ)).toHaveLength(0);
+    expectFewReceives();
+    expectEachPurgedOnce("url", jobs.flat());
+    for (const jobId of ids) expect((await jobStatus(jobId)).status).toBe("done");
+    // 150,000 URLs: the last ones cannot go before 140,000 beyond the burst have refilled (11.7 minutes).
+    expect(clock.now() - started).toBeGreaterThanOrEqual(((150_000 - 10_000) / 200) * 1000);
   });
 
   it("real failures do use the retry budget: a Fast Purge answering 500 sends each batch to the DLQ after its attempts", async () => {
