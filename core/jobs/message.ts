@@ -4,7 +4,7 @@
  * A 50,000-byte batch body makes a message of about 50 KB, well under SQS's 256 KB.
  */
 import { randomUUID } from "node:crypto";
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import { PURGE_ACTIONS, PURGE_NETWORKS, PURGE_TYPES, type PurgeAction, type PurgeNetwork, type PurgeObject, type PurgeType } from "../purge/objects";
 import { MAX_OBJECTS_PER_REQUEST, purgePath, type PurgeBatch } from "../purge/planner";
 
