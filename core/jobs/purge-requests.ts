@@ -28,8 +28,8 @@ import {
 import { planBatches, type PurgeBatch } from "../purge/planner";
 import { JOB_ID_EXAMPLE, JOB_ID_PATTERN } from "./message";
 import type { PurgePolicy } from "./policy";
-import { clampDelay, type BatchQueue } from "./queue-settings";
-import { planSendTimes, type SendPlan } from "./schedule";
+import { PURGE_MAX_PLAN_AHEAD_SECONDS, clampDelay, type BatchQueue } from "./queue-settings";
+import { planSendTimes, type PacingState, type SendPlan } from "./schedule";
 import { sendBatch, type PurgeSendDeps } from "./send";
 import type { BatchRecord, JobStorePort, JobWithBatches } from "./records";
 
@@ -147,21 +147,37 @@ export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDep
   // purges only batches of recorded jobs.
   const jobId = deps.newJobId();
   const now = (deps.now ?? Date.now)();
-  const planned = await reservePacing(type, plan.batches, now, jobId, deps);
+  const summary = { jobId, batches: plan.batches.length, objects: accepted, ...listed, duplicates: validated.duplicates };
+  let planned: SendPlan;
+  try {
+    planned = await reservePacing(type, plan.batches, now, jobId, deps);
+  } catch (error) {
+    if (!(error instanceof ScheduleFullError)) throw error;
+    const { jobId: _notRecorded, ...unrecorded } = summary;
+    return answer(503, {
+      error:
+        `the account's ${type} purges are booked: this job's last batch could not go before ` +
+        `${new Date(error.lastSendAtMs).toISOString()}, beyond the ${PURGE_MAX_PLAN_AHEAD_SECONDS / 3600} hours ahead the purge ` +
+        `queue keeps messages for; nothing was recorded: send it again later`,
+      ...unrecorded,
+      retryAfterSeconds: Math.ceil((error.firstSendAtMs - now) / 1000),
+    });
+  }
   const inlineWanted =
     request.wait === true && deps.inline !== undefined && plan.batches.length <= (deps.inlineMaxBatches ?? 1);
   // An inline purge keeps its message out of sight until the inline try is over (answered or abandoned).
   const earliest = inlineWanted ? now + INLINE_GUARD_SECONDS * 1000 : now;
   const sendAtMs = planned.sendAtMs.map((at) => Math.max(at, earliest));
-  const summary = { jobId, batches: plan.batches.length, objects: accepted, ...listed, duplicates: validated.duplicates };
 
   const notQueued = await enqueue(jobId, plan.batches, sendAtMs, now, deps);
   if (notQueued.length > 0) {
+    // No jobId: there is no job to follow.
+    const { jobId: _notRecorded, ...unrecorded } = summary;
     return answer(503, {
       error:
         `could not queue ${notQueued.length} of ${plan.batches.length} batch(es), so the job was not recorded and ` +
         `nothing will be purged for it: send the request again`,
-      ...summary,
+      ...unrecorded,
       notQueued,
     });
   }
@@ -258,14 +274,33 @@ async function sendInline(jobId: string, batch: PurgeBatch, send: PurgeSendDeps,
  */
 async function reservePacing(type: PurgeType, batches: readonly PurgeBatch[], now: number, jobId: string, deps: PurgeApiDeps): Promise<SendPlan> {
   const counts = batches.map((batch) => batch.objects.length);
+  const planWithin = (state: PacingState | undefined): SendPlan => {
+    const planned = planSendTimes(type, counts, now, state);
+    const first = planned.sendAtMs[0] ?? now;
+    const last = planned.sendAtMs[planned.sendAtMs.length - 1] ?? now;
+    if (last - now > PURGE_MAX_PLAN_AHEAD_SECONDS * 1000) throw new ScheduleFullError(first, last);
+    return planned;
+  };
   try {
-    return await deps.jobs.reservePacing(type, (state) => planSendTimes(type, counts, now, state));
+    return await deps.jobs.reservePacing(type, planWithin);
   } catch (error) {
+    if (error instanceof ScheduleFullError) throw error;
     deps.logger.warn("could not use the shared pacing state; planning this job as if the buckets were full", {
       jobId,
       error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
     });
-    return planSendTimes(type, counts, now);
+    return planWithin(undefined);
+  }
+}
+
+/** The job's last batch would go later than its messages are kept; nothing was reserved. */
+class ScheduleFullError extends Error {
+  override name = "ScheduleFullError";
+  constructor(
+    readonly firstSendAtMs: number,
+    readonly lastSendAtMs: number,
+  ) {
+    super(`the plan ends at ${new Date(lastSendAtMs).toISOString()}`);
   }
 }
 

@@ -21,6 +21,12 @@ export const PURGE_QUEUE_MAX_RECEIVE_COUNT = 100;
 export const PURGE_WORKER_TIMEOUT_SECONDS = 120;
 export const PURGE_QUEUE_VISIBILITY_SECONDS = 6 * PURGE_WORKER_TIMEOUT_SECONDS;
 export const PURGE_QUEUE_RETENTION_SECONDS = 4 * 24 * 3600;
+/**
+ * purge-api accepts a job only if its last batch is planned within this (a day short of the queue's
+ * retention, so every message is received before SQS would drop it). One job alone never comes near it:
+ * 50,000 CP codes take about 28 hours; a backlog of jobs can.
+ */
+export const PURGE_MAX_PLAN_AHEAD_SECONDS = PURGE_QUEUE_RETENTION_SECONDS - 24 * 3600;
 
 /** SQS's limit for a visibility timeout: 12 hours. */
 export const MAX_VISIBILITY_SECONDS = 43_200;

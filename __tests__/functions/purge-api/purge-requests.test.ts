@@ -341,6 +341,29 @@ describe("POST /purge", () => {
     expect(w.logger.entries.some((e) => e.message.startsWith("could not use the shared pacing state"))).toBe(true);
   });
 
+  it("refuses a job the account's schedule cannot fit before the queue would drop its messages", async () => {
+    w = await world({ policy: { maxObjectsPerRequest: 50_000, maxRequestBytes: 4_000_000 } });
+    const cpcodes = (from: number) => Array.from({ length: 50_000 }, (_, i) => from + i);
+    // 50,000 CP codes take about 28 hours of the CP code bucket (30 a minute); two fit in the 72 hours ahead.
+    expect((await post(w, { type: "cpcode", objects: cpcodes(100_000) })).statusCode).toBe(202);
+    expect((await post(w, { type: "cpcode", objects: cpcodes(200_000) })).statusCode).toBe(202);
+    const version = w.table.item("pacing", "account")?.version;
+    const sent = sqs.commandCalls(SendMessageCommand).length;
+
+    const third = await post(w, { type: "cpcode", objects: cpcodes(300_000) });
+    expect(third.statusCode).toBe(503);
+    expect(third.body.error).toMatch(
+      /^the account's cpcode purges are booked: this job's last batch could not go before \S+Z, beyond the 72 hours ahead the purge queue keeps messages for; nothing was recorded: send it again later$/,
+    );
+    expect(third.body.jobId).toBeUndefined();
+    expect(third.body.retryAfterSeconds).toBeGreaterThan(55 * 3600);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(sent);
+    expect(w.table.item("pacing", "account")?.version).toBe(version); // nothing reserved
+
+    // A URL job draws on another bucket and is still accepted.
+    expect((await post(w, { type: "url", objects: urls(1) })).statusCode).toBe(202);
+  });
+
   it("records nothing when a batch cannot be queued, and answers 503 asking for the request again", async () => {
     w = await world();
     sqs.reset();
@@ -351,7 +374,8 @@ describe("POST /purge", () => {
     expect(result.body.error).toBe(
       "could not queue 1 of 1 batch(es), so the job was not recorded and nothing will be purged for it: send the request again",
     );
-    expect(await w.store.getJob(result.body.jobId as string)).toBeUndefined();
+    expect(result.body.jobId).toBeUndefined(); // nothing to follow
+    expect(await w.store.getJob("00000000-0000-4000-8000-" + String(jobCounter).padStart(12, "0"))).toBeUndefined();
     expect(w.table.itemsNamed("job")).toEqual([]);
     expect(w.table.items.size).toBe(1); // only the account's pacing state (its reservation is not given back)
   });
