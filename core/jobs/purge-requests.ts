@@ -163,8 +163,9 @@ export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDep
       retryAfterSeconds: Math.ceil((error.firstSendAtMs - now) / 1000),
     });
   }
-  const inlineWanted =
-    request.wait === true && deps.inline !== undefined && plan.batches.length <= (deps.inlineMaxBatches ?? 1);
+  const inlineAsked = request.wait === true && deps.inline !== undefined && plan.batches.length <= (deps.inlineMaxBatches ?? 1);
+  // Inline only when the plan lets the batch go now (not behind the account's other purges).
+  const inlineWanted = inlineAsked && (planned.sendAtMs[0] ?? now) <= now;
   // An inline purge keeps its message out of sight until the inline try is over (answered or abandoned).
   const earliest = inlineWanted ? now + INLINE_GUARD_SECONDS * 1000 : now;
   const sendAtMs = planned.sendAtMs.map((at) => Math.max(at, earliest));
@@ -205,7 +206,7 @@ export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDep
     plannedSeconds: Math.ceil((lastSendAt - now) / 1000),
   });
 
-  let inlineFallback: string | undefined;
+  let inlineFallback = inlineAsked && !inlineWanted ? "not sent inline: the account's purges planned before it go first; queued" : undefined;
   const only = plan.batches[0];
   if (inlineWanted && deps.inline !== undefined && only !== undefined) {
     const inline = await sendInline(jobId, only, deps.inline, deps);

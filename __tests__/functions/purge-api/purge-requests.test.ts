@@ -427,6 +427,18 @@ describe("POST /purge", () => {
       expect(w.metrics.purged).toEqual([2]);
     });
 
+    it("queues the batch without an inline try when the account's earlier purges come first", async () => {
+      w = await world({ sandbox: true });
+      expect((await post(w, { type: "cpcode", objects: [1, 2, 3, 4, 5].flatMap((k) => Array.from({ length: 60 }, (_, i) => k * 1000 + i)) })).statusCode).toBe(202);
+      sqs.resetHistory();
+      const result = await post(w, { type: "cpcode", objects: [77], wait: true });
+      expect(result.statusCode).toBe(202);
+      expect(result.body).toMatchObject({ status: "queued", inline: "not sent inline: the account's purges planned before it go first; queued" });
+      expect(w.sandbox!.state.requests).toEqual([]);
+      const [message] = sqs.commandCalls(SendMessageCommand).map((c) => JSON.parse(c.args[0].input.MessageBody as string) as { notBefore: number });
+      expect(message!.notBefore - w.clock.now()).toBeGreaterThan(60_000); // behind 300 CP codes at 30 a minute
+    });
+
     it("queues the batch instead when Fast Purge throttles the inline send", async () => {
       w = await world({ sandbox: true });
       w.sandbox!.setFaults([{ pathPrefix: "/ccu/", status: 429 }]);
