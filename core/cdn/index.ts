@@ -32,3 +32,16 @@ export function prepareCdnPurge(provider: CdnProvider, objects: readonly CdnObje
   const validation = provider.validate(objects);
   return { validation, requests: provider.plan(validation.accepted, context) };
 }
+export {
+  checkFastlyCredential,
+  checkCloudflareCredential,
+  checkCloudFrontCredential,
+  daysUntilExpiry,
+  type CredentialCheck,
+  type CredentialCheckStatus,
+  type CredentialReport,
+  type FastlyCredentialOptions,
+  type CloudflareCredentialOptions,
+  type CloudFrontCredentialOptions,
+  type CallerIdentityAnswer,
+} from "./credential-checks";
