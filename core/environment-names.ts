@@ -18,6 +18,8 @@ export const ENV = {
   terraformCredentialId: "EDGEPLANE_TERRAFORM_CREDENTIAL_ID",
   /** JSON list of the declared EdgeKV tokens. */
   edgekvTokens: "EDGEPLANE_EDGEKV_TOKENS",
+  /** JSON list of the environment's CDN tokens to watch (core/cdn/token-expiry.ts): ids and secret ARNs, never tokens. */
+  cdnTokens: "EDGEPLANE_CDN_TOKENS",
   tokensBucket: "EDGEPLANE_TOKENS_BUCKET",
   tokenExpiryThresholdDays: "EDGEPLANE_TOKEN_EXPIRY_THRESHOLD_DAYS",
   metricsNamespace: "POWERTOOLS_METRICS_NAMESPACE",
@@ -27,6 +29,8 @@ export const ENV = {
 export const METRICS_NAMESPACE = "edgeplane";
 /** Metric the token manager emits per token; the stack alarms on it. */
 export const TOKEN_DAYS_TO_EXPIRY_METRIC = "EdgeKvTokenDaysToExpiry";
+/** Metric the token manager emits per CDN token (Fastly, Cloudflare) under {environment, cdn}; the stack alarms per CDN. */
+export const CDN_TOKEN_DAYS_TO_EXPIRY_METRIC = "CdnTokenDaysToExpiry";
 
 
 /** A setting the stack always gives the function; missing means a broken deployment, so say which. */

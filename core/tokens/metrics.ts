@@ -5,13 +5,16 @@
  *   dimension sets: {environment} — what the stack's expiry alarm reads (statistic Minimum, so the live
  *   token closest to expiry decides) — and {environment, token} to see each token on its own;
  * - EdgeKvTokenRotationStalled, once per run under {environment}: how many EdgeWorker activations ran
- *   out of tries (deploy.ts); the rotation-stalled alarm fires on 1 or more.
+ *   out of tries (deploy.ts); the rotation-stalled alarm fires on 1 or more;
+ * - CdnTokenDaysToExpiry, per CDN token that reports an expiry (core/cdn/token-expiry.ts), under
+ *   {environment, cdn}: the per-CDN expiry alarm reads its Minimum.
  *
  * Written here rather than through Powertools Metrics because Powertools always adds a "service"
  * dimension, and a metric with {service, environment} is a different metric from the {environment} one
  * the alarms watch. Token names are not secrets; values never appear.
  */
-import { METRICS_NAMESPACE, TOKEN_DAYS_TO_EXPIRY_METRIC } from "../environment-names";
+import type { TokenCdn } from "../cdn/token-expiry";
+import { CDN_TOKEN_DAYS_TO_EXPIRY_METRIC, METRICS_NAMESPACE, TOKEN_DAYS_TO_EXPIRY_METRIC } from "../environment-names";
 
 export const TOKEN_ROTATION_STALLED_METRIC = "EdgeKvTokenRotationStalled";
 
@@ -32,12 +35,23 @@ export interface TokenMetrics {
   rotationStalled(count: number): void;
 }
 
+export interface CdnTokenMetrics {
+  /** Whole days until a CDN token expires (0 = under a day, negative = expired). */
+  cdnDaysToExpiry(cdn: TokenCdn, days: number): void;
+}
+
+/**
+ * The CDN token alarm's default threshold: CDN tokens are replaced by a person (edgeplane secrets set), not rotated
+ * by the job, so the alarm leaves two weeks to do it.
+ */
+export const CDN_TOKEN_EXPIRY_ALARM_DAYS = 14;
+
 export function emfTokenMetrics(options: {
   environment: string;
   namespace?: string;
   write?: (line: string) => void;
   now?: () => number;
-}): TokenMetrics {
+}): TokenMetrics & CdnTokenMetrics {
   const write = options.write ?? ((line: string) => void process.stdout.write(line));
   const now = options.now ?? Date.now;
   const emit = (metric: string, dimensions: string[][], fields: Record<string, string>, value: number): void => {
@@ -55,5 +69,6 @@ export function emfTokenMetrics(options: {
   return {
     daysToExpiry: (tokenName, days) => emit(TOKEN_DAYS_TO_EXPIRY_METRIC, [["environment"], ["environment", "token"]], { token: tokenName }, days),
     rotationStalled: (count) => emit(TOKEN_ROTATION_STALLED_METRIC, [["environment"]], {}, count),
+    cdnDaysToExpiry: (cdn, days) => emit(CDN_TOKEN_DAYS_TO_EXPIRY_METRIC, [["environment", "cdn"]], { cdn }, days),
   };
 }

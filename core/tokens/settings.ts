@@ -1,4 +1,5 @@
 /** The reconcile's settings from the function's environment (constructs/aws/edgekv-token-manager.ts sets them). */
+import { type CdnTokenDeclaration, parseCdnTokenDeclarations } from "../cdn/token-expiry";
 import { ENV, requiredEnv } from "../environment-names";
 import { parseDeclaredTokens } from "./declared";
 import type { ReconcileSettings } from "./reconcile";
@@ -17,4 +18,11 @@ export function reconcileSettingsFromEnv(env: Record<string, string | undefined>
     expiryThresholdDays: threshold,
     ...(remainingMs !== undefined ? { budgetMs: Math.max(0, remainingMs - LAMBDA_MARGIN_MS) } : {}),
   };
+}
+
+/** The CDN tokens the job watches (EDGEPLANE_CDN_TOKENS, optional: absent or empty = none). */
+export function cdnTokensFromEnv(env: Record<string, string | undefined>): CdnTokenDeclaration[] {
+  const text = env[ENV.cdnTokens];
+  if (text === undefined || text.trim() === "") return [];
+  return parseCdnTokenDeclarations(text, ENV.cdnTokens);
 }

@@ -6,6 +6,10 @@
  * A failed EdgeWorker activation is a note, retried by later runs, until its tries run out (then a problem
  * and the rotation-stalled metric); README "When a token rotation fails".
  *
+ * The scheduled reconcile also checks the environment's CDN tokens (EDGEPLANE_CDN_TOKENS: Fastly, Cloudflare; each
+ * read from its secret, never logged) and reports their days to expiry (core/cdn/token-expiry.ts); a failed check
+ * is a problem of the run, like a failed reconcile step, and does not stop the EdgeKV work.
+ *
  * Events: {"action":"reconcile"} (the schedule), {"action":"rotate","token":"<prefix>"},
  * {"action":"refresh","token":"<name|prefix>"}, {"action":"revoke","token":"<name>","force"?:true},
  * {"action":"resume","token":"<prefix>"} (try a stalled activation now, with a fresh count of tries).
@@ -21,10 +25,12 @@ import { ENV, requiredEnv } from "../../core/environment-names";
 import { appLogger } from "../aws/powertools";
 import { CredentialCache } from "../../core/secrets/credential-cache";
 import { secretsManagerCredentialLoader } from "../aws/secrets-manager-credentials";
+import { type CdnTokenExpiry, reportCdnTokenExpiry } from "../../core/cdn/token-expiry";
 import { emfTokenMetrics } from "../../core/tokens/metrics";
 import { parseTokenRequest, reconcileTokens, type ReconcileResult } from "../../core/tokens/reconcile";
 import { S3ObjectStore } from "../aws/s3-object-store";
-import { reconcileSettingsFromEnv } from "../../core/tokens/settings";
+import { cdnTokensFromEnv, reconcileSettingsFromEnv } from "../../core/tokens/settings";
+import { secretsManagerCdnTokenReader } from "../aws/secrets-manager-cdn-token";
 
 const USER_AGENT = "edgeplane-edgekv-tokens";
 
@@ -33,7 +39,7 @@ export class TokenReconcileError extends Error {
 }
 
 /** What the invocation returns and logs: names, counts and states only. */
-export function summarize(result: ReconcileResult) {
+export function summarize(result: ReconcileResult, cdnTokens: CdnTokenExpiry[] = []) {
   return {
     action: result.request.action,
     created: result.created,
@@ -44,8 +50,14 @@ export function summarize(result: ReconcileResult) {
     stalled: result.stalled,
     tokens: result.tokens,
     notes: result.notes,
-    problems: result.problems,
+    problems: [...result.problems, ...cdnTokens.flatMap((t) => t.problems)],
     writes: result.writes,
+    cdnTokens: cdnTokens.map((t) => ({
+      cdn: t.cdn,
+      target: t.target,
+      ...(t.expiresAt !== undefined ? { expiresAt: t.expiresAt } : {}),
+      ...(t.daysToExpiry !== undefined ? { daysToExpiry: t.daysToExpiry } : {}),
+    })),
   };
 }
 
@@ -56,7 +68,14 @@ let credentials: CredentialCache | undefined;
 export async function handler(event: unknown, context?: Pick<Context, "getRemainingTimeInMillis">): Promise<ReturnType<typeof summarize>> {
   const request = parseTokenRequest(event);
   const settings = reconcileSettingsFromEnv(process.env, context?.getRemainingTimeInMillis());
+  const cdnTokens = cdnTokensFromEnv(process.env);
+  const metrics = emfTokenMetrics({ environment: requiredEnv(ENV.environmentName) });
   secrets ??= new SecretsManagerClient({});
+  // First, so a failing EdgeKV run still reports the CDN tokens; one token's failure is a problem, not a throw.
+  const cdnExpiry =
+    request.action === "reconcile" && cdnTokens.length > 0
+      ? await reportCdnTokenExpiry(cdnTokens, { readToken: secretsManagerCdnTokenReader(secrets), daysToExpiry: metrics.cdnDaysToExpiry, now: Date.now })
+      : [];
   s3 ??= new S3Client({});
   credentials ??= new CredentialCache({ load: secretsManagerCredentialLoader(secrets, requiredEnv(ENV.edgegridSecretArn)) });
   const loaded = await credentials.get();
@@ -66,15 +85,15 @@ export async function handler(event: unknown, context?: Pick<Context, "getRemain
       tokens: new EdgeKvTokensClient(transport),
       edgeWorkers: new EdgeWorkersClient(transport),
       store: new S3ObjectStore(s3, requiredEnv(ENV.tokensBucket)),
-      metrics: emfTokenMetrics({ environment: requiredEnv(ENV.environmentName) }),
+      metrics,
       logger: appLogger,
       now: Date.now,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     });
-    const summary = summarize(result);
-    if (result.problems.length > 0) {
+    const summary = summarize(result, cdnExpiry);
+    if (summary.problems.length > 0) {
       appLogger.error("EdgeKV token reconcile finished with problems", summary);
-      throw new TokenReconcileError(`EdgeKV token reconcile: ${result.problems.length} problem(s): ${result.problems.join(" | ")}`);
+      throw new TokenReconcileError(`EdgeKV token reconcile: ${summary.problems.length} problem(s): ${summary.problems.join(" | ")}`);
     }
     appLogger.info("EdgeKV token reconcile done", summary);
     return summary;
