@@ -7,9 +7,11 @@ import "../rotate-credentials/quiet-logs";
 import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
-import { ENV, TOKEN_DAYS_TO_EXPIRY_METRIC } from "../../../core/environment-names";
+import { CDN_TOKEN_DAYS_TO_EXPIRY_METRIC, ENV, TOKEN_DAYS_TO_EXPIRY_METRIC } from "../../../core/environment-names";
 import { reconcileSettingsFromEnv } from "../../../core/tokens/settings";
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
+import { startCloudflareEmulator, type CloudflareEmulator } from "../../../sandbox/cloudflare";
+import { startFastlyEmulator, type FastlyEmulator } from "../../../sandbox/fastly";
 import { NEW_CLIENT, captureProcessOutput, secretString, secretsOf } from "../../core/jobs/helpers";
 
 type Module = typeof import("../../../functions/edgekv-tokens/index");
@@ -99,6 +101,87 @@ describe("edgekv-tokens handler", () => {
 
     // Neither the credential nor the token's value reaches the logs.
     for (const secret of [...secretsOf(NEW_CLIENT), token.value!]) expect(output.join("")).not.toContain(secret);
+  });
+
+  describe("CDN tokens (EDGEPLANE_CDN_TOKENS)", () => {
+    const DAY_MS = 86_400_000;
+    const FASTLY_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgeplane/test/fastly-token-AbCdEf";
+    const CLOUDFLARE_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgeplane/test/cloudflare-token-AbCdEf";
+    const ZONE = "0123456789abcdef0123456789abcdef";
+    const FASTLY_TOKEN = "fastly-secret-token-value";
+    const CLOUDFLARE_TOKEN = "cloudflare-secret-token-value";
+    let fastly: FastlyEmulator;
+    let cloudflare: CloudflareEmulator;
+    const emf = () =>
+      output.join("").split("\n").filter((line) => line.includes(CDN_TOKEN_DAYS_TO_EXPIRY_METRIC)).map((line) => JSON.parse(line) as Record<string, unknown>);
+
+    beforeAll(async () => {
+      fastly = await startFastlyEmulator({
+        services: [{ id: "SVC1" }],
+        tokens: [{ token: FASTLY_TOKEN, scope: "purge_select", services: ["SVC1"], expiresAtMs: Date.now() + 40 * DAY_MS + 3_600_000 }],
+      });
+      cloudflare = await startCloudflareEmulator({
+        zones: [{ id: ZONE, plan: "pro" }],
+        tokens: [{ token: CLOUDFLARE_TOKEN, kind: "user", purgeZones: [ZONE], expiresOnMs: Date.now() + 12 * DAY_MS + 3_600_000 }],
+      });
+      Object.assign(process.env, {
+        EDGEPLANE_FASTLY_API_URL: fastly.url,
+        EDGEPLANE_CLOUDFLARE_API_URL: `${cloudflare.url}/client/v4`,
+        [ENV.cdnTokens]: JSON.stringify([
+          { cdn: "fastly", secretArn: FASTLY_ARN, serviceId: "SVC1" },
+          { cdn: "cloudflare", secretArn: CLOUDFLARE_ARN, zoneId: ZONE },
+        ]),
+      });
+    });
+    afterAll(async () => {
+      delete process.env[ENV.cdnTokens];
+      await fastly.close();
+      await cloudflare.close();
+    });
+
+    it("the scheduled run reads each token from its secret and emits days to expiry under {environment, cdn}, never the token", async () => {
+      sm.on(GetSecretValueCommand, { SecretId: FASTLY_ARN }).resolves({ SecretString: `${FASTLY_TOKEN}\n`, VersionId: "f1" });
+      sm.on(GetSecretValueCommand, { SecretId: CLOUDFLARE_ARN }).resolves({ SecretString: CLOUDFLARE_TOKEN, VersionId: "c1" });
+      const summary = await mod.handler({ action: "reconcile" });
+      expect(summary.problems).toEqual([]);
+      expect(summary.cdnTokens).toEqual([
+        { cdn: "fastly", target: "SVC1", expiresAt: expect.any(String), daysToExpiry: 40 },
+        { cdn: "cloudflare", target: ZONE, expiresAt: expect.any(String), daysToExpiry: 12 },
+      ]);
+      const lines = emf();
+      expect(lines).toEqual([
+        expect.objectContaining({
+          _aws: expect.objectContaining({ CloudWatchMetrics: [{ Namespace: "edgeplane", Dimensions: [["environment", "cdn"]], Metrics: [{ Name: CDN_TOKEN_DAYS_TO_EXPIRY_METRIC, Unit: "Count" }] }] }),
+          environment: "test",
+          cdn: "fastly",
+          [CDN_TOKEN_DAYS_TO_EXPIRY_METRIC]: 40,
+        }),
+        expect.objectContaining({ environment: "test", cdn: "cloudflare", [CDN_TOKEN_DAYS_TO_EXPIRY_METRIC]: 12 }),
+      ]);
+      expect(sm.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input)).toEqual(
+        expect.arrayContaining([
+          { SecretId: FASTLY_ARN, VersionStage: "AWSCURRENT" },
+          { SecretId: CLOUDFLARE_ARN, VersionStage: "AWSCURRENT" },
+        ]),
+      );
+      for (const token of [FASTLY_TOKEN, CLOUDFLARE_TOKEN]) expect(output.join("") + JSON.stringify(summary)).not.toContain(token);
+    });
+
+    it("a CDN secret without a value fails the run naming it, after the EdgeKV work and the other CDN's metric", async () => {
+      sm.on(GetSecretValueCommand, { SecretId: FASTLY_ARN }).rejects(Object.assign(new Error("Secrets Manager can't find the specified secret value for staging label: AWSCURRENT"), { name: "ResourceNotFoundException" }));
+      sm.on(GetSecretValueCommand, { SecretId: CLOUDFLARE_ARN }).resolves({ SecretString: CLOUDFLARE_TOKEN, VersionId: "c1" });
+      await expect(mod.handler({ action: "reconcile" })).rejects.toThrow(
+        `EdgeKV token reconcile: 1 problem(s): fastly service SVC1: the token secret ${FASTLY_ARN} has no value yet (AWSCURRENT); set it with "edgeplane secrets set"`,
+      );
+      expect(emf().map((line) => line.cdn)).toEqual(["cloudflare"]);
+      expect(output.join("")).toContain(TOKEN_DAYS_TO_EXPIRY_METRIC);
+    });
+
+    it("other actions do not check the CDN tokens", async () => {
+      await expect(mod.handler({ action: "revoke", token: "not-ours" })).rejects.toThrow(/1 problem\(s\): revoke: /);
+      expect(sm.commandCalls(GetSecretValueCommand).filter((c) => c.args[0].input.SecretId !== SECRET_ARN)).toHaveLength(0);
+      expect(emf()).toEqual([]);
+    });
   });
 
   it("fails the invocation, naming the problem, when a request cannot be done", async () => {
