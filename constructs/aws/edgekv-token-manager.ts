@@ -9,8 +9,9 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import type { EdgeKvTokenConfig } from "../../config/schema";
-import { ENV, METRICS_NAMESPACE, TOKEN_DAYS_TO_EXPIRY_METRIC } from "../../core/environment-names";
-import { TOKEN_ROTATION_STALLED_METRIC, expiryAlarmThresholdDays } from "../../core/tokens/metrics";
+import type { CdnTokenDeclaration, TokenCdn } from "../../core/cdn/token-expiry";
+import { CDN_TOKEN_DAYS_TO_EXPIRY_METRIC, ENV, METRICS_NAMESPACE, TOKEN_DAYS_TO_EXPIRY_METRIC } from "../../core/environment-names";
+import { CDN_TOKEN_EXPIRY_ALARM_DAYS, TOKEN_ROTATION_STALLED_METRIC, expiryAlarmThresholdDays } from "../../core/tokens/metrics";
 import { FunctionErrorsAlarm } from "./function-errors-alarm";
 import { assumeRolePolicy, policyDocument } from "./iam-policy";
 import { NodejsFunction } from "./nodejs-function";
@@ -28,12 +29,20 @@ export interface EdgeKvTokenManagerProps {
   secretsKeyArn: string;
   alarmTopicArn: string;
   logRetentionDays: number;
+  /**
+   * CDN tokens (Fastly, Cloudflare) whose days to expiry the scheduled run reports: service/zone ids and the ARNs of
+   * their secrets (encrypted with secretsKeyArn), never tokens. Absent or empty: none, and no CDN alarm.
+   */
+  cdnTokens?: CdnTokenDeclaration[];
+  /** A CDN token alarm fires below this many days left. Default CDN_TOKEN_EXPIRY_ALARM_DAYS (14). */
+  cdnTokenExpiryAlarmDays?: number;
 }
 
 /**
  * Keeps the environment's declared EdgeKV tokens present and valid: a Lambda run on an EventBridge Scheduler
  * schedule, a versioned bucket for the published edgekv_tokens.js, and three alarms (README "When a token
- * rotation fails"): the live token expires soon, a rotation stalled, the function failed.
+ * rotation fails"): the live token expires soon, a rotation stalled, the function failed. With `cdnTokens`, the
+ * same run reports the days left of the environment's Fastly / Cloudflare tokens, with an expiry alarm per CDN.
  */
 export class EdgeKvTokenManager extends Construct {
   readonly fn: NodejsFunction;
@@ -41,10 +50,18 @@ export class EdgeKvTokenManager extends Construct {
   readonly schedule: SchedulerSchedule;
   readonly expiryAlarm: CloudwatchMetricAlarm;
   readonly stalledAlarm: CloudwatchMetricAlarm;
+  /** One per CDN with declared tokens. */
+  readonly cdnExpiryAlarms: Partial<Record<TokenCdn, CloudwatchMetricAlarm>> = {};
 
   constructor(scope: Construct, id: string, props: EdgeKvTokenManagerProps) {
     super(scope, id);
     const { namePrefix } = props;
+    const cdnTokens = props.cdnTokens ?? [];
+    const cdnAlarmDays = props.cdnTokenExpiryAlarmDays ?? CDN_TOKEN_EXPIRY_ALARM_DAYS;
+    if (!Number.isInteger(cdnAlarmDays) || cdnAlarmDays < 1 || cdnAlarmDays > 365) {
+      throw new Error(`cdnTokenExpiryAlarmDays must be a whole number of days from 1 to 365; got ${String(cdnAlarmDays)}`);
+    }
+    const cdnSecretArns = [...new Set(cdnTokens.map((t) => t.secretArn))];
 
     this.bucket = new S3Bucket(this, "bucket", { bucket: `${namePrefix}-edgekv-tokens-${props.accountId}` });
     this.bucket.overrideLogicalId("edgekv_tokens");
@@ -92,9 +109,11 @@ export class EdgeKvTokenManager extends Construct {
         [ENV.tokenExpiryThresholdDays]: String(props.expiryThresholdDays),
         [ENV.metricsNamespace]: METRICS_NAMESPACE,
         [ENV.serviceName]: "edgekv-tokens",
+        ...(cdnTokens.length > 0 ? { [ENV.cdnTokens]: JSON.stringify(cdnTokens) } : {}),
       },
       statements: [
         { sid: "ReadEdgeGridCredential", actions: ["secretsmanager:GetSecretValue"], resources: [props.edgegridSecretArn] },
+        ...(cdnSecretArns.length > 0 ? [{ sid: "ReadCdnTokens", actions: ["secretsmanager:GetSecretValue"], resources: cdnSecretArns }] : []),
         {
           sid: "UseEdgeGridKey",
           actions: ["kms:Decrypt", "kms:GenerateDataKey"],
@@ -156,8 +175,10 @@ export class EdgeKvTokenManager extends Construct {
       evaluationPeriods: 1,
       threshold: alarmDays,
       comparisonOperator: "LessThanThreshold",
-      // Enhanced tokens never expire and emit nothing; once none is served the alarm has nothing to say.
-      treatMissingData: "notBreaching",
+      // The job reports once per scheduled run (daily): the hours between runs have no data and must keep the state
+      // the last run set ("notBreaching" here turned a real alarm OK an hour later, every day). Enhanced tokens never
+      // expire and emit nothing; if the last legacy token goes away while alarming, set the alarm OK by hand.
+      treatMissingData: "ignore",
       alarmActions: [props.alarmTopicArn],
       okActions: [props.alarmTopicArn],
     });
@@ -179,6 +200,28 @@ export class EdgeKvTokenManager extends Construct {
       alarmActions: [props.alarmTopicArn],
       okActions: [props.alarmTopicArn],
     });
+    // Per CDN, the least days left of its tokens that report an expiry (core/cdn/token-expiry.ts). Same daily cadence
+    // as the EdgeKV metric, so missing data keeps the state. A token the CDN refuses (wrong, revoked, expired) reports
+    // no days; the run fails naming it, which the function's errors alarm reports.
+    for (const cdn of [...new Set(cdnTokens.map((t) => t.cdn))]) {
+      this.cdnExpiryAlarms[cdn] = new CloudwatchMetricAlarm(this, `${cdn}-token-expiry-alarm`, {
+        alarmName: `${namePrefix}-${cdn}-token-expiring`,
+        alarmDescription:
+          `A ${cdn} API token of this environment expires in fewer than ${cdnAlarmDays} days. Create a new token with the same ` +
+          `permissions and store it with "edgeplane secrets set --env ${props.environmentName} --cdn ${cdn}" (reads the token from stdin).`,
+        namespace: METRICS_NAMESPACE,
+        metricName: CDN_TOKEN_DAYS_TO_EXPIRY_METRIC,
+        dimensions: { environment: props.environmentName, cdn },
+        statistic: "Minimum",
+        period: 3600,
+        evaluationPeriods: 1,
+        threshold: cdnAlarmDays,
+        comparisonOperator: "LessThanThreshold",
+        treatMissingData: "ignore",
+        alarmActions: [props.alarmTopicArn],
+        okActions: [props.alarmTopicArn],
+      });
+    }
     new FunctionErrorsAlarm(this, "errors", { fn: this.fn, alarmTopicArn: props.alarmTopicArn });
   }
 }
