@@ -17,6 +17,8 @@
  * - A URL purge on a service without required auth ignores any token sent; on a host no service claims it is accepted
  *   and recorded without a service id.
  * - The hourly limit (1,000 non-read requests per token) is counted only for purge_all, in fixed windows.
+ * - GET /tokens/self answers any valid token; whether a purge_select-only token may call it is unconfirmed, so
+ *   `tokensSelfNeedsRead` makes it answer 403 to tokens without global or global:read.
  */
 import { randomBytes } from "node:crypto";
 import {
@@ -85,6 +87,8 @@ export interface FastlyEmulatorOptions {
   tokens: FastlyTokenConfig[];
   /** purge_all requests per token per hour; default 1,000. */
   hourlyLimit?: number;
+  /** GET /tokens/self answers 403 to tokens without global or global:read (unconfirmed either way). Default false. */
+  tokensSelfNeedsRead?: boolean;
   /** Divides the length of the rate-limit hour, so benchmarks do not wait in real time. Default 1. */
   timeScale?: number;
   faults?: CdnFaultRule[];
@@ -326,6 +330,13 @@ export async function startFastlyEmulator(options: FastlyEmulatorOptions): Promi
     const auth = authenticate(request);
     if (!auth.ok) return auth.response;
     const t = auth.token;
+    const scopes = t.scope.split(" ");
+    if (options.tokensSelfNeedsRead === true && !scopes.includes("global") && !scopes.includes("global:read")) {
+      return {
+        ...json(403, { msg: "You are not authorized to perform this action", detail: "Reading a token needs scope global or global:read" }),
+        authFailure: "forbidden",
+      };
+    }
     const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
     return json(200, {
       id: t.id,

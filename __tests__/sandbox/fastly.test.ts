@@ -290,6 +290,21 @@ describe("Fastly emulator", () => {
       clock.advance(60_000);
       expect((await call(emulator, "GET", "/tokens/self", { "Fastly-Key": TOKENS.expiring })).status).toBe(401);
     });
+
+    it("with tokensSelfNeedsRead, answers 403 to tokens without global or global:read (unconfirmed Fastly behaviour)", async () => {
+      const strict = await start({ tokensSelfNeedsRead: true });
+      try {
+        expect(await call(strict, "GET", "/tokens/self", { "Fastly-Key": TOKENS.select })).toMatchObject({
+          status: 403,
+          body: { msg: "You are not authorized to perform this action", detail: "Reading a token needs scope global or global:read" },
+        });
+        expect((await call(strict, "GET", "/tokens/self", { "Fastly-Key": TOKENS.readOnly })).status).toBe(200);
+        expect((await call(strict, "GET", "/tokens/self", { "Fastly-Key": TOKENS.global })).status).toBe(200);
+        expect((await call(strict, "GET", "/tokens/self", { "Fastly-Key": "unknown" })).status).toBe(401);
+      } finally {
+        await strict.close();
+      }
+    });
   });
 
   describe("faults", () => {

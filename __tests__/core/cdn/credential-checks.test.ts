@@ -135,6 +135,25 @@ describe("Fastly credential checks (GET /tokens/self, probe: one random surrogat
     expect(other.checks.find((c) => c.name === "probe")!.reason).toMatch(/not allowed to act on service SVCGOOD1/);
   });
 
+  it("a token that may not read /tokens/self (403): unproven without a probe, proven by one", async () => {
+    const strict = await startFastlyEmulator({ services: [{ id: SVC }], tokens: [{ token: "select-only", scope: "purge_select", services: [SVC] }], tokensSelfNeedsRead: true });
+    try {
+      const strictEnv = { EDGEPLANE_FASTLY_API_URL: strict.url, EDGEPLANE_INSECURE_LOOPBACK: "1" };
+      const without = await checkFastlyCredential({ token: "select-only", serviceId: SVC, env: strictEnv });
+      expect(statuses(without)).toEqual({ token: "ok", scope: "error" });
+      expect(without.ok).toBe(false);
+      expect(without.checks[1]!.reason).toMatch(/^the token's scope, services and expiry cannot be read \(GET \/tokens\/self answered HTTP 403 .*\); run with probe to prove purging$/);
+      expect(without.expiresAt).toBeUndefined();
+      const probed = await checkFastlyCredential({ token: "select-only", serviceId: SVC, env: strictEnv, probe: true });
+      expect(statuses(probed)).toEqual({ token: "ok", probe: "ok" });
+      expect(probed.ok).toBe(true);
+      expect(probed.notes.join(" ")).toMatch(/the probe decides whether it may purge/);
+      expect(fastlyPurgedObjects(strict.state, { kind: "key", serviceId: SVC })).toHaveLength(1);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it("an unreachable API is an error naming the call, not a refusal", async () => {
     const result = await checkFastlyCredential({ token: "good-token", serviceId: SVC, env: { EDGEPLANE_FASTLY_API_URL: "http://127.0.0.1:9", EDGEPLANE_INSECURE_LOOPBACK: "1" } });
     expect(result.checks).toEqual([{ name: "token", status: "error", reason: expect.stringMatching(/^GET \/tokens\/self failed: GET http:\/\/127\.0\.0\.1:9\/tokens\/self failed/) }]);
