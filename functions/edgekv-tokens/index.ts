@@ -67,7 +67,7 @@ let credentials: CredentialCache | undefined;
 
 export async function handler(event: unknown, context?: Pick<Context, "getRemainingTimeInMillis">): Promise<ReturnType<typeof summarize>> {
   const request = parseTokenRequest(event);
-  const settings = reconcileSettingsFromEnv(process.env, context?.getRemainingTimeInMillis());
+  reconcileSettingsFromEnv(process.env); // bad settings fail before any call; the time budget is taken below
   const cdnTokens = cdnTokensFromEnv(process.env);
   const metrics = emfTokenMetrics({ environment: requiredEnv(ENV.environmentName) });
   secrets ??= new SecretsManagerClient({});
@@ -76,6 +76,8 @@ export async function handler(event: unknown, context?: Pick<Context, "getRemain
     request.action === "reconcile" && cdnTokens.length > 0
       ? await reportCdnTokenExpiry(cdnTokens, { readToken: secretsManagerCdnTokenReader(secrets), daysToExpiry: metrics.cdnDaysToExpiry, now: Date.now })
       : [];
+  // After the CDN checks, so the reconcile's budget leaves out the time they took.
+  const settings = reconcileSettingsFromEnv(process.env, context?.getRemainingTimeInMillis());
   s3 ??= new S3Client({});
   credentials ??= new CredentialCache({ load: secretsManagerCredentialLoader(secrets, requiredEnv(ENV.edgegridSecretArn)) });
   const loaded = await credentials.get();
