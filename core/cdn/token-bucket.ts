@@ -53,6 +53,15 @@ export class TokenBucket {
     this.notBefore = Math.max(this.notBefore, now + ms);
   }
 
+  /**
+   * The CDN said "nothing left until the quota resets in ms": no tokens are handed out until then, but the tokens
+   * the model holds are kept (blockFor empties them, which for a slow-refilling bucket wastes its burst for minutes).
+   */
+  pauseFor(ms: number, now: number): void {
+    this.refill(now);
+    this.notBefore = Math.max(this.notBefore, now + ms);
+  }
+
   balance(now: number): number {
     this.refill(now);
     return this.tokens;

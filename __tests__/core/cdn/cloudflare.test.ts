@@ -273,4 +273,20 @@ describe("cloudflare pacing", () => {
     other.observe(request, http(200, { success: true }, { ratelimit: '"default";r=0;t=40' }));
     expect(other.waitMs(request)).toBe(40_000);
   });
+
+  it("after Ratelimit r=0 waits the reset time, then still has the API-wide burst (not 4 requests/s)", () => {
+    let now = NOW;
+    const provider = createCloudflareProvider({ ...config, buckets: { urls: { size: 100_000, refillPerSecond: 100_000 } } });
+    const urls = Array.from({ length: 3000 }, (_, i) => ({ type: "url" as const, value: `https://www.example.com/${i}` }));
+    const requests = provider.plan(provider.validate(urls).accepted);
+    const pacer = provider.createPacer(() => now);
+    pacer.take(requests[0] as PlannedRequest);
+    pacer.observe(requests[0] as PlannedRequest, http(200, { success: true, result: { id: "x" } }, { ratelimit: '"default";r=0;t=1' }));
+    expect(pacer.waitMs(requests[1] as PlannedRequest)).toBe(1000);
+    now += 1000;
+    for (const request of requests.slice(1)) {
+      expect(pacer.waitMs(request)).toBe(0);
+      pacer.take(request);
+    }
+  });
 });

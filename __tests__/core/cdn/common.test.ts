@@ -83,6 +83,16 @@ describe("TokenBucket", () => {
     expect(bucket.waitMs(1, 6000)).toBe(0);
     expect(() => new TokenBucket({ size: 0, refillPerSecond: 1 }, 0)).toThrow(/size/);
   });
+
+  it("pauses without losing the tokens it holds (a quota reset), unlike a block", () => {
+    const paused = new TokenBucket({ size: 10, refillPerSecond: 1 }, 0);
+    paused.pauseFor(5000, 0);
+    expect(paused.waitMs(1, 0)).toBe(5000);
+    expect(paused.waitMs(10, 5000)).toBe(0);
+    const blocked = new TokenBucket({ size: 10, refillPerSecond: 1 }, 0);
+    blocked.blockFor(5000, 0);
+    expect(blocked.waitMs(10, 5000)).toBe(5000);
+  });
 });
 
 describe("planned request schema", () => {
