@@ -82,6 +82,8 @@ export const CLOUDFLARE_URL_BUCKETS: Readonly<Record<CloudflarePlan, Readonly<Bu
 export const CLOUDFLARE_API_BUCKET: Readonly<BucketSpec> = { size: 1200, refillPerSecond: 4 };
 export const CLOUDFLARE_DEFAULT_THROTTLE_WAIT_MS = 60_000;
 export const CLOUDFLARE_DEFAULT_PARALLEL = 4;
+/** A request unanswered this long (a transport error: no answer to observe) no longer counts as in flight. */
+const IN_FLIGHT_EXPIRY_MS = 60_000;
 /** Purge-by-tags page: a tag over 1,024 characters is refused with error 1100. */
 export const CLOUDFLARE_MAX_TAG_LENGTH = 1024;
 /** Prefixes: at most 31 path separators (cloudflare-docs PR #32906). */
@@ -287,22 +289,44 @@ export function createCloudflareProvider(config: CloudflareConfig): CdnProvider 
       const own = (request: PlannedRequest): [TokenBucket, number] =>
         request.type === "url" ? [urls, request.items.length] : [requests, 1];
       const usesApi = (request: PlannedRequest) => request.type !== "url" || urlsCountTowardApiLimit;
+      // Requests sent and not answered yet. Cloudflare takes their tokens when they arrive, and until then its full
+      // bucket does not refill past its size, while ours (taken at sending) does: with requests in flight, ours
+      // may hold at most size − their tokens, or it runs ahead of Cloudflare's by rate × latency and gets a 429
+      // after each burst (found by bench/cdn.ts: 8 429s for 10,000 Free-plan URLs). Entries a transport error
+      // left unanswered expire.
+      const inFlight = new Map<PlannedRequest, { bucket: TokenBucket; count: number; sentAt: number }>();
+      const capToInFlight = (bucket: TokenBucket) => {
+        let held = 0;
+        for (const [request, entry] of inFlight) {
+          if (now() - entry.sentAt > IN_FLIGHT_EXPIRY_MS) inFlight.delete(request);
+          else if (entry.bucket === bucket) held += entry.count;
+        }
+        bucket.limitTo(bucket.size - held, now());
+      };
       return {
         waitMs(request) {
           const [bucket, count] = own(request);
+          capToInFlight(bucket);
           return Math.max(bucket.waitMs(count, now()), usesApi(request) ? api.waitMs(1, now()) : 0);
         },
         take(request) {
           const [bucket, count] = own(request);
           bucket.take(count, now());
+          inFlight.set(request, { bucket, count, sentAt: now() });
           if (usesApi(request)) api.take(1, now());
         },
         refund(request) {
           const [bucket, count] = own(request);
+          inFlight.delete(request);
           bucket.refund(count, now());
           if (usesApi(request)) api.refund(1, now());
         },
         observe(request, answer) {
+          const entry = inFlight.get(request);
+          if (entry !== undefined) {
+            capToInFlight(entry.bucket);
+            inFlight.delete(request);
+          }
           if (answer.kind !== "http") return;
           const limit = readRateLimitHeader(answer.headers);
           // r=0 says "none left until the quota resets in t s": wait, but keep the model's tokens. Emptying the API

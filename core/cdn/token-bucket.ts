@@ -62,6 +62,12 @@ export class TokenBucket {
     this.notBefore = Math.max(this.notBefore, now + ms);
   }
 
+  /** Holds at most `max` tokens from now on (until refilled past it again). */
+  limitTo(max: number, now: number): void {
+    this.refill(now);
+    this.tokens = Math.min(this.tokens, max);
+  }
+
   balance(now: number): number {
     this.refill(now);
     return this.tokens;

@@ -241,6 +241,29 @@ describe("cloudflare pacing", () => {
     expect(sent).toBe(780); // 26 requests of 30 within the 800-URL burst
   });
 
+  it("does not count on refill Cloudflare's full bucket could not hold while requests are in flight", () => {
+    let now = NOW;
+    const provider = createCloudflareProvider({ ...config, plan: "free" });
+    const urls = Array.from({ length: 1200 }, (_, i) => ({ type: "url" as const, value: `https://www.example.com/${i}` }));
+    const requests = provider.plan(provider.validate(urls).accepted);
+    const pacer = provider.createPacer(() => now);
+    const sent = [];
+    for (const request of requests) {
+      if (pacer.waitMs(request) > 0) break;
+      pacer.take(request);
+      sent.push(request);
+    }
+    expect(sent).toHaveLength(26); // 780 of the 800-URL burst, none answered yet
+    now += 1000;
+    // Cloudflare's bucket stayed at 800 until they arrived, then had 800 − 780 = 20 (+ refill since): 10 short of 30.
+    const next = requests[26] as PlannedRequest;
+    expect(pacer.waitMs(next)).toBe(13);
+    for (const request of sent) pacer.observe(request, http(200, { success: true, result: { id: "x" } }));
+    expect(pacer.waitMs(next)).toBe(13);
+    now += 13;
+    expect(pacer.waitMs(next)).toBe(0);
+  });
+
   it("counts URL purges toward the API-wide limit unless configured not to", () => {
     const now = NOW;
     const tiny = { api: { size: 1, refillPerSecond: 0.01 } };
