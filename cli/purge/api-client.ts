@@ -11,7 +11,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import http from "node:http";
 import https from "node:https";
 import { INSECURE_LOOPBACK_ENV } from "../../core/edgegrid/host-safety";
-import { CommandError } from "./io";
+import { CommandError } from "../io";
 
 export const PURGE_API_URL_ENV = "EDGEPLANE_PURGE_API_URL";
 const DEFAULT_TIMEOUT_MS = 30_000;

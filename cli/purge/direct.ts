@@ -1,86 +1,19 @@
 /**
- * Direct purges with an EdgeGrid credential (`edgeplane purge --edgerc`): validate → plan → send, with the
- * shared core code (validateObjects, planBatches, sendBatches over EdgeGridTransport).
- * `npm run demo` and bench/purge.ts call these same functions.
+ * Direct purges with an EdgeGrid credential (`edgeplane purge --edgerc` or the AKAMAI_* variables):
+ * preparePurge (core) → sendBatches over the Fast Purge client (core), the same pieces the purge API
+ * and the worker use. `npm run demo` and bench/purge call these functions.
  */
+import { FastPurgeClient } from "../../core/akamai/fast-purge";
 import type { EdgeGridCredentials } from "../../core/edgegrid/credentials";
 import { EdgeGridTransport } from "../../core/edgegrid/transport";
-import {
-  type PurgeAction,
-  type PurgeNetwork,
-  type PurgeObject,
-  type PurgeType,
-  type RejectedObject,
-  validateObjects,
-} from "../../core/purge/objects";
-import { type PurgePlan, planBatches } from "../../core/purge/planner";
+import { type PreparedPurge, preparePurge } from "../../core/purge/prepare";
 import { PurgeBuckets } from "../../core/purge/rate-limit";
-import {
-  type PurgeHttp,
-  type PurgeLogger,
-  type SendBatchesResult,
-  type SendProgress,
-  sendBatches,
-} from "../../core/purge/sender";
+import { type PurgeHttp, type PurgeLogger, type SendBatchesResult, type SendProgress, sendBatches } from "../../core/purge/sender";
 import type { PurgeReport, ReportFailure } from "./report";
 
+export { type PreparedPurge, preparePurge };
+
 export const DIRECT_MAX_ATTEMPTS = 5;
-
-export interface PreparedPurge {
-  type: PurgeType;
-  action: PurgeAction;
-  network: PurgeNetwork;
-  /** Valid objects, each once, in input order. */
-  accepted: PurgeObject[];
-  plan: PurgePlan;
-  /** Objects refused by validation (with the index into the input list) or by the planner. */
-  rejected: RejectedObject[];
-  duplicates: number;
-}
-
-export interface PrepareInput {
-  type: PurgeType;
-  action: PurgeAction;
-  network: PurgeNetwork;
-  objects: readonly unknown[];
-  /** Required for url. */
-  allowedHostnames?: readonly string[];
-}
-
-/** Validates and plans; sends nothing. */
-export function preparePurge(input: PrepareInput): PreparedPurge {
-  const validated = validateObjects({
-    type: input.type,
-    objects: input.objects,
-    ...(input.allowedHostnames ? { allowedHostnames: input.allowedHostnames } : {}),
-  });
-  const plan = planBatches({ type: input.type, action: input.action, network: input.network, objects: validated.accepted });
-  // The planner only refuses objects too big for any body (e.g. a 60 KB URL); its indexes point into
-  // `accepted`, not the input, so those carry index -1 (no input position).
-  const rejected: RejectedObject[] = [
-    ...validated.rejected,
-    ...plan.rejected.map((r) => ({ index: -1, object: r.object, reason: r.reason })),
-  ];
-  return {
-    type: input.type,
-    action: input.action,
-    network: input.network,
-    accepted: validated.accepted,
-    plan,
-    rejected,
-    duplicates: validated.duplicates,
-  };
-}
-
-/** The sender's transport, over EdgeGrid-signed HTTP(S). */
-export class EdgeGridPurgeHttp implements PurgeHttp {
-  constructor(private readonly transport: EdgeGridTransport) {}
-
-  async post(path: string, body: string) {
-    const response = await this.transport.request({ method: "POST", path, body });
-    return { status: response.status, headers: response.headers, body: response.body };
-  }
-}
 
 export interface SendDirectOptions {
   credentials: EdgeGridCredentials;
@@ -91,7 +24,7 @@ export interface SendDirectOptions {
   /** Default: real time. */
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
-  /** Wraps the transport, e.g. to time requests (bench/purge.ts). */
+  /** Wraps the client, e.g. to time requests (bench/purge). */
   wrapHttp?: (http: PurgeHttp) => PurgeHttp;
 }
 
@@ -107,9 +40,9 @@ export async function sendPlanned(prepared: PreparedPurge, options: SendDirectOp
     ...(options.now ? { now: options.now } : {}),
   });
   try {
-    const base: PurgeHttp = new EdgeGridPurgeHttp(transport);
+    const client: PurgeHttp = new FastPurgeClient(transport);
     return await sendBatches(prepared.plan.batches, {
-      http: options.wrapHttp ? options.wrapHttp(base) : base,
+      http: options.wrapHttp ? options.wrapHttp(client) : client,
       buckets: new PurgeBuckets(options.now ? { now: options.now } : {}),
       sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
       random: Math.random,

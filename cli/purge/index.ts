@@ -3,42 +3,51 @@
  * (--env, SigV4 with the AWS SDK credential chain) or directly with an .edgerc credential (--edgerc).
  * Exit codes: 0 everything purged; 1 anything rejected or failed (or an error); 64 a bad command line.
  */
-import { ConfigError, loadEnvironments, type EnvironmentConfig } from "../../config";
-import { EdgeGridCredentialsError, readEdgerc } from "../../core/edgegrid/credentials";
-import { EdgeGridHostError } from "../../core/edgegrid/host-safety";
+import { loadEnvironments, type EnvironmentConfig } from "../../config";
 import type { PurgeAction } from "../../core/purge/objects";
+import { hostsOf } from "../../core/purge/prepare";
 import { MAX_BODY_BYTES } from "../../core/purge/planner";
 import type { SendProgress } from "../../core/purge/sender";
 import { PURGE_API_URL_ENV, PurgeApiClient, resolvePurgeApiUrl } from "./api-client";
-import { DEFAULT_POLL_INTERVAL_SECONDS, DEFAULT_TIMEOUT_SECONDS, type PurgeArgs, parsePurgeArgs } from "./args";
+import { runCommand } from "../command";
+import { edgeGridEnvNames, edgeGridEnvPrefix, readEdgerc, readEnvCredentials } from "../../core/edgegrid/credentials";
+import { CommandError, type CommandIo, UsageError, processIo } from "../io";
+import { DEFAULT_POLL_INTERVAL_SECONDS, DEFAULT_TIMEOUT_SECONDS, type PurgeArgs, parseAllowHostList, parsePurgeArgs } from "./args";
 import { type PreparedPurge, directReport, preparePurge, sendPlanned } from "./direct";
 import { readObjects } from "./input";
-import { CommandError, type CommandIo, UsageError, processIo } from "./io";
 import { ProgressPrinter } from "./progress";
 import { type ReportContext, exitCodeOf, rejectedLines, reportJson, summaryText } from "./report";
 import { followJobs, purgeViaApi } from "./via-api";
 
+/** Default --allow-host list for direct URL purges (comma-separated). */
+export const ALLOW_HOSTS_ENV = "EDGEPLANE_ALLOW_HOSTS";
+
 export const PURGE_USAGE = `usage: edgeplane purge [options] [OBJECT ...]
        edgeplane purge --env E [options] [OBJECT ...]          through environment E's purge API (AWS IAM)
-       edgeplane purge --edgerc PATH [--section S] [options]   directly with an Akamai .edgerc credential
+       edgeplane purge [--edgerc PATH] [--section S] [options] directly with an Akamai credential
 
 Objects come from the arguments, from --file PATH (one per line; blank lines and lines starting
 with "#" are skipped), and from standard input ("-", or piped when no other objects are given).
 
-where to purge (exactly one):
+where to purge (one of):
   --env E               an environment in config/. Requests are signed with SigV4 (service execute-api,
                         the environment's aws.region) using the AWS SDK credential chain (env keys,
                         profile/SSO, GitHub OIDC web identity, instance role).
-  --edgerc PATH         an .edgerc file; --section S picks the section (default "default").
+  --edgerc PATH         directly, with an .edgerc file; --section S picks the section (default "default").
+  (neither)             directly, with the credential in AKAMAI_HOST, AKAMAI_CLIENT_TOKEN, AKAMAI_CLIENT_SECRET and
+                        AKAMAI_ACCESS_TOKEN (with --section S: AKAMAI_<S>_HOST, ...; S upper-cased), as Akamai's
+                        edgegrid libraries read them: the form CI secrets arrive in.
 
 what to purge:
   --type url|cpcode|tag         default url
   --action invalidate|delete    default: the environment's purgePolicy.defaultAction with --env, else invalidate
   --network staging|production  default staging (production must be asked for)
   --file PATH                   objects, one per line (repeatable)
-  --allow-host HOST             with --edgerc and --type url: hosts URLs may use (repeatable, or comma-separated;
-                                *.example.com allows subdomains). Required: URLs on any other host are rejected.
-                                With --env the environment's purgePolicy.allowedHostnames applies.
+  --allow-host HOST             direct URL purges: the only hosts URLs may use (repeatable, or comma-separated;
+                                *.example.com allows subdomains). Default: \$${ALLOW_HOSTS_ENV} (comma-separated),
+                                else any http(s) host (the credential's Fast Purge permissions are the limit; the
+                                summary lists the hosts purged). With --env the environment's
+                                purgePolicy.allowedHostnames applies.
 
 how:
   --dry-run             validate and print the planned Fast Purge requests (objects, bytes); send nothing
@@ -57,24 +66,7 @@ Exit status: 0 when everything was purged; 1 when anything was rejected or faile
 `;
 
 export async function purgeCommand(argv: readonly string[], io: CommandIo = processIo()): Promise<number> {
-  try {
-    return await run(argv, io);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(`edgeplane purge: ${error.message}\n(see edgeplane purge --help)\n`);
-      return 64;
-    }
-    if (
-      error instanceof CommandError ||
-      error instanceof ConfigError ||
-      error instanceof EdgeGridCredentialsError ||
-      error instanceof EdgeGridHostError
-    ) {
-      io.stderr(`edgeplane purge: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
+  return runCommand("purge", io, () => run(argv, io));
 }
 
 async function run(argv: readonly string[], io: CommandIo): Promise<number> {
@@ -96,7 +88,12 @@ function defaultAction(args: PurgeArgs, env: EnvironmentConfig | undefined): Pur
 }
 
 /** Reads, validates and plans the objects; lists every rejected object on stderr. */
-async function prepare(args: PurgeArgs, io: CommandIo, action: PurgeAction, allowedHostnames: readonly string[] | undefined): Promise<{ prepared: PreparedPurge; origins: string[]; indexes: number[] }> {
+async function prepare(
+  args: PurgeArgs,
+  io: CommandIo,
+  action: PurgeAction,
+  allowedHostnames: readonly string[] | "any" | undefined,
+): Promise<{ prepared: PreparedPurge; origins: string[]; indexes: number[] }> {
   const source = await readObjects(args, io.stdin, io.stdinIsTty);
   const prepared = preparePurge({
     type: args.type,
@@ -146,11 +143,33 @@ function printDryRun(args: PurgeArgs, io: CommandIo, prepared: PreparedPurge, ta
   return prepared.rejected.length > 0 ? 1 : 0;
 }
 
+/**
+ * Hosts a direct URL purge may touch: --allow-host, else EDGEPLANE_ALLOW_HOSTS, else any http(s) host
+ * (Akamai already limits what a credential may purge; the summary lists the hosts purged).
+ */
+function directAllowedHosts(args: PurgeArgs, io: CommandIo): readonly string[] | "any" {
+  if (args.allowHosts.length > 0) return args.allowHosts;
+  const fromEnv = io.env[ALLOW_HOSTS_ENV];
+  if (fromEnv !== undefined && fromEnv.trim() !== "") {
+    const hosts = parseAllowHostList(fromEnv, ALLOW_HOSTS_ENV);
+    if (hosts.length > 0) return hosts;
+  }
+  return "any";
+}
+
 async function runDirect(args: PurgeArgs, io: CommandIo): Promise<number> {
-  const edgerc = args.edgerc as string;
   const action = defaultAction(args, undefined);
-  const { prepared } = await prepare(args, io, action, args.type === "url" ? args.allowHosts : undefined);
-  if (args.dryRun) return printDryRun(args, io, prepared, `--edgerc ${edgerc} [${args.section}]`);
+  // Where the credential comes from is settled first (a dry run names it); an .edgerc is read only to send.
+  const fromEnv = args.edgerc === undefined ? readEnvCredentials(io.env, args.section) : undefined;
+  if (args.edgerc === undefined && fromEnv === undefined) {
+    throw new UsageError(
+      `say where to purge: --env E (the environment's purge API), or directly with ${edgeGridEnvNames(args.section).join(", ")} ` +
+        `or --edgerc PATH [--section S]`,
+    );
+  }
+  const source = args.edgerc !== undefined ? `--edgerc ${args.edgerc} [${args.section}]` : `environment ${edgeGridEnvPrefix(args.section)}*`;
+  const { prepared } = await prepare(args, io, action, args.type === "url" ? directAllowedHosts(args, io) : undefined);
+  if (args.dryRun) return printDryRun(args, io, prepared, source);
 
   const context: ReportContext = {
     type: args.type,
@@ -161,7 +180,7 @@ async function runDirect(args: PurgeArgs, io: CommandIo): Promise<number> {
   };
   if (context.heldBack || prepared.plan.batches.length === 0) return finish(args, io, directReport(prepared, undefined), context);
 
-  const credentials = readEdgerc(edgerc, args.section);
+  const credentials = fromEnv ?? readEdgerc(args.edgerc as string, args.section);
   const progress = new ProgressPrinter(io, args.quiet);
   const result = await sendPlanned(prepared, {
     credentials,
@@ -175,6 +194,7 @@ async function runDirect(args: PurgeArgs, io: CommandIo): Promise<number> {
   progress.done();
   context.requests = result.requests;
   context.throttled429 = result.throttled429;
+  if (args.type === "url") context.hosts = hostsOf(result.succeeded.flatMap((s) => s.objects));
   return finish(args, io, directReport(prepared, result), context);
 }
 
@@ -240,7 +260,7 @@ async function runViaApi(args: PurgeArgs, env: EnvironmentConfig, io: CommandIo)
     const outcome =
       prepared === undefined
         ? await followJobs(args.jobs, options)
-        : await purgeViaApi({ type: args.type, action, network: args.network, objects: planned(prepared) }, options);
+        : await purgeViaApi({ type: args.type, action, network: args.network, objects: prepared.accepted }, options);
     progress.done();
     // Objects refused locally (sent anyway with --skip-invalid) are reported with the API's refusals.
     const report = outcome.report;
@@ -261,11 +281,4 @@ async function runViaApi(args: PurgeArgs, env: EnvironmentConfig, io: CommandIo)
 function finish(args: PurgeArgs, io: CommandIo, report: ReturnType<typeof directReport>, context: ReportContext): number {
   io.stdout(args.json ? reportJson(report) : summaryText(report, context));
   return exitCodeOf(report);
-}
-
-/** Accepted objects the planner could place, in input order (objects it refused are in `rejected`). */
-function planned(prepared: PreparedPurge): PreparedPurge["accepted"] {
-  if (prepared.plan.rejected.length === 0) return prepared.accepted;
-  const refused = new Set(prepared.plan.rejected.map((r) => r.object));
-  return prepared.accepted.filter((o) => !refused.has(o));
 }

@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import type { Readable } from "node:stream";
-import { CommandError, UsageError } from "./io";
+import { CommandError, UsageError } from "../io";
 import type { PurgeArgs } from "./args";
 
 export interface ObjectSource {

@@ -3,7 +3,7 @@
  * On a terminal one line is rewritten in place; elsewhere (CI logs) a line is printed at most every
  * 5 seconds, and nothing at all for purges that finish within the first 5 seconds.
  */
-import type { CommandIo } from "./io";
+import type { CommandIo } from "../io";
 
 const TTY_INTERVAL_MS = 200;
 const LOG_INTERVAL_MS = 5_000;

@@ -58,6 +58,8 @@ export interface ReportContext {
   throttled429?: number;
   /** Set on the purge API path. */
   jobIds?: string[];
+  /** URL purges sent directly: the hosts of the URLs Akamai accepted, in first-seen order. */
+  hosts?: string[];
 }
 
 export function reportJson(report: PurgeReport): string {
@@ -103,6 +105,7 @@ export function summaryText(report: PurgeReport, context: ReportContext): string
   }
   lines.push(`purge ${what}: ${number(purged)} object(s) accepted by Akamai in ${number(report.batches.length)} request(s)`);
   if (context.jobIds && context.jobIds.length > 0) lines.push(`  job(s): ${context.jobIds.join(", ")}`);
+  if (context.hosts && context.hosts.length > 0) lines.push(`  host(s) purged: ${context.hosts.join(", ")}`);
   for (const batch of report.batches) {
     const eta = batch.estimatedSeconds === null ? "" : `, about ${batch.estimatedSeconds}s to complete`;
     lines.push(`  purgeId ${batch.purgeId}: ${number(batch.objects)} object(s)${eta}`);

@@ -4,7 +4,7 @@
  * values and repeated single flags are UsageErrors (exit 64) that name the flag and what it accepts;
  * "--" ends the flags.
  */
-import { UsageError } from "../purge/io";
+import { UsageError } from "../io";
 
 export interface FlagSpec {
   /** e.g. "--edgerc". */

@@ -33,7 +33,7 @@ import { createRequestFor, declaredNamespaces } from "../../core/tokens/declared
 import { freeTokenNames } from "../../core/tokens/names";
 import { prefixTokens, tokenState, type TokenState } from "../../core/tokens/select";
 import { TokensFileError, entriesFor, tokenEntry, type TokensFileEntries } from "../../core/tokens/tokens-file";
-import { CommandError, type CommandIo, UsageError, processIo } from "../purge/io";
+import { CommandError, type CommandIo, UsageError, processIo } from "../io";
 import { choice, flagValue, parseFlags, refuseFlags, type FlagSpec, type ParsedFlags } from "./flags";
 import { legacyTokenNamespaces, writeTarget, writeTokens } from "./write-file";
 

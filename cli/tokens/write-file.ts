@@ -20,7 +20,7 @@ import {
   sameEntry,
   type TokensFileEntries,
 } from "../../core/tokens/tokens-file";
-import { CommandError } from "../purge/io";
+import { CommandError } from "../io";
 
 export interface WriteTarget {
   kind: "file" | "bundle";

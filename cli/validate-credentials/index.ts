@@ -8,7 +8,7 @@
 import { loadEnvironments } from "../../config";
 import { readEdgerc } from "../../core/edgegrid/credentials";
 import { EdgeGridTransport } from "../../core/edgegrid/transport";
-import { type CommandIo, UsageError, processIo } from "../purge/io";
+import { type CommandIo, UsageError, processIo } from "../io";
 import { failureMessage } from "../tokens";
 import { edgeWorkerIds, flagValue, parseFlags, type FlagSpec } from "../tokens/flags";
 import { checkDefinitions, runCheck, type CheckResult } from "./checks";

@@ -4,6 +4,7 @@
  * Error messages name files, sections and fields but never print a value: client_secret and
  * access_token are secrets, and a mistyped line may hold one.
  */
+import { EdgeplaneError } from "../errors";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -29,8 +30,12 @@ export const edgeGridCredentialsSchema = z.object({
   maxBody: z.number().int("must be an integer").positive("must be positive").optional(),
 });
 
-export class EdgeGridCredentialsError extends Error {
+export class EdgeGridCredentialsError extends EdgeplaneError {
   override name = "EdgeGridCredentialsError";
+
+  constructor(message: string) {
+    super(message, "credentials");
+  }
 }
 
 /** Validates an object (e.g. a parsed Secrets Manager value); the error lists field names and rules only. */
@@ -148,4 +153,42 @@ export function readEdgerc(path: string, section = "default"): EdgeGridCredentia
     throw new EdgeGridCredentialsError(`cannot read .edgerc file ${resolved} (${code})`);
   }
   return parseEdgerc(text, section, resolved);
+}
+
+/**
+ * The environment variables Akamai's edgegrid libraries read (akamai-edgegrid's edgerc.js `readEnv`):
+ * `AKAMAI_<KEY>` for the section "default", `AKAMAI_<SECTION>_<KEY>` (section upper-cased) for any other;
+ * a named section never falls back to the plain `AKAMAI_*` variables.
+ */
+export const EDGEGRID_ENV_KEYS = ["HOST", "CLIENT_TOKEN", "CLIENT_SECRET", "ACCESS_TOKEN"] as const;
+
+export function edgeGridEnvPrefix(section = "default"): string {
+  return section === "default" ? "AKAMAI_" : `AKAMAI_${section.toUpperCase()}_`;
+}
+
+/** The variable names for a section, e.g. ["AKAMAI_HOST", ...] or ["AKAMAI_CI_HOST", ...]. */
+export function edgeGridEnvNames(section = "default"): string[] {
+  const prefix = edgeGridEnvPrefix(section);
+  return EDGEGRID_ENV_KEYS.map((key) => `${prefix}${key}`);
+}
+
+/**
+ * Credentials from the environment, or undefined when none of the section's four variables is set.
+ * Some but not all set is an error naming the missing variables (never a value). akamai-edgegrid
+ * silently ignores an incomplete set; here it is an error, because a CI secret that did not arrive should
+ * stop the job, not send it looking elsewhere.
+ */
+export function readEnvCredentials(env: Record<string, string | undefined>, section = "default"): EdgeGridCredentials | undefined {
+  const names = edgeGridEnvNames(section);
+  const present = names.filter((name) => (env[name] ?? "").trim() !== "");
+  if (present.length === 0) return undefined;
+  const missing = names.filter((name) => !present.includes(name));
+  if (missing.length > 0) {
+    throw new EdgeGridCredentialsError(
+      `EdgeGrid credentials from the environment are incomplete: ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} not set ` +
+        `(set: ${present.join(", ")}); set all four of ${names.join(", ")}`,
+    );
+  }
+  const [host, clientToken, clientSecret, accessToken] = names.map((name) => (env[name] as string).trim()) as [string, string, string, string];
+  return parseEdgeGridCredentials({ host, clientToken, clientSecret, accessToken }, `environment variables ${edgeGridEnvPrefix(section)}*`);
 }

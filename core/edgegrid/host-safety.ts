@@ -5,6 +5,8 @@
  * 127.0.0.1 or localhost with an explicit port, and nothing else.
  */
 
+import { EdgeplaneError } from "../errors";
+
 export const INSECURE_LOOPBACK_ENV = "EDGEPLANE_INSECURE_LOOPBACK";
 
 const AKAMAI_API_SUFFIX = ".akamaiapis.net";
@@ -12,8 +14,12 @@ const LOOPBACK_HOSTNAMES = new Set(["127.0.0.1", "localhost"]);
 // One DNS label: letters, digits and inner dashes.
 const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
-export class EdgeGridHostError extends Error {
+export class EdgeGridHostError extends EdgeplaneError {
   override name = "EdgeGridHostError";
+
+  constructor(message: string) {
+    super(message, "credentialHost");
+  }
 }
 
 export interface EdgeGridEndpoint {

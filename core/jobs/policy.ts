@@ -2,6 +2,7 @@
  * The environment's purge policy as the stack passes it to the functions (ENV.purgePolicy, JSON of
  * config's purgePolicy). Read once at cold start; a bad value is a deployment error and says which field.
  */
+import { EdgeplaneError } from "../errors";
 import { z } from "zod";
 import { PURGE_ACTIONS, PURGE_NETWORKS, parseAllowedHostnames, type PurgeAction, type PurgeNetwork } from "../purge/objects";
 
@@ -23,8 +24,12 @@ const policySchema = z.strictObject({
   maxRequestBytes: z.number().int().positive(),
 });
 
-export class PurgePolicyError extends Error {
+export class PurgePolicyError extends EdgeplaneError {
   override name = "PurgePolicyError";
+
+  constructor(message: string) {
+    super(message, "purgePolicy");
+  }
 }
 
 export function parsePurgePolicy(json: string | undefined, source = "EDGEPLANE_PURGE_POLICY"): PurgePolicy {

@@ -6,36 +6,17 @@
  * invalidated, the secret read again and the batch sent once more. A second 401 is final.
  */
 import type { EdgeGridCredentials } from "../edgegrid/credentials";
-import { EdgeGridResponseFormatError, EdgeGridTransport } from "../edgegrid/transport";
+import { FastPurgeClient } from "../akamai/fast-purge";
+import { EdgeGridTransport } from "../edgegrid/transport";
 import type { AppLogger, PurgeMetrics } from "../observability";
 import type { PurgeBatch } from "../purge/planner";
 import type { PurgeBuckets } from "../purge/rate-limit";
 import { sendOne, type PurgeHttp, type PurgeLogger, type SendOneResult } from "../purge/sender";
 import type { CredentialSource } from "../secrets/credential-cache";
 
-/**
- * The EdgeGrid transport as the sender's PurgeHttp. A response whose JSON is cut short still has a status,
- * so it comes back as a response (a 5xx is retried; a 201 without a readable purgeId is reported as
- * "may have been accepted") rather than as an error that would hide the status.
- */
+/** The Fast Purge client (core/akamai/fast-purge.ts) over a transport: one client on every path. */
 export function purgeHttpFromTransport(transport: Pick<EdgeGridTransport, "request">, timeoutMs?: number): PurgeHttp {
-  return {
-    async post(path, body) {
-      try {
-        const response = await transport.request({ method: "POST", path, body, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
-        return { status: response.status, headers: response.headers, body: response.body };
-      } catch (error) {
-        if (error instanceof EdgeGridResponseFormatError) {
-          return {
-            status: error.status,
-            headers: error.headers,
-            body: `the response body is not valid JSON (${error.bodyLength} bytes)`,
-          };
-        }
-        throw error;
-      }
-    },
-  };
+  return new FastPurgeClient(transport, timeoutMs !== undefined ? { timeoutMs } : {});
 }
 
 export interface PurgeHttpProvider {

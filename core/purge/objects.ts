@@ -12,6 +12,8 @@
  * - Tags are kept exactly as given (they are case-sensitive).
  */
 
+import { EdgeplaneError } from "../errors";
+
 export const PURGE_TYPES = ["url", "cpcode", "tag"] as const;
 export type PurgeType = (typeof PURGE_TYPES)[number];
 
@@ -28,11 +30,11 @@ export type PurgeObject = string | number;
 export const MAX_TAG_LENGTH = 128;
 
 /** Bad input to a purge function; `field` names the input that was wrong. */
-export class PurgeInputError extends Error {
+export class PurgeInputError extends EdgeplaneError {
   readonly field: string;
 
   constructor(field: string, message: string) {
-    super(message);
+    super(message, "purgeInput");
     this.name = "PurgeInputError";
     this.field = field;
   }
@@ -124,7 +126,7 @@ const PORT = /^[1-9][0-9]{0,4}$/;
  * Checks one URL against the environment's allowed hostnames. Returns the URL with its scheme and host
  * lower-cased (see the file comment); everything else must already be in its final, wire form.
  */
-export function checkUrl(value: unknown, allowed: AllowedHostnames): ObjectCheck<string> {
+export function checkUrl(value: unknown, allowed: AllowedHostnames | "any"): ObjectCheck<string> {
   if (typeof value !== "string") return fail(`expected a URL string; got ${describe(value)}`);
   if (value.length === 0) return fail("URL is empty; expected an absolute http:// or https:// URL");
 
@@ -177,7 +179,7 @@ export function checkUrl(value: unknown, allowed: AllowedHostnames): ObjectCheck
   if (port !== undefined && !(PORT.test(port) && Number(port) <= 65535)) {
     return fail(`URL port ${JSON.stringify(port)} is not valid; expected a number from 1 to 65535`);
   }
-  if (!isHostnameAllowed(host, allowed)) {
+  if (allowed !== "any" && !isHostnameAllowed(host, allowed)) {
     return fail(`host ${JSON.stringify(host)} is not allowed in this environment; allowed: ${listEntries(allowed)}`);
   }
   return { ok: true, value: `${scheme}://${host}${port === undefined ? "" : `:${port}`}${rest}` };
@@ -255,8 +257,11 @@ export function checkTag(value: unknown): ObjectCheck<string> {
 export interface ValidateObjectsInput {
   type: PurgeType;
   objects: readonly unknown[];
-  /** Required for `url`: the environment's allowed hostnames (see parseAllowedHostnames). */
-  allowedHostnames?: readonly string[];
+  /**
+   * Required for `url`: the environment's allowed hostnames (see parseAllowedHostnames), or "any" for a
+   * direct purge without an allow-list (the credential's own Fast Purge permissions are the limit).
+   */
+  allowedHostnames?: readonly string[] | "any";
 }
 
 export interface RejectedObject {
@@ -269,6 +274,8 @@ export interface RejectedObject {
 export interface ValidatedObjects {
   /** Valid objects in input order, each once (URLs with scheme and host lower-cased). */
   accepted: PurgeObject[];
+  /** The input position of each accepted object (same order as `accepted`). */
+  acceptedIndexes: number[];
   rejected: RejectedObject[];
   /** How many valid objects repeated an earlier one after validation (e.g. "12345" and 12345) and were merged. */
   duplicates: number;
@@ -288,13 +295,14 @@ export function validateObjects(input: ValidateObjectsInput): ValidatedObjects {
     if (input.allowedHostnames === undefined) {
       throw new PurgeInputError("allowedHostnames", "allowedHostnames is required to validate url objects");
     }
-    const allowed = parseAllowedHostnames(input.allowedHostnames);
+    const allowed = input.allowedHostnames === "any" ? "any" : parseAllowedHostnames(input.allowedHostnames);
     check = (value) => checkUrl(value, allowed);
   } else {
     check = type === "cpcode" ? checkCpCode : checkTag;
   }
 
   const accepted: PurgeObject[] = [];
+  const acceptedIndexes: number[] = [];
   const rejected: RejectedObject[] = [];
   const seen = new Set<PurgeObject>();
   let duplicates = 0;
@@ -307,9 +315,10 @@ export function validateObjects(input: ValidateObjectsInput): ValidatedObjects {
     } else {
       seen.add(result.value);
       accepted.push(result.value);
+      acceptedIndexes.push(index);
     }
   });
-  return { accepted, rejected, duplicates };
+  return { accepted, acceptedIndexes, rejected, duplicates };
 }
 
 function fail(reason: string): { ok: false; reason: string } {

@@ -8,11 +8,16 @@
  * Errors name keys and rules, never values: every value here is, or sits next to, a secret. That includes
  * JSON syntax errors, whose V8 messages quote the text around the error.
  */
+import { EdgeplaneError } from "../errors";
 import { z } from "zod";
 import type { EdgeGridCredentials } from "../edgegrid/credentials";
 
-export class EdgeGridSecretError extends Error {
+export class EdgeGridSecretError extends EdgeplaneError {
   override name = "EdgeGridSecretError";
+
+  constructor(message: string) {
+    super(message, "edgegridSecret");
+  }
 }
 
 const required = z.string().trim().min(1);

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import type { CommandIo } from "../../../cli/purge/io";
+import type { CommandIo } from "../../../cli/io";
 
 export const BIN = join(__dirname, "../../../cli/bin.cjs");
 

@@ -1,10 +1,15 @@
-/** What a command needs from its process, injected so tests can run commands in-process. */
+/**
+ * The one IO module of the CLI: what a command needs from its process (stdout, stderr, stdin, the
+ * environment, time), injected so tests run commands in-process and capture what they print.
+ */
 import type { Readable } from "node:stream";
+
+export { CommandError, EdgeplaneError, EXIT_STATUS, UsageError } from "../core/errors";
 
 export interface CommandIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-  /** Read only when objects come from standard input ("-", or piped with no other source). */
+  /** Read only when a command takes input from standard input. */
   stdin: Readable;
   stdinIsTty: boolean;
   stderrIsTty: boolean;
@@ -25,14 +30,4 @@ export function processIo(): CommandIo {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: Date.now,
   };
-}
-
-/** A bad command line: exit 64 with this message (it names the flag and what is allowed). */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
-
-/** A failure before or instead of purging (unreadable file, missing API URL, ...): exit 1 with this message. */
-export class CommandError extends Error {
-  override name = "CommandError";
 }
