@@ -3,10 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   EdgeGridCredentialsError,
+  edgeGridEnvNames,
   parseEdgeGridCredentials,
   parseEdgerc,
   parseEdgercValue,
   readEdgerc,
+  readEnvCredentials,
 } from "../../../core/edgegrid/credentials";
 import { fixturePath, readFixture } from "./fixtures";
 
@@ -169,5 +171,43 @@ describe("readEdgerc", () => {
     const error = errorOf(() => readEdgerc("/nonexistent/.edgerc"));
     expect(error).toBeInstanceOf(EdgeGridCredentialsError);
     expect(error.message).toBe("cannot read .edgerc file /nonexistent/.edgerc (ENOENT)");
+  });
+});
+
+describe("readEnvCredentials (akamai-edgegrid's AKAMAI_* / AKAMAI_<SECTION>_* variables)", () => {
+  const full = {
+    AKAMAI_HOST: "akab-h.luna.akamaiapis.net",
+    AKAMAI_CLIENT_TOKEN: "akab-ct",
+    AKAMAI_CLIENT_SECRET: "c2VjcmV0LXZhbHVl",
+    AKAMAI_ACCESS_TOKEN: "akab-at",
+  };
+
+  it("reads the four AKAMAI_* variables for the default section", () => {
+    expect(readEnvCredentials(full)).toEqual({ host: full.AKAMAI_HOST, clientToken: "akab-ct", clientSecret: "c2VjcmV0LXZhbHVl", accessToken: "akab-at" });
+  });
+
+  it("reads AKAMAI_<SECTION>_* (upper-cased) for another section, never the plain ones", () => {
+    const ci = Object.fromEntries(Object.entries(full).map(([k, v]) => [k.replace("AKAMAI_", "AKAMAI_CI_"), `${v}-ci`]));
+    expect(readEnvCredentials({ ...full, ...ci }, "ci")?.clientToken).toBe("akab-ct-ci");
+    expect(readEnvCredentials(full, "ci")).toBeUndefined();
+    expect(edgeGridEnvNames("ci")).toEqual(["AKAMAI_CI_HOST", "AKAMAI_CI_CLIENT_TOKEN", "AKAMAI_CI_CLIENT_SECRET", "AKAMAI_CI_ACCESS_TOKEN"]);
+  });
+
+  it("is undefined when none is set (blank counts as not set)", () => {
+    expect(readEnvCredentials({})).toBeUndefined();
+    expect(readEnvCredentials({ AKAMAI_HOST: "  " })).toBeUndefined();
+  });
+
+  it("an incomplete set names each missing variable and prints no value", () => {
+    const { AKAMAI_ACCESS_TOKEN: _a, AKAMAI_CLIENT_TOKEN: _c, ...partial } = full;
+    let message = "";
+    try {
+      readEnvCredentials(partial);
+    } catch (error) {
+      expect(error).toBeInstanceOf(EdgeGridCredentialsError);
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/AKAMAI_CLIENT_TOKEN, AKAMAI_ACCESS_TOKEN are not set \(set: AKAMAI_HOST, AKAMAI_CLIENT_SECRET\)/);
+    for (const value of Object.values(full)) expect(message).not.toContain(value);
   });
 });
