@@ -103,3 +103,13 @@ export function refuseFlags(parsed: ParsedFlags, flags: readonly string[], why: 
     if (given(parsed, flag)) throw new UsageError(`${flag} ${why}`);
   }
 }
+
+/** Positive EdgeWorker ids from repeatable flags (each may also be a comma-separated list). */
+export function edgeWorkerIds(flag: string, values: readonly string[]): number[] {
+  const ids: number[] = [];
+  for (const part of values.flatMap((v) => v.split(",")).map((v) => v.trim())) {
+    if (!/^[1-9]\d{0,11}$/.test(part)) throw new UsageError(`${flag} "${part}" is not an EdgeWorker id; expected a positive integer such as 4242`);
+    ids.push(Number(part));
+  }
+  return [...new Set(ids)];
+}

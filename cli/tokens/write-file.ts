@@ -1,124 +1,101 @@
 /**
- * `edgeplane tokens write-file`: writes tokens into an edgekv_tokens.js file, or into the edgekv_tokens.js
- * of a code bundle (.tgz), like `akamai edgekv show token NAME --save_path PATH`. Entries for other
- * namespaces already in the file are kept; an entry that would change needs --overwrite.
- *
- * Files are written with mode 0600 (legacy entries hold token values, which are secrets) through a
- * temporary file and a rename, so a failed write never leaves half a file.
+ * `edgeplane tokens write-file NAME... --out PATH` and `tokens write-file --env E --out PATH`: the tokens'
+ * entries into edgekv_tokens.js (a file, a directory, or a .tgz bundle); see file-writer.ts.
  */
-import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { readBundleVersion } from "../../core/akamai/edgeworkers";
-import { unpackTgz } from "../../core/akamai/tgz";
-import { bundleTokensEntries, rebuildBundle, tokensVersionId, type TokenIdentity } from "../../core/tokens/bundle";
-import {
-  TOKENS_FILE_NAME,
-  entryKind,
-  mergeEntries,
-  parseTokensFile,
-  renderTokensFile,
-  sameEntry,
-  type TokensFileEntries,
-} from "../../core/tokens/tokens-file";
-import { CommandError } from "../io";
+import type { EdgeKvToken } from "../../core/akamai/edgekv-tokens";
+import type { TokenIdentity } from "../../core/tokens/bundle";
+import { declaredNamespaces } from "../../core/tokens/declared";
+import { prefixTokens } from "../../core/tokens/select";
+import { entriesFor, tokenEntry, type TokensFileEntries } from "../../core/tokens/tokens-file";
+import { flagValue, refuseFlags } from "../flags";
+import { CommandError, UsageError } from "../io";
+import { COMMON_FLAGS, type TokensContext, type TokensSubcommand, type TokensWork, listTokens } from "./context";
+import { legacyTokenNamespaces, writeTarget, writeTokens } from "./file-writer";
 
-export interface WriteTarget {
-  kind: "file" | "bundle";
-  path: string;
-}
+export const writeFileCommand: TokensSubcommand = {
+  flags: [
+    ...COMMON_FLAGS,
+    { name: "--out", value: "a file, a directory or a .tgz bundle" },
+    { name: "--namespace", value: "an EdgeKV namespace name", repeatable: true },
+    { name: "--overwrite" },
+    { name: "--bump-version" },
+  ],
+  prepare: (context) => prepareWriteFile(context),
+};
 
-/** PATH ending in .tgz → that bundle (it must exist); an existing directory → DIR/edgekv_tokens.js; else the file. */
-export function writeTarget(path: string): WriteTarget {
-  if (/\.tgz$/i.test(path)) {
-    if (!existsSync(path)) throw new CommandError(`bundle ${path} does not exist; write-file updates the edgekv_tokens.js of an existing .tgz`);
-    return { kind: "bundle", path };
+function prepareWriteFile(context: TokensContext): TokensWork {
+  const { flags, env } = context;
+  const out = flagValue(flags, "--out");
+  if (out === undefined) throw new UsageError("write-file needs --out PATH (a file, a directory, or a .tgz bundle)");
+  const namespaces = flags.values.get("--namespace");
+  for (const ns of namespaces ?? []) {
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_-]{0,31}$/.test(ns)) throw new UsageError(`--namespace "${ns}" is not an EdgeKV namespace name`);
   }
-  if (existsSync(path) && statSync(path).isDirectory()) return { kind: "file", path: join(path, TOKENS_FILE_NAME) };
-  if (!existsSync(dirname(path))) throw new CommandError(`directory ${dirname(path)} does not exist`);
-  return { kind: "file", path };
-}
-
-export interface WriteResult {
-  path: string;
-  entries: Array<{ namespace: string; name: string; kind: "legacy" | "enhanced" }>;
-  /** Namespaces already in the file and kept as they were. */
-  kept: string[];
-  /** For bundles: bundle.json's "edgeworker-version" after the write. */
-  bundleVersion?: string;
-}
-
-function writeAtomically(path: string, data: Buffer | string): void {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(temporary, data, { mode: 0o600 });
-    renameSync(temporary, path);
-  } catch (error) {
-    if (existsSync(temporary)) unlinkSync(temporary);
-    throw new CommandError(`cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+  if (env) {
+    if (flags.positionals.length > 0) throw new UsageError("write-file --env E takes no token names: it writes the current token of each declared token");
+    refuseFlags(flags, ["--namespace"], "does not apply with --env: the declared namespaces are used");
+  } else if (flags.positionals.length === 0) {
+    throw new UsageError("write-file needs token names (or --env E for the environment's current tokens)");
   }
-}
-
-/** Namespaces whose existing entry differs from the new one (names only: values are secrets). */
-function conflicts(existing: TokensFileEntries, update: TokensFileEntries): string[] {
-  return Object.entries(update)
-    .filter(([namespace, entry]) => existing[namespace] !== undefined && !sameEntry(existing[namespace], entry))
-    .map(([namespace, entry]) => `namespace-${namespace} (now ${existing[namespace]?.name}, would be ${entry.name})`);
-}
-
-export function writeTokens(
-  target: WriteTarget,
-  update: TokensFileEntries,
-  options: { overwrite: boolean; bumpVersion: boolean; identities: readonly TokenIdentity[] },
-): WriteResult {
-  let existing: TokensFileEntries = {};
-  let files;
-  if (target.kind === "bundle") {
-    try {
-      files = unpackTgz(readFileSync(target.path));
-      existing = bundleTokensEntries(files);
-    } catch (error) {
-      throw new CommandError(`cannot read bundle ${target.path}: ${(error as Error).message}`);
+  if (flags.booleans.has("--bump-version") && !/\.tgz$/i.test(out)) throw new UsageError("--bump-version only applies when --out is a .tgz bundle");
+  const target = writeTarget(out);
+  return async (client) => {
+    const entries: TokensFileEntries = {};
+    const identities: TokenIdentity[] = [];
+    const add = (token: EdgeKvToken, forNamespaces: readonly string[]): void => {
+      for (const [namespace, entry] of Object.entries(entriesFor(forNamespaces, tokenEntry(token)))) {
+        if (entries[namespace] !== undefined) throw new CommandError(`namespace ${namespace} would get two tokens (${entries[namespace]?.name} and ${token.name}); pick one`);
+        entries[namespace] = entry;
+        identities.push({ namespace, name: token.name, uuid: token.uuid });
+      }
+      if (token.tokenActivationStatus !== undefined && token.tokenActivationStatus !== "COMPLETE") {
+        context.io.stderr(`edgeplane tokens: warning: ${token.name} is ${token.tokenActivationStatus}; EdgeWorkers refuses bundles that reference it until it is COMPLETE\n`);
+      }
+    };
+    if (env) {
+      const listed = await listTokens(context.io, client, true);
+      const missing: string[] = [];
+      for (const declared of env.edgeKv.tokens) {
+        const current = prefixTokens(declared.namePrefix, listed, context.io.now()).current;
+        if (current === undefined) missing.push(declared.namePrefix);
+        else add(await client.getToken(current.name), declaredNamespaces(declared));
+      }
+      if (missing.length > 0) throw new CommandError(`environment ${env.name} has no usable token for: ${missing.join(", ")} (nothing written)`);
+    } else {
+      for (const name of flags.positionals) {
+        const token = await client.getToken(name);
+        add(token, namespaces ?? namespacesOf(token));
+      }
     }
-  } else if (existsSync(target.path)) {
-    existing = parseTokensFile(readFileSync(target.path, "utf8"), target.path);
-  }
-  const changing = conflicts(existing, update);
-  if (changing.length > 0 && !options.overwrite) {
-    throw new CommandError(`${target.path} already has other tokens for ${changing.join(", ")}; add --overwrite to replace them`);
-  }
-  const result: WriteResult = {
-    path: target.path,
-    entries: Object.keys(update)
-      .sort()
-      .map((namespace) => ({ namespace, name: (update[namespace] as TokensFileEntries[string]).name, kind: entryKind(update[namespace] as TokensFileEntries[string]) })),
-    kept: Object.keys(existing).filter((ns) => update[ns] === undefined).sort(),
+    const written = writeTokens(target, entries, {
+      overwrite: flags.booleans.has("--overwrite"),
+      bumpVersion: flags.booleans.has("--bump-version"),
+      identities,
+    });
+    if (context.json) {
+      context.io.stdout(`${JSON.stringify(written, null, 2)}\n`);
+    } else {
+      const lines = [
+        `wrote ${written.path}${written.bundleVersion !== undefined ? ` (edgeworker-version ${written.bundleVersion})` : ""}:`,
+        ...written.entries.map((e) => `  namespace-${e.namespace}: ${e.name} (${e.kind === "legacy" ? "value" : "reference"})`),
+        ...(written.kept.length > 0 ? [`  kept: ${written.kept.map((ns) => `namespace-${ns}`).join(", ")}`] : []),
+        "",
+      ];
+      context.io.stdout(lines.join("\n"));
+    }
+    return 0;
   };
-  if (target.kind === "bundle" && files !== undefined) {
-    const version = options.bumpVersion ? tokensVersionId(readBundleVersion(files), options.identities) : undefined;
-    const rebuilt = rebuildBundle(files, update, version);
-    writeAtomically(target.path, rebuilt.tgz);
-    result.bundleVersion = rebuilt.version;
-  } else {
-    writeAtomically(target.path, renderTokensFile(mergeEntries(existing, update)));
-  }
-  return result;
 }
 
-/**
- * The namespaces a legacy token's JWT grants (claims "namespace-<ns>", as Akamai's CLI reads them);
- * undefined when the value is not a readable JWT. The value itself never leaves this function.
- */
-export function legacyTokenNamespaces(value: string): string[] | undefined {
-  const payload = value.split(".")[1];
-  if (payload === undefined) return undefined;
-  try {
-    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>;
-    const namespaces = Object.keys(claims)
-      .filter((key) => key.startsWith("namespace-"))
-      .map((key) => key.slice("namespace-".length))
-      .sort();
-    return namespaces.length > 0 ? namespaces : undefined;
-  } catch {
-    return undefined;
+function namespacesOf(token: EdgeKvToken): string[] {
+  const namespaces =
+    token.namespacePermissions !== undefined
+      ? Object.keys(token.namespacePermissions).sort()
+      : token.value !== undefined
+        ? legacyTokenNamespaces(token.value)
+        : undefined;
+  if (namespaces === undefined || namespaces.length === 0) {
+    throw new CommandError(`cannot tell which namespaces token ${token.name} covers; name them with --namespace NS`);
   }
+  return namespaces;
 }

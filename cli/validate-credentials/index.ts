@@ -1,16 +1,16 @@
 /**
- * `edgeplane validate-credentials --edgerc PATH [--section S] [--json]`: checks that an EdgeGrid credential
- * works and reaches every API the runtime uses (checks.ts), prints what is present and what is missing,
- * and exits non-zero if anything is not ok.
+ * `edgeplane validate-credentials [--edgerc PATH] [--section S] [--json]`: checks that an EdgeGrid credential
+ * (from --edgerc, the AKAMAI_* variables or ~/.edgerc) works and reaches every API the runtime uses
+ * (checks.ts), prints what is present and what is missing, and exits non-zero if anything is not ok.
  *
  * Exit codes: 0 every check ok; 1 something missing (403), refused (401) or failing; 64 bad command line.
  */
 import { loadEnvironments } from "../../config";
-import { readEdgerc } from "../../core/edgegrid/credentials";
 import { EdgeGridTransport } from "../../core/edgegrid/transport";
+import { runCommand } from "../command";
+import { resolveCredentials } from "../credentials";
+import { CREDENTIAL_FLAGS, HELP_FLAG, edgeWorkerIds, flagValue, parseFlags, type FlagSpec } from "../flags";
 import { type CommandIo, UsageError, processIo } from "../io";
-import { failureMessage } from "../tokens";
-import { edgeWorkerIds, flagValue, parseFlags, type FlagSpec } from "../tokens/flags";
 import { checkDefinitions, runCheck, type CheckResult } from "./checks";
 
 export const DEFAULT_EDGERC = "~/.edgerc";
@@ -24,7 +24,9 @@ harmless signed read per API:
   IAM self-credentials   GET /identity-management/v3/api-clients/self/credentials
   EdgeWorkers            GET /edgeworkers/v1/ids/N/versions per --edgeworker-id, else GET /edgeworkers/v1/ids
 
-  --edgerc PATH        .edgerc file (default ${DEFAULT_EDGERC}); --section S picks the section (default "default")
+  --edgerc PATH        .edgerc file; --section S picks the section (default "default"). Without --edgerc the
+                       credential comes from AKAMAI_HOST, AKAMAI_CLIENT_TOKEN, AKAMAI_CLIENT_SECRET, AKAMAI_ACCESS_TOKEN
+                       (AKAMAI_<S>_* with --section S) when set, else from ${DEFAULT_EDGERC}
   --edgeworker-id N    an EdgeWorker id to check (repeatable, or comma-separated)
   --env E              check the EdgeWorker ids environment E's declared tokens use (edgeWorkerIds, deployTo)
   --json               print {"ok", "host", "checks":[{"id","title","outcome","calls","status","detail","hint"}]}
@@ -34,34 +36,22 @@ itself was not accepted); error (anything else). The checks read only: they do n
 Exit status: 0 when every check is ok; 1 otherwise; 64 for a bad command line.
 `;
 
-const SPECS: FlagSpec[] = [
-  { name: "--edgerc", value: "an .edgerc file path" },
-  { name: "--section", value: "an .edgerc section name" },
+export const VALIDATE_CREDENTIALS_FLAGS: readonly FlagSpec[] = [
+  ...CREDENTIAL_FLAGS,
   { name: "--edgeworker-id", value: "an EdgeWorker id", repeatable: true },
   { name: "--env", value: "an environment name from config/" },
   { name: "--json" },
-  { name: "--help" },
+  HELP_FLAG,
 ];
 
 const LABELS: Record<CheckResult["outcome"], string> = { ok: "ok", missing: "MISSING", refused: "REFUSED", error: "ERROR" };
 
 export async function validateCredentialsCommand(argv: readonly string[], io: CommandIo = processIo()): Promise<number> {
-  try {
-    return await run(argv, io);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(`edgeplane validate-credentials: ${error.message}\n(see edgeplane validate-credentials --help)\n`);
-      return 64;
-    }
-    const message = failureMessage(error);
-    if (message === undefined) throw error;
-    io.stderr(`edgeplane validate-credentials: ${message}\n`);
-    return 1;
-  }
+  return runCommand("validate-credentials", io, () => run(argv, io));
 }
 
 async function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  const flags = parseFlags(argv, SPECS);
+  const flags = parseFlags(argv, VALIDATE_CREDENTIALS_FLAGS);
   if (flags.booleans.has("--help")) {
     io.stdout(VALIDATE_CREDENTIALS_USAGE);
     return 0;
@@ -77,9 +67,12 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
       for (const id of [...token.edgeWorkerIds, ...(token.deployTo ? [token.deployTo.edgeWorkerId] : [])]) if (!ids.includes(id)) ids.push(id);
     }
   }
-  const edgerc = flagValue(flags, "--edgerc") ?? DEFAULT_EDGERC;
+  const edgercFlag = flagValue(flags, "--edgerc");
   const section = flagValue(flags, "--section") ?? "default";
-  const credentials = readEdgerc(edgerc, section);
+  const resolved = resolveCredentials({ ...(edgercFlag !== undefined ? { edgerc: edgercFlag } : {}), section }, io.env, DEFAULT_EDGERC);
+  const credentials = resolved.credentials;
+  // "edgerc" in --json stays the file read, or null when the credential came from AKAMAI_* variables.
+  const edgerc = resolved.from === "edgerc" ? (edgercFlag ?? DEFAULT_EDGERC) : null;
   const transport = new EdgeGridTransport({ credentials, env: io.env, userAgent: "edgeplane-validate-credentials", timeoutMs: 20_000 });
   let results: CheckResult[];
   try {
@@ -93,7 +86,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     return ok ? 0 : 1;
   }
   const width = Math.max(...results.map((r) => r.title.length));
-  const lines = [`credential [${section}] in ${edgerc}, host ${credentials.host}`];
+  const lines = [`credential ${edgerc === null ? resolved.source : `[${section}] in ${edgerc}`}, host ${credentials.host}`];
   for (const r of results) {
     lines.push(`  ${LABELS[r.outcome].padEnd(7)}  ${r.title.padEnd(width)}  ${r.outcome === "ok" ? `${r.calls.join(", ")}: ${r.detail}` : r.detail}`);
     if (r.hint) lines.push(`  ${"".padEnd(7)}  ${"".padEnd(width)}  → ${r.hint}`);

@@ -194,3 +194,24 @@ test("through the edgeplane command: tokens list works against the sandbox, and 
   const help = await runCli(["help"]);
   expect(help.stdout).toContain("tokens             EdgeKV access tokens");
 });
+
+test("without --edgerc the AKAMAI_<SECTION>_* variables are the credential; an incomplete set names what is missing", async () => {
+  const env = {
+    ...LOOPBACK,
+    AKAMAI_CI_HOST: sandbox.url,
+    AKAMAI_CI_CLIENT_TOKEN: TEST_CLIENT.clientToken,
+    AKAMAI_CI_CLIENT_SECRET: TEST_CLIENT.clientSecret,
+    AKAMAI_CI_ACCESS_TOKEN: TEST_CLIENT.accessToken,
+  };
+  expect((await tokens("create", "ci-token", "--namespace", "site_config=r", "--staging", "allow", "--production", "deny")).code).toBe(0);
+  const capture = captureIo({ env });
+  expect(await tokensCommand(["list", "--section", "ci", "--json"], capture.io)).toBe(0);
+  expect(capture.stderr()).toBe("");
+  expect((JSON.parse(capture.stdout()) as { tokens: Array<{ name: string }> }).tokens.map((t) => t.name)).toEqual(["ci-token"]);
+
+  const { AKAMAI_CI_ACCESS_TOKEN: _a, ...partial } = env;
+  const refused = captureIo({ env: partial });
+  expect(await tokensCommand(["list", "--section", "ci"], refused.io)).toBe(1);
+  expect(refused.stderr()).toMatch(/AKAMAI_CI_ACCESS_TOKEN is not set/);
+  expect(refused.stderr()).not.toContain(TEST_CLIENT.clientSecret);
+});

@@ -116,3 +116,25 @@ test("through the edgeplane command", async () => {
   expect(result.code).toBe(0);
   expect(result.stdout).toContain("all 4 checks passed");
 });
+
+test("without --edgerc the AKAMAI_* variables are the credential (HOME has no .edgerc)", async () => {
+  const env = {
+    ...LOOPBACK,
+    AKAMAI_HOST: sandbox.url,
+    AKAMAI_CLIENT_TOKEN: TEST_CLIENT.clientToken,
+    AKAMAI_CLIENT_SECRET: TEST_CLIENT.clientSecret,
+    AKAMAI_ACCESS_TOKEN: TEST_CLIENT.accessToken,
+    HOME: dir,
+  };
+  const result = await runCli(["validate-credentials", "--edgeworker-id", String(EW), "--json"], { env });
+  expect(result.stderr).toBe("");
+  expect(result.code).toBe(0);
+  const output = JSON.parse(result.stdout) as { ok: boolean; edgerc: unknown; host: string };
+  expect(output).toMatchObject({ ok: true, edgerc: null, host: sandbox.url });
+
+  const { AKAMAI_HOST: _host, ...partial } = env;
+  const incomplete = await runCli(["validate-credentials"], { env: partial });
+  expect(incomplete.code).toBe(1);
+  expect(incomplete.stderr).toMatch(/AKAMAI_HOST is not set/);
+  expect(incomplete.stderr).not.toContain(TEST_CLIENT.clientSecret);
+});
