@@ -12,20 +12,23 @@
  * If Fast Purge asks to wait (429, rate limit, 5xx, network) that message does the purge (202).
  * Every accepted object ends in a batch that the job records; nothing accepted is dropped.
  */
-import { z } from "zod";
+import type { z } from "zod/mini";
 import type { AppLogger, PurgeMetrics } from "../observability";
+import { failureReasonCode } from "../purge/failure-reasons";
+import { PURGE_ACTIONS, PURGE_NETWORKS, PURGE_TYPES, describe, type PurgeNetwork, type PurgeType, type RejectedObject } from "../purge/objects";
+import type { PurgeBatch } from "../purge/planner";
+import { preparePurge } from "../purge/prepare";
 import {
-  PURGE_ACTIONS,
-  PURGE_NETWORKS,
-  PURGE_TYPES,
-  describe,
-  validateObjects,
-  type PurgeNetwork,
-  type PurgeObject,
-  type PurgeType,
-  type RejectedObject,
-} from "../purge/objects";
-import { planBatches, type PurgeBatch } from "../purge/planner";
+  PURGE_API_REQUEST_FIELDS,
+  purgeApiRequestSchema,
+  type BatchView,
+  type ErrorAnswer,
+  type JobView,
+  type NotRecordedAnswer,
+  type RejectedAnswer,
+  type RejectedEntry,
+  type SubmitAnswer,
+} from "./purge-api-contract";
 import { JOB_ID_EXAMPLE, JOB_ID_PATTERN } from "./message";
 import type { PurgePolicy } from "./policy";
 import { PURGE_MAX_PLAN_AHEAD_SECONDS, clampDelay, type BatchQueue } from "./queue-settings";
@@ -35,6 +38,7 @@ import type { BatchRecord, JobStorePort, JobWithBatches } from "./records";
 
 export interface ApiAnswer {
   statusCode: number;
+  /** One of the contract's answers (purge-api-contract.ts). */
   body: Record<string, unknown>;
 }
 
@@ -66,16 +70,8 @@ export interface PurgeSubmission {
   requestedBy: string;
 }
 
-export const REQUEST_FIELDS = ["type", "objects", "action", "network", "wait"] as const;
+export const REQUEST_FIELDS = PURGE_API_REQUEST_FIELDS;
 export const DEFAULT_NETWORK: PurgeNetwork = "staging";
-
-const requestSchema = z.strictObject({
-  type: z.enum(PURGE_TYPES),
-  objects: z.array(z.unknown()).min(1),
-  action: z.enum(PURGE_ACTIONS).optional(),
-  network: z.enum(PURGE_NETWORKS).optional(),
-  wait: z.boolean().optional(),
-});
 
 /** Listing stops here so the answer stays far below Lambda's 6 MB response limit. */
 const REJECTED_LIST_BUDGET_BYTES = 1_000_000;
@@ -101,7 +97,7 @@ export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDep
   } catch {
     return badRequest("(body)", `request body is not valid JSON; expected JSON like ${EXAMPLE_BODY}`);
   }
-  const parsed = requestSchema.safeParse(json);
+  const parsed = purgeApiRequestSchema.safeParse(json);
   if (!parsed.success) return badRequestFromIssues(json, parsed.error.issues, policy);
   const request = parsed.data;
 
@@ -127,18 +123,16 @@ export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDep
   const action = request.action ?? policy.defaultAction;
   const type = request.type;
 
-  const validated = validateObjects({ type, objects: request.objects, allowedHostnames: policy.allowedHostnames });
-  const plan = planBatches({ type, action, network, objects: validated.accepted });
-  const rejected: RejectedObject[] = [...validated.rejected, ...planRejections(type, request.objects, plan.rejected, policy)];
-  rejected.sort((a, b) => a.index - b.index);
-  const accepted = validated.accepted.length - plan.rejected.length;
+  const prepared = preparePurge({ type, action, network, objects: request.objects, allowedHostnames: policy.allowedHostnames });
+  const { plan, rejected, duplicates } = prepared;
+  const accepted = prepared.accepted.length;
   const listed = listRejected(rejected);
   if (plan.batches.length === 0) {
     return answer(400, {
-      error: `no valid objects: ${describeCount(rejected.length, "object")} rejected${validated.duplicates > 0 ? `, ${validated.duplicates} duplicate(s)` : ""}; see rejected for each reason`,
+      error: `no valid objects: ${describeCount(rejected.length, "object")} rejected${duplicates > 0 ? `, ${duplicates} duplicate(s)` : ""}; see rejected for each reason`,
       field: "objects",
       ...listed,
-    });
+    } satisfies RejectedAnswer);
   }
 
   // Queue first, record second, answer last: once the job item exists every batch is in SQS, so a job
@@ -147,7 +141,7 @@ export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDep
   // purges only batches of recorded jobs.
   const jobId = deps.newJobId();
   const now = (deps.now ?? Date.now)();
-  const summary = { jobId, batches: plan.batches.length, objects: accepted, ...listed, duplicates: validated.duplicates };
+  const summary = { jobId, batches: plan.batches.length, objects: accepted, ...listed, duplicates } satisfies SubmitAnswer;
   let planned: SendPlan;
   try {
     planned = await reservePacing(type, plan.batches, now, jobId, deps);
@@ -161,7 +155,7 @@ export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDep
         `queue keeps messages for; nothing was recorded: send it again later`,
       ...unrecorded,
       retryAfterSeconds: Math.ceil((error.firstSendAtMs - now) / 1000),
-    });
+    } satisfies NotRecordedAnswer);
   }
   const inlineAsked = request.wait === true && deps.inline !== undefined && plan.batches.length <= (deps.inlineMaxBatches ?? 1);
   // Inline only when the plan lets the batch go now (not behind the account's other purges).
@@ -180,7 +174,7 @@ export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDep
         `nothing will be purged for it: send the request again`,
       ...unrecorded,
       notQueued,
-    });
+    } satisfies NotRecordedAnswer);
   }
   await deps.jobs.createJob({
     jobId,
@@ -189,7 +183,7 @@ export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDep
     network,
     requestedBy: submission.requestedBy,
     rejected: rejected.length,
-    duplicates: validated.duplicates,
+    duplicates,
     batches: plan.batches.map((batch) => ({ objects: batch.objects.length, bodyBytes: batch.bodyBytes })),
   });
   const lastSendAt = sendAtMs[sendAtMs.length - 1] ?? now;
@@ -201,7 +195,7 @@ export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDep
     batches: plan.batches.length,
     objects: accepted,
     rejected: rejected.length,
-    duplicates: validated.duplicates,
+    duplicates,
     requestedBy: submission.requestedBy,
     plannedSeconds: Math.ceil((lastSendAt - now) / 1000),
   });
@@ -211,14 +205,16 @@ export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDep
   if (inlineWanted && deps.inline !== undefined && only !== undefined) {
     const inline = await sendInline(jobId, only, deps.inline, deps);
     if (inline.kind === "answered") {
-      return answer(inline.statusCode, { ...summary, ...inline.body });
+      return answer(inline.statusCode, { ...summary, ...inline.body } satisfies SubmitAnswer);
     }
     inlineFallback = inline.reason;
   }
-  return answer(202, { ...summary, status: "queued", ...(inlineFallback ? { inline: inlineFallback } : {}) });
+  return answer(202, { ...summary, status: "queued", ...(inlineFallback ? { inline: inlineFallback } : {}) } satisfies SubmitAnswer);
 }
 
-type InlineResult = { kind: "answered"; statusCode: number; body: Record<string, unknown> } | { kind: "queue"; reason: string };
+type InlineResult =
+  | { kind: "answered"; statusCode: number; body: Pick<SubmitAnswer, "status" | "purgeId" | "estimatedSeconds" | "supportId" | "error" | "failure"> }
+  | { kind: "queue"; reason: string };
 
 async function sendInline(jobId: string, batch: PurgeBatch, send: PurgeSendDeps, deps: PurgeApiDeps): Promise<InlineResult> {
   // One try here: a retry belongs to the worker, whose waits do not hold an API call open.
@@ -356,7 +352,7 @@ export async function readPurgeJob(jobId: string | undefined, deps: Pick<PurgeAp
   return answer(200, jobView(found));
 }
 
-export function jobView({ job, batches, status }: JobWithBatches): Record<string, unknown> {
+export function jobView({ job, batches, status }: JobWithBatches): JobView {
   return {
     jobId: job.jobId,
     status,
@@ -372,15 +368,16 @@ export function jobView({ job, batches, status }: JobWithBatches): Record<string
   };
 }
 
-function batchView(batch: BatchRecord): Record<string, unknown> {
-  const view: Record<string, unknown> = { index: batch.index, status: batch.status, objects: batch.objects };
+function batchView(batch: BatchRecord): BatchView {
+  const view: BatchView = { index: batch.index, status: batch.status, objects: batch.objects };
   if (batch.purgeId !== undefined) view.purgeId = batch.purgeId;
   if (batch.estimatedSeconds !== undefined && batch.estimatedSeconds !== null) view.estimatedSeconds = batch.estimatedSeconds;
   if (batch.status === "done" && typeof batch.supportId === "string") view.supportId = batch.supportId;
   if (batch.error !== undefined && batch.status !== "done") {
     const { reason, status, detail, supportId } = batch.error;
     view.error = {
-      reason,
+      // Records written before the codes were unified say e.g. "retries exhausted"; the view says the code.
+      reason: failureReasonCode(reason),
       ...(status !== undefined ? { status } : {}),
       ...(detail !== undefined ? { detail } : {}),
       ...(supportId !== undefined ? { supportId } : {}),
@@ -396,7 +393,7 @@ function batchView(batch: BatchRecord): Record<string, unknown> {
 
 const EXAMPLE_BODY = '{"type":"url","objects":["https://www.example.com/a"],"network":"staging"}';
 
-function answer(statusCode: number, body: Record<string, unknown>): ApiAnswer {
+function answer(statusCode: number, body: SubmitAnswer | NotRecordedAnswer | RejectedAnswer | ErrorAnswer | JobView): ApiAnswer {
   return { statusCode, body };
 }
 
@@ -461,27 +458,8 @@ function badRequestFromIssues(json: unknown, issues: readonly z.core.$ZodIssue[]
   });
 }
 
-/**
- * The planner rejects only objects too big for any request body. Its indexes point into the accepted
- * list, so find each one's position in the request (this path is rare: one object over ~50 KB).
- */
-function planRejections(
-  type: PurgeType,
-  objects: readonly unknown[],
-  planRejected: ReadonlyArray<{ object: unknown; reason: string }>,
-  policy: PurgePolicy,
-): RejectedObject[] {
-  if (planRejected.length === 0) return [];
-  return planRejected.map(({ object, reason }) => {
-    const index = objects.findIndex(
-      (candidate) => validateObjects({ type, objects: [candidate], allowedHostnames: policy.allowedHostnames }).accepted[0] === (object as PurgeObject),
-    );
-    return { index, object: objects[index] ?? object, reason };
-  });
-}
-
-function listRejected(rejected: readonly RejectedObject[]): { rejected: Array<Record<string, unknown>>; rejectedNotListed?: number } {
-  const listed: Array<Record<string, unknown>> = [];
+function listRejected(rejected: readonly RejectedObject[]): { rejected: RejectedEntry[]; rejectedNotListed?: number } {
+  const listed: RejectedEntry[] = [];
   let budget = REJECTED_LIST_BUDGET_BYTES;
   for (const entry of rejected) {
     const shown = { index: entry.index, object: echo(entry.object), reason: entry.reason };

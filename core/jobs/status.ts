@@ -8,7 +8,10 @@
 export const BATCH_STATUSES = ["queued", "throttled", "retrying", "done", "failed"] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
-export type JobStatus = "queued" | "in_progress" | "done" | "failed" | "partially_failed";
+export const JOB_STATUSES = ["queued", "in_progress", "done", "failed", "partially_failed"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+/** A job in one of these has nothing left to do. */
+export const TERMINAL_JOB_STATUSES = ["done", "failed", "partially_failed"] as const satisfies readonly JobStatus[];
 
 /**
  * - queued: no batch has been tried yet;

@@ -15,6 +15,7 @@
  * `sendOne` makes at most one request and never sleeps, so an SQS worker can turn "retry after N ms" into
  * a visibility timeout; `sendBatches` loops over it and sleeps.
  */
+import type { FailureReasonCode } from "./failure-reasons";
 import type { PurgeObject, PurgeType } from "./objects";
 import { MAX_BODY_BYTES, MAX_OBJECTS_PER_REQUEST, type PurgeBatch } from "./planner";
 import type { HeaderMap, PurgeBuckets } from "./rate-limit";
@@ -55,16 +56,19 @@ export interface AcceptedPurge {
   objects: PurgeObject[];
 }
 
-export type FailureReason =
-  | "rejected" // a 4xx answer other than 401 and 429
-  | "credentialRejected" // 401
-  | "malformedResponse" // 201 without a purgeId, or a status Fast Purge does not use
-  | "retriesExhausted" // 5xx or network errors until maxAttempts
-  | "throttledTooOften" // 429 more than maxThrottled times in a row
-  | "transportError" // the transport threw an error not marked retryable
-  | "invalidBatch" // the batch could never be sent (too big, wrong shape)
-  | "unexpectedError" // a bug or a throwing logger: reported rather than losing the batch
-  | "notSent"; // skipped after an earlier 401
+/** The codes sendOne and sendBatches produce (a subset of FAILURE_REASONS, failure-reasons.ts). */
+export type FailureReason = Extract<
+  FailureReasonCode,
+  | "rejected"
+  | "credentialRejected"
+  | "malformedResponse"
+  | "retriesExhausted"
+  | "throttledTooOften"
+  | "transportError"
+  | "invalidBatch"
+  | "unexpectedError"
+  | "notSent"
+>;
 
 export interface SendFailure {
   reason: FailureReason;
