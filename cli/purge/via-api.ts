@@ -6,12 +6,20 @@
  * last word). Lists bigger than the policy's maxObjectsPerRequest / maxRequestBytes go as several jobs.
  */
 import type { PurgePolicyConfig } from "../../config/schema";
+import {
+  type JobView,
+  type PurgeApiRequest,
+  jobViewSchema,
+  rejectedAnswerSchema,
+  submitAnswerSchema,
+} from "../../core/jobs/purge-api-contract";
+import { TERMINAL_JOB_STATUSES } from "../../core/jobs/status";
+import { failureReasonCode } from "../../core/purge/failure-reasons";
 import type { PurgeAction, PurgeNetwork, PurgeObject, PurgeType } from "../../core/purge/objects";
-import { planBatches } from "../../core/purge/planner";
 import { ApiNetworkError, type ApiResponse, type PurgeApiClient, apiErrorText } from "./api-client";
 import type { PurgeReport, ReportBatch, ReportFailure, ReportRejection } from "./report";
 
-export const TERMINAL_JOB_STATUSES = ["done", "failed", "partially_failed"] as const;
+export { TERMINAL_JOB_STATUSES };
 /**
  * POST is retried only on 429 (API Gateway throttling: not processed). Any other answer may come after
  * the job was recorded (e.g. 503 "could not queue" carries a jobId), so it is never sent twice.
@@ -50,28 +58,10 @@ export interface JobProgress {
   elapsedMs: number;
 }
 
-interface BatchView {
-  index: number;
-  status: string;
-  objects: number | null;
-  purgeId?: string;
-  estimatedSeconds: number | null;
-  error?: { reason: string; detail?: string; supportId?: string; status?: number };
-}
-
-interface JobView {
-  jobId: string;
-  status: string;
-  batches: BatchView[];
-  /** Batch count announced at submission (the GET may list fewer while batches are being written). */
-  expectedBatches: number;
-}
-
 interface TrackedJob {
   jobId: string;
+  /** Batch count announced at submission (0 when following a job submitted earlier). */
   expectedBatches: number;
-  /** Local plan of what this job was sent, to fill in object counts the API did not give. */
-  localCounts?: number[];
   view?: JobView;
   finished: boolean;
   pollErrors: number;
@@ -109,17 +99,14 @@ export async function purgeViaApi(request: ApiPurgeRequest, options: ApiPurgeOpt
   report.rejected.push(...tooBig);
   const jobs: TrackedJob[] = [];
   for (const objects of chunks) {
-    const body = { type: request.type, objects, action: request.action, network: request.network };
+    const body: PurgeApiRequest = { type: request.type, objects, action: request.action, network: request.network };
     const outcome = await submit(body, options);
     if (outcome.kind === "failed") {
       report.failed.push({ objects: objects.length, ...outcome.failure });
       continue;
     }
     report.rejected.push(...outcome.rejected);
-    if (outcome.job !== undefined) {
-      const localCounts = planBatches({ type: request.type, action: request.action, network: request.network, objects }).batches.map((b) => b.objects.length);
-      jobs.push({ ...outcome.job, localCounts, pollErrors: 0 });
-    }
+    if (outcome.job !== undefined) jobs.push({ ...outcome.job, pollErrors: 0 });
   }
   await follow(jobs, options);
   for (const job of jobs) collect(job, report, options);
@@ -139,7 +126,7 @@ type SubmitOutcome =
   | { kind: "accepted"; rejected: ReportRejection[]; job?: Omit<TrackedJob, "pollErrors"> }
   | { kind: "failed"; failure: Omit<ReportFailure, "objects"> };
 
-async function submit(body: object, options: ApiPurgeOptions): Promise<SubmitOutcome> {
+async function submit(body: PurgeApiRequest, options: ApiPurgeOptions): Promise<SubmitOutcome> {
   const random = options.random ?? Math.random;
   let response: ApiResponse | undefined;
   for (let attempt = 1; attempt <= SUBMIT_ATTEMPTS; attempt++) {
@@ -162,24 +149,17 @@ async function submit(body: object, options: ApiPurgeOptions): Promise<SubmitOut
     await options.sleep(Math.min(8_000, 500 * 2 ** (attempt - 1)) * (0.5 + random()));
   }
   const answer = response as ApiResponse;
-  const record = asRecord(answer.body);
-  const rejected = readRejected(record?.rejected);
-  const jobId = typeof record?.jobId === "string" ? record.jobId : undefined;
-  if (jobId !== undefined) {
-    // A recorded job (202; or e.g. 503 when some batches could not be queued, which the job then lists as
-    // failed): follow it, the job's batches say what happened.
-    const expectedBatches = typeof record?.batches === "number" ? record.batches : 0;
-    const job: Omit<TrackedJob, "pollErrors"> = { jobId, expectedBatches, finished: false };
-    const view = readJobView(record, jobId, expectedBatches);
-    if (view !== undefined) {
-      job.view = view;
-      job.finished = isTerminal(view.status);
-    }
-    return { kind: "accepted", rejected, job };
+  const submitted = submitAnswerSchema.safeParse(answer.body);
+  if (submitted.success) {
+    // A recorded job (202; 201/422/502 inline; or 503 when some batches could not be queued, which the job
+    // then lists as failed): follow it, the job's batches say what happened.
+    const rejected = submitted.data.rejected.map((r) => ({ object: r.object, reason: r.reason }));
+    return { kind: "accepted", rejected, job: { jobId: submitted.data.jobId, expectedBatches: submitted.data.batches, finished: false } };
   }
-  if (answer.status === 400 && rejected.length > 0) {
+  const refused = answer.status === 400 ? rejectedAnswerSchema.safeParse(answer.body) : undefined;
+  if (refused?.success && refused.data.rejected.length > 0) {
     // "no valid objects": every object is listed with its reason.
-    return { kind: "accepted", rejected };
+    return { kind: "accepted", rejected: refused.data.rejected.map((r) => ({ object: r.object, reason: r.reason })) };
   }
   return {
     kind: "failed",
@@ -223,7 +203,8 @@ async function poll(job: TrackedJob, options: ApiPurgeOptions): Promise<void> {
     return;
   }
   if (response.status === 200) {
-    const view = readJobView(asRecord(response.body), job.jobId, job.expectedBatches);
+    const parsed = jobViewSchema.safeParse(response.body);
+    const view = parsed.success && parsed.data.jobId === job.jobId ? parsed.data : undefined;
     if (view === undefined) {
       pollError(job, `GET /purge/${job.jobId} answered 200 with a body that is not a job status`);
       return;
@@ -257,11 +238,11 @@ function progressOf(jobs: readonly TrackedJob[], elapsedMs: number): JobProgress
   const progress: JobProgress = { jobs: jobs.length, batchesTotal: 0, batchesDone: 0, batchesFailed: 0, objectsDone: 0, elapsedMs };
   for (const job of jobs) {
     const batches = job.view?.batches ?? [];
-    progress.batchesTotal += Math.max(job.expectedBatches, job.view?.expectedBatches ?? 0, batches.length);
+    progress.batchesTotal += Math.max(job.expectedBatches, batches.length);
     for (const batch of batches) {
       if (batch.status === "done") {
         progress.batchesDone++;
-        progress.objectsDone += objectCount(job, batch) ?? 0;
+        progress.objectsDone += batch.objects;
       } else if (batch.status === "failed") {
         progress.batchesFailed++;
       }
@@ -270,27 +251,19 @@ function progressOf(jobs: readonly TrackedJob[], elapsedMs: number): JobProgress
   return progress;
 }
 
-function objectCount(job: TrackedJob, batch: BatchView): number | null {
-  if (batch.objects !== null) return batch.objects;
-  const local = job.localCounts;
-  // The API plans with the same planner; its counts are used only when the plans visibly agree.
-  if (local !== undefined && job.view !== undefined && local.length === job.view.expectedBatches) return local[batch.index] ?? null;
-  return null;
-}
-
 function collect(job: TrackedJob, report: PurgeReport, options: ApiPurgeOptions): void {
   const view = job.view;
   for (const batch of view?.batches ?? []) {
-    const objects = objectCount(job, batch);
+    const objects = batch.objects;
     if (batch.status === "done" && batch.purgeId !== undefined) {
-      const entry: ReportBatch = { purgeId: batch.purgeId, estimatedSeconds: batch.estimatedSeconds, objects: objects ?? 0 };
+      const entry: ReportBatch = { purgeId: batch.purgeId, estimatedSeconds: batch.estimatedSeconds ?? null, objects };
       report.batches.push(entry);
     } else if (batch.status === "failed" || (job.finished && batch.status !== "done")) {
       const failure: ReportFailure = {
         objects,
         jobId: job.jobId,
         batch: batch.index,
-        reason: batch.error?.reason ?? (batch.status === "failed" ? "failed" : `ended ${batch.status}`),
+        reason: batch.error !== undefined ? failureReasonCode(batch.error.reason) : "jobFailed",
         detail: batch.error?.detail ?? `batch ${batch.index} of job ${job.jobId} is ${batch.status}`,
       };
       if (batch.error?.status !== undefined) failure.status = batch.error.status;
@@ -307,13 +280,10 @@ function collect(job: TrackedJob, report: PurgeReport, options: ApiPurgeOptions)
   if (view === undefined) return;
   if (!job.finished) {
     const done = view.batches.filter((b) => b.status === "done").length;
-    const total = Math.max(view.expectedBatches, view.batches.length);
+    const total = Math.max(job.expectedBatches, view.batches.length);
     const pending = view.batches.filter((b) => b.status !== "done" && b.status !== "failed");
     const missing = Math.max(0, total - view.batches.length);
-    const pendingObjects = pending.reduce<number | null>((sum, b) => {
-      const n = objectCount(job, b);
-      return sum === null || n === null ? null : sum + n;
-    }, missing > 0 ? null : 0);
+    const pendingObjects = missing > 0 ? null : pending.reduce((sum, b) => sum + b.objects, 0);
     report.failed.push({
       objects: pendingObjects,
       jobId: job.jobId,
@@ -325,60 +295,18 @@ function collect(job: TrackedJob, report: PurgeReport, options: ApiPurgeOptions)
     return;
   }
   const listed = view.batches.length;
-  if (listed < view.expectedBatches) {
+  if (listed < job.expectedBatches) {
     report.failed.push({
       objects: null,
       jobId: job.jobId,
       reason: "malformedResponse",
-      detail: `job is ${view.status} but lists ${listed} of ${view.expectedBatches} batches`,
+      detail: `job is ${view.status} but lists ${listed} of ${job.expectedBatches} batches`,
     });
   } else if (view.status !== "done" && !view.batches.some((b) => b.status === "failed")) {
-    report.failed.push({ objects: null, jobId: job.jobId, reason: view.status, detail: `job ended ${view.status}` });
+    report.failed.push({ objects: null, jobId: job.jobId, reason: "jobFailed", detail: `job ended ${view.status}` });
   }
 }
 
 function isTerminal(status: string): boolean {
   return (TERMINAL_JOB_STATUSES as readonly string[]).includes(status);
-}
-
-function readJobView(record: Record<string, unknown> | undefined, jobId: string, expected: number): JobView | undefined {
-  if (record === undefined || typeof record.status !== "string" || !Array.isArray(record.batches)) return undefined;
-  const batches: BatchView[] = [];
-  record.batches.forEach((item: unknown, position) => {
-    const b = asRecord(item);
-    if (b === undefined) return;
-    const index = typeof b.index === "number" && Number.isInteger(b.index) ? b.index : position;
-    const objects = typeof b.objects === "number" ? b.objects : Array.isArray(b.objects) ? b.objects.length : null;
-    const estimated = b.estimatedSeconds;
-    const view: BatchView = {
-      index,
-      status: typeof b.status === "string" ? b.status : "unknown",
-      objects,
-      estimatedSeconds: typeof estimated === "number" && Number.isFinite(estimated) ? estimated : null,
-    };
-    if (typeof b.purgeId === "string" && b.purgeId.length > 0) view.purgeId = b.purgeId;
-    const error = asRecord(b.error);
-    if (error !== undefined) {
-      view.error = { reason: typeof error.reason === "string" ? error.reason : "failed" };
-      if (typeof error.detail === "string") view.error.detail = error.detail.slice(0, 1000);
-      if (typeof error.supportId === "string") view.error.supportId = error.supportId;
-      if (typeof error.status === "number") view.error.status = error.status;
-    }
-    batches.push(view);
-  });
-  batches.sort((x, y) => x.index - y.index);
-  const counted = typeof record.batchCount === "number" ? record.batchCount : typeof record.totalBatches === "number" ? record.totalBatches : 0;
-  return { jobId, status: record.status, batches, expectedBatches: Math.max(expected, counted) };
-}
-
-function readRejected(value: unknown): ReportRejection[] {
-  if (!Array.isArray(value)) return [];
-  return value.map((item: unknown) => {
-    const r = asRecord(item);
-    return { object: r?.object ?? item, reason: typeof r?.reason === "string" ? r.reason : "rejected by the purge API" };
-  });
-}
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }

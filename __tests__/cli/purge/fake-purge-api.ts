@@ -1,15 +1,23 @@
 /**
  * A stand-in for an environment's purge API on loopback: it checks every request's SigV4 signature with
  * its own implementation of the algorithm (AWS docs, "Create a signed AWS API request"), not the SDK's,
- * and answers in the purge API's contract (core/jobs/purge-requests.ts): POST /purge → 202
+ * and answers in the purge API's contract (core/jobs/purge-api-contract.ts, the types purge-api writes): POST /purge → 202
  * {jobId, batches, objects, rejected, duplicates, status}; GET /purge/{jobId} → the job with its batches.
  * Jobs finish after `pollsUntilDone` reads; objects listed in `failObjects` make their batch fail.
  */
 import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { validateObjects } from "../../../core/purge/objects";
-import { planBatches } from "../../../core/purge/planner";
+import {
+  type BatchView,
+  type ErrorAnswer,
+  type JobView,
+  type PurgeApiRequest,
+  type SubmitAnswer,
+  purgeApiRequestSchema,
+} from "../../../core/jobs/purge-api-contract";
+import type { PurgeAction, PurgeNetwork, PurgeType } from "../../../core/purge/objects";
+import { preparePurge } from "../../../core/purge/prepare";
 
 export const DUMMY_AWS = {
   AWS_ACCESS_KEY_ID: "AKIDEXAMPLEEDGEPLANE",
@@ -87,9 +95,10 @@ export function verifySigV4(
 
 export interface FakeJob {
   jobId: string;
-  type: string;
-  action: string;
-  network: string;
+  createdAt: string;
+  type: PurgeType;
+  action: PurgeAction;
+  network: PurgeNetwork;
   objects: Array<string | number>;
   batches: Array<{ objects: Array<string | number> }>;
   reads: number;
@@ -119,7 +128,7 @@ export async function startFakePurgeApi(options: { region: string; allowedHostna
       const body = Buffer.concat(chunks);
       const url = new URL(req.url ?? "/", "http://fake.invalid");
       const method = req.method ?? "GET";
-      const answer = (status: number, json: unknown, signature: SignatureCheck): void => {
+      const answer = (status: number, json: SubmitAnswer | JobView | ErrorAnswer | { message: string }, signature: SignatureCheck): void => {
         requests.push({ method, path: url.pathname, status, signature });
         res.writeHead(status, { "content-type": "application/json" });
         res.end(JSON.stringify(json));
@@ -140,21 +149,33 @@ export async function startFakePurgeApi(options: { region: string; allowedHostna
 
       const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : url.pathname;
       if (method === "POST" && path === "/purge") {
-        const request = JSON.parse(body.toString("utf8")) as { type: "url" | "cpcode" | "tag"; objects: unknown[]; action: "invalidate" | "delete"; network: "staging" | "production" };
-        const validated = validateObjects({ type: request.type, objects: request.objects, allowedHostnames: options.allowedHostnames });
-        const plan = planBatches({ type: request.type, action: request.action, network: request.network, objects: validated.accepted });
+        const parsed = purgeApiRequestSchema.safeParse(JSON.parse(body.toString("utf8")));
+        if (!parsed.success) return answer(400, { error: "request body does not match the purge API request", field: "(body)" }, signature);
+        const request: PurgeApiRequest = parsed.data;
+        const action = request.action ?? "invalidate";
+        const network = request.network ?? "staging";
+        const prepared = preparePurge({ type: request.type, action, network, objects: request.objects, allowedHostnames: options.allowedHostnames });
         const job: FakeJob = {
           jobId: randomUUID(),
+          createdAt: new Date().toISOString(),
           type: request.type,
-          action: request.action,
-          network: request.network,
-          objects: validated.accepted,
-          batches: plan.batches.map((b) => ({ objects: b.objects })),
+          action,
+          network,
+          objects: prepared.accepted,
+          batches: prepared.plan.batches.map((b) => ({ objects: b.objects })),
           reads: 0,
         };
         jobs.push(job);
-        const rejected = validated.rejected.map((r) => ({ index: r.index, object: r.object, reason: r.reason }));
-        return answer(202, { jobId: job.jobId, batches: job.batches.length, objects: validated.accepted.length, rejected, duplicates: validated.duplicates, status: "queued" }, signature);
+        const rejected = prepared.rejected.map((r) => ({ index: r.index, object: r.object, reason: r.reason }));
+        const submitted: SubmitAnswer = {
+          jobId: job.jobId,
+          batches: job.batches.length,
+          objects: prepared.accepted.length,
+          rejected,
+          duplicates: prepared.duplicates,
+          status: "queued",
+        };
+        return answer(202, submitted, signature);
       }
       const get = /^\/purge\/([^/]+)$/.exec(path);
       if (method === "GET" && get) {
@@ -162,7 +183,7 @@ export async function startFakePurgeApi(options: { region: string; allowedHostna
         if (!job) return answer(404, { error: `no purge job ${get[1]} (jobs are kept for 7 days)` }, signature);
         job.reads++;
         const finished = job.reads >= api.pollsUntilDone;
-        const batches = job.batches.map((b, index) => {
+        const batches = job.batches.map((b, index): BatchView => {
           if (!finished) return { index, status: index === 0 ? "done" : "queued", objects: b.objects.length, ...(index === 0 ? { purgeId: `edcp-${job.jobId.slice(0, 8)}-${index}`, estimatedSeconds: 5 } : {}) };
           if (b.objects.some((o) => api.failObjects.has(String(o)))) {
             return { index, status: "failed", objects: b.objects.length, error: { reason: "rejected", status: 403, detail: "unauthorized arl", supportId: `edsp-${index}` } };
@@ -171,7 +192,20 @@ export async function startFakePurgeApi(options: { region: string; allowedHostna
         });
         const failed = batches.filter((b) => b.status === "failed").length;
         const status = !finished ? "in_progress" : failed === 0 ? "done" : failed === batches.length ? "failed" : "partially_failed";
-        return answer(200, { jobId: job.jobId, status, type: job.type, action: job.action, network: job.network, objects: job.objects.length, rejected: 0, duplicates: 0, batches }, signature);
+        const view: JobView = {
+          jobId: job.jobId,
+          status,
+          createdAt: job.createdAt,
+          type: job.type,
+          action: job.action,
+          network: job.network,
+          objects: job.objects.length,
+          rejected: 0,
+          duplicates: 0,
+          requestedBy: `arn:aws:sts::123456789012:assumed-role/edgeplane-ci-purge/${DUMMY_AWS.AWS_ACCESS_KEY_ID}`,
+          batches,
+        };
+        return answer(200, view, signature);
       }
       return answer(404, { error: `no route ${method} ${path}` }, signature);
     });

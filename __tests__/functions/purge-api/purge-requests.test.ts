@@ -7,6 +7,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import { JOB_ID_PATTERN } from "../../../core/jobs/message";
+import { errorAnswerSchema, jobViewSchema, rejectedAnswerSchema, submitAnswerSchema } from "../../../core/jobs/purge-api-contract";
+import { FAILURE_REASONS } from "../../../core/purge/failure-reasons";
 import type { PurgePolicy } from "../../../core/jobs/policy";
 import { INLINE_GUARD_SECONDS, readPurgeJob, submitPurge, type PurgeApiDeps } from "../../../core/jobs/purge-requests";
 import { sqsBatchQueue } from "../../../functions/aws/sqs-queue";
@@ -538,5 +540,37 @@ describe("GET /purge/{jobId}", () => {
     await w.store.markBatchDone(jobId, 1, { purgeId: "edcp-1", estimatedSeconds: 5, supportId: null });
     await w.store.markBatchDone(jobId, 2, { purgeId: "edcp-2", estimatedSeconds: null, supportId: null });
     expect((await view()).status).toBe("done");
+  });
+});
+
+describe("the answers are the contract the CLI reads (core/jobs/purge-api-contract.ts)", () => {
+  let w: World;
+  beforeEach(() => {
+    sqs.reset();
+    sqs.on(SendMessageCommand).resolves({ MessageId: "m" });
+  });
+  afterEach(() => w.table.restore());
+
+  it("202, 400 (no valid objects), 400/403/413 errors and the job view parse with the shared schemas", async () => {
+    w = await world({ policy: { maxObjectsPerRequest: 3 } });
+    const queued = await post(w, { type: "url", objects: [...urls(2), "https://evil.example.net/x"] });
+    expect(queued.statusCode).toBe(202);
+    const submitted = submitAnswerSchema.parse(queued.body);
+    expect(submitted).toMatchObject({ batches: 1, objects: 2, duplicates: 0, status: "queued" });
+    expect(submitted.rejected).toEqual([{ index: 2, object: "https://evil.example.net/x", reason: expect.stringMatching(/is not allowed/) }]);
+
+    const none = await post(w, { type: "tag", objects: ["bad tag"] });
+    expect(none.statusCode).toBe(400);
+    expect(rejectedAnswerSchema.parse(none.body).rejected).toHaveLength(1);
+    for (const refused of [await post(w, { type: "page", objects: ["a"] }), await post(w, { type: "tag", objects: ["a"], network: "production" }), await post(w, { type: "tag", objects: ["a", "b", "c", "d"] })]) {
+      expect([400, 403, 413]).toContain(refused.statusCode);
+      expect(errorAnswerSchema.safeParse(refused.body).success).toBe(true);
+      expect(submitAnswerSchema.safeParse(refused.body).success).toBe(false);
+    }
+
+    await w.store.markBatchFailed(submitted.jobId, 0, { reason: "not queued", detail: "queue gone" });
+    const view = jobViewSchema.parse((await readPurgeJob(submitted.jobId, w.deps)).body);
+    expect(view).toMatchObject({ jobId: submitted.jobId, status: "failed", batches: [{ index: 0, status: "failed", error: { reason: "notQueued" } }] });
+    expect(FAILURE_REASONS).toContain(view.batches[0]?.error?.reason);
   });
 });
