@@ -224,12 +224,13 @@ describe("validateObjects", () => {
       allowedHostnames: ALLOWED,
       objects: ["https://www.example.com/A", "https://WWW.EXAMPLE.COM/A", "https://www.example.com/a"],
     });
-    expect(result).toEqual({ accepted: ["https://www.example.com/A", "https://www.example.com/a"], rejected: [], duplicates: 1 });
+    expect(result).toEqual({ accepted: ["https://www.example.com/A", "https://www.example.com/a"], acceptedIndexes: [0, 2], rejected: [], duplicates: 1 });
   });
 
   it("keeps tags case-sensitive", () => {
     expect(validateObjects({ type: "tag", objects: ["Sale", "sale", "Sale"] })).toEqual({
       accepted: ["Sale", "sale"],
+      acceptedIndexes: [0, 1],
       rejected: [],
       duplicates: 1,
     });
@@ -266,14 +267,30 @@ describe("validateObjects", () => {
           expect(result.accepted.length + result.rejected.length + result.duplicates).toBe(objects.length);
           expect(new Set(result.accepted).size).toBe(result.accepted.length);
           expect(result.rejected.every((r) => objects[r.index] === r.object && r.reason.length > 0)).toBe(true);
+          // Each accepted object's input position, in increasing order.
+          expect(result.acceptedIndexes).toHaveLength(result.accepted.length);
+          expect(result.acceptedIndexes.every((i, k) => k === 0 || i > (result.acceptedIndexes[k - 1] as number))).toBe(true);
           // Validation is idempotent: what it accepted passes again unchanged.
           expect(validateObjects({ type, objects: result.accepted, allowedHostnames: ALLOWED })).toEqual({
             accepted: result.accepted,
+            acceptedIndexes: result.accepted.map((_, i) => i),
             rejected: [],
             duplicates: 0,
           });
         }
       )
     );
+  });
+});
+
+describe("validateObjects with allowedHostnames \"any\" (direct purges without an allow-list)", () => {
+  it("accepts any http(s) host and still checks everything else", () => {
+    const result = validateObjects({
+      type: "url",
+      allowedHostnames: "any",
+      objects: ["https://a.example.com/x", "http://B.Example.org/y", "ftp://c.example.com/z", "/relative"],
+    });
+    expect(result.accepted).toEqual(["https://a.example.com/x", "http://b.example.org/y"]);
+    expect(result.rejected.map((r) => r.index)).toEqual([2, 3]);
   });
 });
