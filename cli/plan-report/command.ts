@@ -11,6 +11,8 @@ import { DEFAULT_MAX_CHARS, GITHUB_COMMENT_LIMIT, renderReport } from "./markdow
 import { PlanFormatError, parsePlan } from "./plan";
 import { RULES } from "./rules";
 import { summarize } from "./summary";
+import { type FlagSpec, HELP_FLAG, flagValue, parseFlags } from "../flags";
+import { UsageError } from "../io";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -32,7 +34,7 @@ options:
   --json                  print a JSON summary on standard output (with --out the Markdown still goes to FILE)
   --commit SHA            the commit the plans were made from, shown in the report
   --max-chars N           size budget for the Markdown (default ${DEFAULT_MAX_CHARS}; a GitHub comment holds ${GITHUB_COMMENT_LIMIT})
-  --list-rules            list the guard rules and exit
+  --list-rules            list the guard rules (id, severity, why) and exit
   -h, --help              show this text
 
 exit status: 0 ok, 1 unreadable plan, 2 blocking finding not acknowledged, 64 usage error
@@ -63,8 +65,6 @@ interface Options {
   help: boolean;
 }
 
-class UsageError extends Error {}
-
 export async function planReport(args: readonly string[], io: PlanReportIo = defaultIo): Promise<number> {
   let options: Options;
   try {
@@ -79,7 +79,8 @@ export async function planReport(args: readonly string[], io: PlanReportIo = def
     return EXIT_OK;
   }
   if (options.listRules) {
-    for (const rule of RULES) io.stdout(`${rule.id}\t${rule.severity}\t${rule.message}\n`);
+    // One rule per line: id, severity and why, tab-separated.
+    for (const rule of RULES) io.stdout(`${rule.id}\t${rule.severity}\t${rule.why}\n`);
     return EXIT_OK;
   }
 
@@ -127,62 +128,51 @@ export async function planReport(args: readonly string[], io: PlanReportIo = def
   return exitCode;
 }
 
+/** The flags of plan-report (cli/flags.ts reads them, as for every command). */
+export const PLAN_REPORT_FLAGS: readonly FlagSpec[] = [
+  { name: "--stack", value: "NAME=PLAN.json", repeatable: true },
+  { name: "--allow", value: "a blocking guard rule id", repeatable: true },
+  { name: "--out", value: "a file path for the Markdown" },
+  { name: "--json" },
+  { name: "--commit", value: "a commit SHA" },
+  { name: "--max-chars", value: `a whole number from 1000 to ${GITHUB_COMMENT_LIMIT}` },
+  { name: "--list-rules" },
+  HELP_FLAG,
+];
+
 function parseArgs(args: readonly string[]): Options {
-  const options: Options = { inputs: [], allow: [], json: false, maxChars: DEFAULT_MAX_CHARS, listRules: false, help: false };
+  const flags = parseFlags(args, PLAN_REPORT_FLAGS);
+  const options: Options = {
+    inputs: [],
+    allow: [],
+    json: flags.booleans.has("--json"),
+    maxChars: DEFAULT_MAX_CHARS,
+    listRules: flags.booleans.has("--list-rules"),
+    help: flags.booleans.has("--help"),
+  };
   const ruleIds = new Set(RULES.map((r) => r.id));
   const blockingIds = RULES.filter((r) => r.severity === "block").map((r) => r.id);
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const next = args[++i];
-      if (next === undefined || (next.startsWith("--") && next.length > 2)) throw new UsageError(`${flag} needs a value`);
-      return next;
-    };
-    switch (flag) {
-      case "-h":
-      case "--help":
-        options.help = true;
-        break;
-      case "--json":
-        options.json = true;
-        break;
-      case "--list-rules":
-        options.listRules = true;
-        break;
-      case "--out":
-        options.out = value();
-        break;
-      case "--commit":
-        options.commit = value();
-        break;
-      case "--allow": {
-        const id = value();
-        if (!ruleIds.has(id)) throw new UsageError(`--allow ${id}: no such guard rule; blocking rules: ${blockingIds.join(", ")}`);
-        if (!blockingIds.includes(id)) throw new UsageError(`--allow ${id}: that rule only warns; there is nothing to acknowledge`);
-        if (!options.allow.includes(id)) options.allow.push(id);
-        break;
-      }
-      case "--max-chars": {
-        const text = value();
-        const n = Number(text);
-        if (!Number.isInteger(n) || n < 1000 || n > GITHUB_COMMENT_LIMIT) throw new UsageError(`--max-chars ${text}: must be a whole number from 1000 to ${GITHUB_COMMENT_LIMIT}`);
-        options.maxChars = n;
-        break;
-      }
-      case "--stack": {
-        const mapping = value();
-        const eq = mapping.indexOf("=");
-        if (eq <= 0 || eq === mapping.length - 1) throw new UsageError(`--stack ${mapping}: expected NAME=PLAN.json`);
-        options.inputs.push({ stack: mapping.slice(0, eq), path: mapping.slice(eq + 1) });
-        break;
-      }
-      default:
-        if (arg.startsWith("-") && arg !== "-") throw new UsageError(`unknown option ${arg}`);
-        options.inputs.push({ stack: stackNameOf(arg), path: arg });
-    }
+  const out = flagValue(flags, "--out");
+  if (out !== undefined) options.out = out;
+  const commit = flagValue(flags, "--commit");
+  if (commit !== undefined) options.commit = commit;
+  for (const id of flags.values.get("--allow") ?? []) {
+    if (!ruleIds.has(id)) throw new UsageError(`--allow ${id}: no such guard rule; blocking rules: ${blockingIds.join(", ")}`);
+    if (!blockingIds.includes(id)) throw new UsageError(`--allow ${id}: that rule only warns; there is nothing to acknowledge`);
+    if (!options.allow.includes(id)) options.allow.push(id);
   }
+  const maxChars = flagValue(flags, "--max-chars");
+  if (maxChars !== undefined) {
+    const n = Number(maxChars);
+    if (!Number.isInteger(n) || n < 1000 || n > GITHUB_COMMENT_LIMIT) throw new UsageError(`--max-chars ${maxChars}: must be a whole number from 1000 to ${GITHUB_COMMENT_LIMIT}`);
+    options.maxChars = n;
+  }
+  for (const mapping of flags.values.get("--stack") ?? []) {
+    const eq = mapping.indexOf("=");
+    if (eq <= 0 || eq === mapping.length - 1) throw new UsageError(`--stack ${mapping}: expected NAME=PLAN.json`);
+    options.inputs.push({ stack: mapping.slice(0, eq), path: mapping.slice(eq + 1) });
+  }
+  for (const path of flags.positionals) options.inputs.push({ stack: stackNameOf(path), path });
   if (!options.help && !options.listRules && options.inputs.length === 0) throw new UsageError("no plan given");
   const seen = new Set<string>();
   for (const { stack } of options.inputs) {

@@ -183,7 +183,7 @@ function sortFindings(findings: readonly Finding[]): Finding[] {
 
 function findingLine(f: Finding): string {
   const badge = f.severity === "warn" ? "⚠️ **warn**" : f.allowed ? "☑️ **block, acknowledged**" : "⛔ **block**";
-  return `- ${badge} \`${f.ruleId}\` on \`${escapeCode(f.address)}\`: ${escapeText(f.detail)}.<br>${escapeText(f.message)}\n`;
+  return `- ${badge} \`${f.ruleId}\` on \`${escapeCode(f.address)}\`: ${escapeText(f.detail)}.<br>${escapeText(f.message)}<br><sub>Why this rule: ${escapeText(f.why)}</sub>\n`;
 }
 
 function dangerLine(rc: ResourceChange): string {

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { planReport } from "../../../cli/plan-report/command";
+import { RULES } from "../../../cli/plan-report/rules";
 import { GITHUB_COMMENT_LIMIT, reportMarker } from "../../../cli/plan-report/markdown";
 import type { ResourceChange } from "../../../cli/plan-report/plan";
 import type { PlanReportSummary } from "../../../cli/plan-report/summary";
@@ -84,6 +85,9 @@ describe("plan-report on a plan that destroys an EdgeKV namespace", () => {
     expect(danger).toBeLessThan(details);
     expect(destroyInList).toBeLessThan(updateInList);
     expect(result.stderr).toContain("blocked by edgekv-namespace-destroyed on akamai_edgekv.dev_config_staging");
+    // The PR comment shows why the rule exists under the finding.
+    const rule = RULES.find((r) => r.id === "edgekv-namespace-destroyed")!;
+    expect(md).toContain(`<sub>Why this rule: ${rule.why.replace(/_/g, "\\_")}</sub>`);
   });
 
   test("--allow with the rule's id exits 0 and shows the finding as acknowledged", () => {
@@ -113,6 +117,7 @@ describe("plan-report on a plan that destroys an EdgeKV namespace", () => {
         ruleId: "edgekv-namespace-destroyed",
         severity: "block",
         message: expect.stringContaining("EdgeKV namespace"),
+        why: expect.stringContaining("no undo"),
         address: "akamai_edgekv.dev_config_staging",
         detail: 'namespace "dev_config" on staging is destroyed',
         allowed: true,
@@ -232,7 +237,7 @@ describe("size limit", () => {
 describe("usage and input errors", () => {
   test.each([
     [[], "no plan given"],
-    [["--bogus", "p.json"], "unknown option --bogus"],
+    [["--bogus", "p.json"], 'unknown option "--bogus"'],
     [["--allow", "no-such-rule", "p.json"], "--allow no-such-rule: no such guard rule; blocking rules: edgekv-namespace-destroyed"],
     [["--allow", "iam-policy-actions-added", "p.json"], "that rule only warns"],
     [["--stack", "nameonly", "p.json"], "expected NAME=PLAN.json"],
@@ -269,5 +274,9 @@ describe("usage and input errors", () => {
     expect([help.status, help.stdout.split("\n")[0]]).toEqual([0, "usage: edgeplane plan-report [options] PLAN.json [PLAN.json ...]"]);
     const rules = await run(["--list-rules"]);
     expect(rules.stdout.split("\n").filter(Boolean).map((l) => l.split("\t").slice(0, 2).join(" "))).toContain("edgekv-namespace-destroyed block");
+    // Each line: id, severity and the rule's why.
+    const lines = rules.stdout.split("\n").filter(Boolean).map((l) => l.split("\t"));
+    expect(lines.map((l) => l[0])).toEqual(RULES.map((r) => r.id));
+    expect(lines.map((l) => l[2])).toEqual(RULES.map((r) => r.why));
   });
 });

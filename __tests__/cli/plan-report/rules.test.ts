@@ -178,6 +178,10 @@ describe("guard rules", () => {
       expect(rule.id).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
       expect(["block", "warn"]).toContain(rule.severity);
       expect(rule.message.length).toBeGreaterThan(20);
+      // A short why, one sentence, different from the message.
+      expect(rule.why.length).toBeGreaterThan(20);
+      expect(rule.why.length).toBeLessThan(200);
+      expect(rule.why).not.toBe(rule.message);
     }
     expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
   });

@@ -10,6 +10,7 @@ export const apiClientReplaced: GuardRule = {
   id: "api-client-replaced",
   severity: "block",
   message: "The Akamai API client would be deleted or replaced: its credentials stop working and the runtime cannot purge until new ones are in place.",
+  why: "The purge worker, rotation and token reconcile all sign with this client's credential; a new client starts without it in the rotating secret, so they fail until it is re-seeded.",
   check(change) {
     if (change.type !== "akamai_iam_api_client" || change.mode !== "managed") return [];
     const kind = changeKind(change.change.actions);

@@ -7,6 +7,7 @@ export const edgekvNamespaceDestroyed: GuardRule = {
   id: "edgekv-namespace-destroyed",
   severity: "block",
   message: "An EdgeKV namespace would be deleted: all of its data is lost (Terraform cannot restore it).",
+  why: "EdgeWorkers read their data from the namespace at the edge, and that data (including what the runtime wrote) lives only in Akamai: a destroy is an outage with no undo.",
   check(change) {
     if (change.type !== "akamai_edgekv" || change.mode !== "managed") return [];
     const kind = changeKind(change.change.actions);

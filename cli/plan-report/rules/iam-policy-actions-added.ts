@@ -14,6 +14,7 @@ export const iamPolicyActionsAdded: GuardRule = {
   id: "iam-policy-actions-added",
   severity: "warn",
   message: "IAM access would widen: a policy allows new actions or a managed policy is attached.",
+  why: "Every new permission deserves a second look even when it is listed explicitly; it only warns.",
   check(change, config) {
     if (change.mode !== "managed") return [];
     const kind = changeKind(change.change.actions);

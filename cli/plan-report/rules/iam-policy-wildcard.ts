@@ -12,6 +12,7 @@ export const iamPolicyWildcard: GuardRule = {
   id: "iam-policy-wildcard",
   severity: "block",
   message: "An IAM policy would gain a wildcard (action pattern, Resource \"*\", NotAction or NotResource): access no one listed explicitly.",
+  why: "edgeplane grants listed actions on pinned ARNs only (least privilege); a wildcard also grants whatever AWS adds later.",
   check(change, config) {
     if (!IAM_POLICY_TYPES.has(change.type) || change.mode !== "managed") return [];
     const kind = changeKind(change.change.actions);

@@ -16,6 +16,7 @@ export const productionPurgeAllowed: GuardRule = {
   id: "production-purge-allowed",
   severity: "block",
   message: "Purging on the production network would become allowed for this environment's purge service.",
+  why: "Purging production empties real caches and loads the origins; an environment gains that power only through a reviewed change.",
   check(change, config) {
     if (change.type !== "aws_lambda_function" || change.mode !== "managed") return [];
     const kind = changeKind(change.change.actions);

@@ -10,6 +10,7 @@ export const purgeRouteAuthRemoved: GuardRule = {
   id: "purge-route-auth-removed",
   severity: "block",
   message: "A purge route would accept requests without AWS_IAM authorization: anyone who can reach the API could purge.",
+  why: "CI purges through SigV4-signed calls so that no Akamai secret leaves AWS; without AWS_IAM the route purges for anyone who finds it.",
   check(change, config) {
     if (change.type !== "aws_apigatewayv2_route" || change.mode !== "managed") return [];
     const kind = changeKind(change.change.actions);

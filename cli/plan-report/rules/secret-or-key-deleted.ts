@@ -16,6 +16,7 @@ export const secretOrKeyDeleted: GuardRule = {
   id: "secret-or-key-deleted",
   severity: "block",
   message: "A secret or KMS key would be deleted: the credential it holds, or everything encrypted with the key, becomes unrecoverable after the deletion window.",
+  why: "The rotating secret holds the only copy of the current EdgeGrid credential and the KMS key is the only way to read it; Terraform cannot recreate either.",
   check(change) {
     const what = TYPES[change.type];
     if (!what || change.mode !== "managed") return [];
