@@ -7,24 +7,11 @@
  * Rotation swaps client_token + client_secret (+ credential_id); host and access_token belong to the API
  * client and are carried over. Errors name keys, never values.
  */
-import type { EdgeGridCredentials } from "../edgegrid/credentials";
 import { resolveEdgeGridEndpoint } from "../edgegrid/host-safety";
-import { edgeGridSecretSchema, parseEdgeGridSecret } from "../secrets/edgegrid-secret";
+import type { EdgeGridSecretJson } from "../secrets/edgegrid-secret";
 
-export interface StoredCredential {
-  credentials: EdgeGridCredentials;
-  /** The IAM credential id; undefined when the secret does not say (then the client token identifies it). */
-  credentialId?: number;
-}
-
-/** Parses a secret value; `source` names the secret in errors. */
-export function parseStoredCredential(secretString: string, source: string): StoredCredential {
-  const credentials = parseEdgeGridSecret(secretString, source);
-  const raw = edgeGridSecretSchema.parse(JSON.parse(secretString)).credential_id;
-  const text = raw === undefined ? undefined : String(raw).trim();
-  const credentialId = text !== undefined && /^\d{1,15}$/.test(text) ? Number(text) : undefined;
-  return credentialId === undefined ? { credentials } : { credentials, credentialId };
-}
+// One schema for the stored secret (credential and id): core/secrets/edgegrid-secret.ts.
+export { parseStoredCredential, type StoredCredential } from "../secrets/edgegrid-secret";
 
 /**
  * The host as the rotating secret stores it: "akab-….luna.akamaiapis.net" (no scheme) for Akamai,
@@ -44,13 +31,14 @@ export interface NewCredentialValue {
   credentialId: number;
 }
 
-/** The JSON for the rotating secret; key order is fixed so equal values give equal strings. */
+/** The JSON for the rotating secret (the shared schema's shape); key order is fixed so equal values give equal strings. */
 export function serializeStoredCredential(value: NewCredentialValue): string {
-  return JSON.stringify({
+  const json: Required<EdgeGridSecretJson> = {
     host: value.host,
     access_token: value.accessToken,
     client_token: value.clientToken,
     client_secret: value.clientSecret,
     credential_id: value.credentialId,
-  });
+  };
+  return JSON.stringify(json);
 }

@@ -9,7 +9,7 @@
  * JSON syntax errors, whose V8 messages quote the text around the error.
  */
 import { EdgeplaneError } from "../errors";
-import { z } from "zod";
+import { z } from "zod/mini";
 import type { EdgeGridCredentials } from "../edgegrid/credentials";
 
 export class EdgeGridSecretError extends EdgeplaneError {
@@ -20,20 +20,34 @@ export class EdgeGridSecretError extends EdgeplaneError {
   }
 }
 
-const required = z.string().trim().min(1);
+const required = z.string().check(z.trim(), z.minLength(1));
 
+/** The one schema of the stored secret (credential and id); rotation writes it, every reader parses it here. */
 export const edgeGridSecretSchema = z.strictObject({
   host: required,
   client_token: required,
   client_secret: required,
   access_token: required,
-  credential_id: z.union([z.string().min(1), z.number().int().nonnegative()]).optional(),
+  credential_id: z.optional(z.union([z.string().check(z.minLength(1)), z.int().check(z.nonnegative())])),
 });
+export type EdgeGridSecretJson = z.infer<typeof edgeGridSecretSchema>;
+
+/** What the secret holds, read once. */
+export interface StoredCredential {
+  credentials: EdgeGridCredentials;
+  /** The IAM credential id; undefined when the secret does not say (then the client token identifies it). */
+  credentialId?: number;
+}
 
 export const EDGEGRID_SECRET_KEYS = ["host", "client_token", "client_secret", "access_token"] as const;
 
 /** Parses a SecretString into credentials. `source` names the secret in errors (an ARN or a name; never a value). */
 export function parseEdgeGridSecret(secretString: string, source = "EdgeGrid secret"): EdgeGridCredentials {
+  return parseStoredCredential(secretString, source).credentials;
+}
+
+/** Parses a SecretString into credentials and the credential id (rotation needs the id). */
+export function parseStoredCredential(secretString: string, source = "EdgeGrid secret"): StoredCredential {
   let parsed: unknown;
   try {
     parsed = JSON.parse(secretString);
@@ -60,6 +74,9 @@ export function parseEdgeGridSecret(secretString: string, source = "EdgeGrid sec
         `(and optionally credential_id)`,
     );
   }
-  const { host, client_token, client_secret, access_token } = result.data;
-  return { host, clientToken: client_token, clientSecret: client_secret, accessToken: access_token };
+  const { host, client_token, client_secret, access_token, credential_id } = result.data;
+  const credentials = { host, clientToken: client_token, clientSecret: client_secret, accessToken: access_token };
+  const idText = credential_id === undefined ? undefined : String(credential_id).trim();
+  const credentialId = idText !== undefined && /^\d{1,15}$/.test(idText) ? Number(idText) : undefined;
+  return credentialId === undefined ? { credentials } : { credentials, credentialId };
 }
