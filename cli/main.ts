@@ -1,5 +1,7 @@
 /** `edgeplane <command>`: dispatches to the subcommands. Exit codes: 0 ok, 1 failure, 64 usage error. */
-import { ConfigError, loadEnvironments } from "../config";
+import { loadEnvironments } from "../config";
+import { runCommand } from "./command";
+import { type CommandIo, EXIT_STATUS, UsageError, processIo } from "./io";
 import { planReport } from "./plan-report/command";
 import { purgeCommand } from "./purge";
 import { tokensCommand } from "./tokens";
@@ -9,57 +11,47 @@ const USAGE = `usage: edgeplane <command> [options]
 
 commands:
   validate-config    validate every environment in config/ and print a summary
-  purge              purge by URL, CP code or cache tag (--env E, or --edgerc PATH); see purge --help
+  purge              purge by URL, CP code or cache tag (--env E, or directly: AKAMAI_* or --edgerc PATH); see purge --help
   plan-report        Markdown review of \`terraform show -json\` plans with guard rules; see plan-report --help
-  tokens             EdgeKV access tokens: list, create, refresh, revoke, write-file (--edgerc PATH); see tokens --help
-  validate-credentials  check that an .edgerc credential reaches CCU purge, EdgeKV tokens, IAM and EdgeWorkers
+  tokens             EdgeKV access tokens: list, create, refresh, revoke, write-file (AKAMAI_* or --edgerc PATH); see tokens --help
+  validate-credentials  check that a credential (--edgerc or AKAMAI_*) reaches CCU purge, EdgeKV tokens, IAM and EdgeWorkers
   help               show this text
 `;
 
-export async function main(args: string[]): Promise<number> {
+export async function main(args: string[], io: CommandIo = processIo()): Promise<number> {
   const [command, ...rest] = args;
   switch (command) {
     case "validate-config":
-      return validateConfig(rest);
+      return runCommand("validate-config", io, async () => validateConfig(rest, io));
     case "purge":
-      return purgeCommand(rest);
+      return purgeCommand(rest, io);
     case "plan-report":
       return planReport(rest);
     case "tokens":
-      return tokensCommand(rest);
+      return tokensCommand(rest, io);
     case "validate-credentials":
-      return validateCredentialsCommand(rest);
+      return validateCredentialsCommand(rest, io);
     case undefined:
     case "help":
     case "--help":
     case "-h":
-      process.stdout.write(USAGE);
-      return 0;
+      io.stdout(USAGE);
+      return EXIT_STATUS.ok;
     default:
-      process.stderr.write(`edgeplane: unknown command "${command}"\n${USAGE}`);
-      return 64;
+      io.stderr(`edgeplane: unknown command "${command}"\n${USAGE}`);
+      return EXIT_STATUS.usage;
   }
 }
 
-function validateConfig(args: string[]): number {
-  if (args.length > 0) {
-    process.stderr.write(`edgeplane validate-config: unexpected argument "${args[0]}"; it takes none\n`);
-    return 64;
+function validateConfig(args: string[], io: CommandIo): number {
+  if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"; it takes none`);
+  // A ConfigError (exit 1) lists every problem; the command frame prints it.
+  for (const env of loadEnvironments()) {
+    const namespaces = env.edgeKv.namespaces.map((ns) => `${ns.name}:${ns.network}`).join(", ") || "none";
+    io.stdout(
+      `${env.name}${env.protected ? " (protected)" : ""}: stack edgeplane-${env.name}, AWS ${env.aws.accountId}/${env.aws.region}, ` +
+        `backend ${env.aws.backend.type}, namespaces ${namespaces}, ${env.edgeKv.tokens.length} token(s)\n`,
+    );
   }
-  try {
-    for (const env of loadEnvironments()) {
-      const namespaces = env.edgeKv.namespaces.map((ns) => `${ns.name}:${ns.network}`).join(", ") || "none";
-      process.stdout.write(
-        `${env.name}${env.protected ? " (protected)" : ""}: stack edgeplane-${env.name}, AWS ${env.aws.accountId}/${env.aws.region}, ` +
-          `backend ${env.aws.backend.type}, namespaces ${namespaces}, ${env.edgeKv.tokens.length} token(s)\n`,
-      );
-    }
-    return 0;
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
+  return EXIT_STATUS.ok;
 }
