@@ -8,13 +8,15 @@
  *
  * `objects` is the NUMBER of objects in that batch (a list of 10,000 URLs per batch would make the output
  * unreadable; the objects are the ones given, each in exactly one batch). Each accepted batch is one Fast
- * Purge request. `failed` lists batches (or, via the purge API, jobs) that did not succeed; `reason` is a
- * short code (e.g. rejected, retriesExhausted, throttledTooOften, credentialRejected, timedOut).
+ * Purge request. `failed` lists batches (or, via the purge API, jobs) that did not succeed; `reason` is one of
+ * the codes in core/purge/failure-reasons.ts (e.g. rejected, retriesExhausted, throttledTooOften,
+ * credentialRejected, notQueued, timedOut), the same whichever path produced it.
  *
  * A dry run prints {"dryRun": true, "path", "batches": [{"objects", "bytes"}], "rejected", "failed": []}.
  *
  * Progress and diagnostics go to stderr, so stdout stays parseable.
  */
+import type { FailureReasonCode } from "../../core/purge/failure-reasons";
 import type { PurgeAction, PurgeNetwork, PurgeType } from "../../core/purge/objects";
 
 export interface ReportBatch {
@@ -30,7 +32,8 @@ export interface ReportRejection {
 
 export interface ReportFailure {
   objects: number | null;
-  reason: string;
+  /** A FAILURE_REASONS code; a code this CLI does not know yet (from a newer purge API) is passed on as it is. */
+  reason: FailureReasonCode | (string & {});
   detail: string;
   status?: number;
   supportId?: string;
