@@ -7,7 +7,7 @@
  *   3. else the command's default .edgerc (~/.edgerc for tokens and validate-credentials), if it has one.
  * Messages name files, sections and variables, never a value.
  */
-import { type EdgeGridCredentials, edgeGridEnvNames, edgeGridEnvPrefix, readEdgerc, readEnvCredentials } from "../core/edgegrid/credentials";
+import { EdgeGridCredentialsError, type EdgeGridCredentials, edgeGridEnvNames, edgeGridEnvPrefix, readEdgerc, readEnvCredentials } from "../core/edgegrid/credentials";
 import { UsageError } from "./io";
 
 export interface CredentialChoice {
@@ -33,7 +33,15 @@ export function resolveCredentials(
   const fromEnv = readEnvCredentials(env, choice.section);
   if (fromEnv !== undefined) return { credentials: fromEnv, source: `environment ${edgeGridEnvPrefix(choice.section)}*`, from: "environment" };
   if (defaultEdgerc !== undefined) {
-    return { credentials: readEdgerc(defaultEdgerc, choice.section), source: `--edgerc ${defaultEdgerc} [${choice.section}]`, from: "edgerc" };
+    try {
+      return { credentials: readEdgerc(defaultEdgerc, choice.section), source: `--edgerc ${defaultEdgerc} [${choice.section}]`, from: "edgerc" };
+    } catch (error) {
+      if (!(error instanceof EdgeGridCredentialsError)) throw error;
+      throw new EdgeGridCredentialsError(
+        `${error.message}; no --edgerc was given and none of ${edgeGridEnvNames(choice.section).join(", ")} is set, so the default ` +
+          `${defaultEdgerc} was tried`,
+      );
+    }
   }
   throw new UsageError(`no Akamai credential: pass --edgerc PATH [--section S], or set ${edgeGridEnvNames(choice.section).join(", ")}`);
 }

@@ -138,3 +138,10 @@ test("without --edgerc the AKAMAI_* variables are the credential (HOME has no .e
   expect(incomplete.stderr).toMatch(/AKAMAI_HOST is not set/);
   expect(incomplete.stderr).not.toContain(TEST_CLIENT.clientSecret);
 });
+
+test("with no --edgerc, no AKAMAI_* variables and no ~/.edgerc, the error says what was tried", async () => {
+  const result = await runCli(["validate-credentials"], { env: { ...LOOPBACK, HOME: dir } });
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain(`cannot read .edgerc file ${join(dir, ".edgerc")} (ENOENT)`);
+  expect(result.stderr).toMatch(/no --edgerc was given and none of AKAMAI_HOST, AKAMAI_CLIENT_TOKEN, AKAMAI_CLIENT_SECRET, AKAMAI_ACCESS_TOKEN is set/);
+});
