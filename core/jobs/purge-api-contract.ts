@@ -13,7 +13,7 @@
  * these types and read tolerantly (object schemas ignore unknown fields), so a newer service can add fields.
  * zod/mini: purge-api bundles this file.
  */
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import { PURGE_ACTIONS, PURGE_NETWORKS, PURGE_TYPES } from "../purge/objects";
 import { BATCH_STATUSES, JOB_STATUSES } from "./status";
 

@@ -12,7 +12,7 @@
  * If Fast Purge asks to wait (429, rate limit, 5xx, network) that message does the purge (202).
  * Every accepted object ends in a batch that the job records; nothing accepted is dropped.
  */
-import type { z } from "zod/mini";
+import type * as z from "zod/mini";
 import type { AppLogger, PurgeMetrics } from "../observability";
 import { failureReasonCode } from "../purge/failure-reasons";
 import { PURGE_ACTIONS, PURGE_NETWORKS, PURGE_TYPES, describe, type PurgeNetwork, type PurgeType, type RejectedObject } from "../purge/objects";

@@ -9,7 +9,7 @@
  * JSON syntax errors, whose V8 messages quote the text around the error.
  */
 import { EdgeplaneError } from "../errors";
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import type { EdgeGridCredentials } from "../edgegrid/credentials";
 
 export class EdgeGridSecretError extends EdgeplaneError {
