@@ -2,7 +2,7 @@
 import { loadEnvironments } from "../config";
 import { runCommand } from "./command";
 import { type CommandIo, EXIT_STATUS, UsageError, processIo } from "./io";
-import { planReport } from "./plan-report/command";
+import { planReport, planReportIo } from "./plan-report/command";
 import { purgeCommand } from "./purge";
 import { tokensCommand } from "./tokens";
 import { validateCredentialsCommand } from "./validate-credentials";
@@ -26,7 +26,7 @@ export async function main(args: string[], io: CommandIo = processIo()): Promise
     case "purge":
       return purgeCommand(rest, io);
     case "plan-report":
-      return planReport(rest);
+      return planReport(rest, planReportIo(io));
     case "tokens":
       return tokensCommand(rest, io);
     case "validate-credentials":

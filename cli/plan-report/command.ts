@@ -12,7 +12,7 @@ import { PlanFormatError, parsePlan } from "./plan";
 import { RULES } from "./rules";
 import { summarize } from "./summary";
 import { type FlagSpec, HELP_FLAG, flagValue, parseFlags } from "../flags";
-import { UsageError } from "../io";
+import { type CommandIo, UsageError, processIo } from "../io";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -40,19 +40,22 @@ options:
 exit status: 0 ok, 1 unreadable plan, 2 blocking finding not acknowledged, 64 usage error
 `;
 
-export interface PlanReportIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
+/** The CLI's IO (cli/io.ts) plus the files plan-report reads and writes. */
+export interface PlanReportIo extends Pick<CommandIo, "stdout" | "stderr"> {
   readFile: (path: string) => string;
   writeFile: (path: string, text: string) => void;
 }
 
-const defaultIo: PlanReportIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  readFile: (path) => readFileSync(path === "-" ? 0 : path, "utf8"),
-  writeFile: (path, text) => writeFileSync(path, text),
-};
+/** plan-report's IO over the CLI's: stdout/stderr from `io`, files from disk ("-" is standard input). */
+export function planReportIo(io: Pick<CommandIo, "stdout" | "stderr"> = processIo()): PlanReportIo {
+  const { stdout, stderr } = io;
+  return {
+    stdout,
+    stderr,
+    readFile: (path) => readFileSync(path === "-" ? 0 : path, "utf8"),
+    writeFile: (path, text) => writeFileSync(path, text),
+  };
+}
 
 interface Options {
   inputs: Array<{ stack: string; path: string }>;
@@ -65,7 +68,7 @@ interface Options {
   help: boolean;
 }
 
-export async function planReport(args: readonly string[], io: PlanReportIo = defaultIo): Promise<number> {
+export async function planReport(args: readonly string[], io: PlanReportIo = planReportIo()): Promise<number> {
   let options: Options;
   try {
     options = parseArgs(args);

@@ -11,6 +11,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import http from "node:http";
 import https from "node:https";
 import { INSECURE_LOOPBACK_ENV } from "../../core/edgegrid/host-safety";
+import type { PurgeApiRequest } from "../../core/jobs/purge-api-contract";
 import { CommandError } from "../io";
 
 export const PURGE_API_URL_ENV = "EDGEPLANE_PURGE_API_URL";
@@ -77,7 +78,7 @@ export class PurgeApiClient {
     this.agent.destroy();
   }
 
-  submit(body: object): Promise<ApiResponse> {
+  submit(body: PurgeApiRequest): Promise<ApiResponse> {
     return this.request("POST", "/purge", JSON.stringify(body));
   }
 
