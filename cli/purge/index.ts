@@ -1,17 +1,18 @@
 /**
  * `edgeplane purge`: Fast Purge by URL, CP code or cache tag, through an environment's purge API
- * (--env, SigV4 with the AWS SDK credential chain) or directly with an .edgerc credential (--edgerc).
+ * (--env, SigV4 with the AWS SDK credential chain) or directly with an EdgeGrid credential (--edgerc, or the
+ * AKAMAI_* variables; cli/credentials.ts has the order).
  * Exit codes: 0 everything purged; 1 anything rejected or failed (or an error); 64 a bad command line.
  */
 import { loadEnvironments, type EnvironmentConfig } from "../../config";
-import type { PurgeAction } from "../../core/purge/objects";
-import { hostsOf } from "../../core/purge/prepare";
-import { MAX_BODY_BYTES } from "../../core/purge/planner";
-import type { SendProgress } from "../../core/purge/sender";
-import { PURGE_API_URL_ENV, PurgeApiClient, resolvePurgeApiUrl } from "./api-client";
-import { runCommand } from "../command";
 import { edgeGridEnvNames, edgeGridEnvPrefix, readEdgerc, readEnvCredentials } from "../../core/edgegrid/credentials";
+import type { PurgeAction } from "../../core/purge/objects";
+import { MAX_BODY_BYTES } from "../../core/purge/planner";
+import { hostsOf } from "../../core/purge/prepare";
+import type { SendProgress } from "../../core/purge/sender";
+import { runCommand } from "../command";
 import { CommandError, type CommandIo, UsageError, processIo } from "../io";
+import { PURGE_API_URL_ENV, PurgeApiClient, resolvePurgeApiUrl } from "./api-client";
 import { DEFAULT_POLL_INTERVAL_SECONDS, DEFAULT_TIMEOUT_SECONDS, type PurgeArgs, parseAllowHostList, parsePurgeArgs } from "./args";
 import { type PreparedPurge, directReport, preparePurge, sendPlanned } from "./direct";
 import { readObjects } from "./input";
@@ -233,7 +234,7 @@ async function runViaApi(args: PurgeArgs, env: EnvironmentConfig, io: CommandIo)
   }
   const baseUrl = resolvePurgeApiUrl(urlText, io.env, args.apiUrl !== undefined ? "--api-url" : PURGE_API_URL_ENV);
   const region = env.aws.region;
-  // Loaded here so that other commands (and --edgerc purges) do not pay for the AWS SDK at start-up.
+  // Loaded here so that other commands (and direct purges) do not pay for the AWS SDK at start-up.
   const { defaultProvider } = await import("@aws-sdk/credential-provider-node");
   const client = new PurgeApiClient({
     baseUrl,
