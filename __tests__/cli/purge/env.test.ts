@@ -170,3 +170,15 @@ test("lists larger than the policy's per-request limits are split into several j
   }
   expect(byBytes.chunks.length).toBeGreaterThan(1);
 });
+
+test("with --env the environment's purgePolicy applies: EDGEPLANE_ALLOW_HOSTS neither widens nor narrows it", async () => {
+  const other = "https://not-in-policy.example.net/x";
+  const wider = await runCli(viaApi("--json", `https://${HOST}/a`, other), { env: childEnv({ EDGEPLANE_ALLOW_HOSTS: "not-in-policy.example.net" }) });
+  expect(wider.code).toBe(1);
+  expect(wider.stderr).toMatch(/"https:\/\/not-in-policy\.example\.net\/x" \(argument 2\): host "not-in-policy\.example\.net" is not allowed/);
+  expect(api.jobs).toEqual([]);
+
+  const narrower = await runCli(viaApi("--json", `https://${HOST}/a`), { env: childEnv({ EDGEPLANE_ALLOW_HOSTS: "elsewhere.example.org" }) });
+  expect(narrower.code).toBe(0);
+  expect(api.jobs.map((j) => j.objects)).toEqual([[`https://${HOST}/a`]]);
+});
