@@ -167,3 +167,25 @@ test("the credential host must be an Akamai API host unless loopback is allowed"
   expect(result.stderr).not.toContain(TEST_CLIENT.clientSecret);
   expect(sandbox.state.requests).toEqual([]);
 });
+
+describe("answers cut short are read the same way as in the worker (one Fast Purge client)", () => {
+  afterEach(() => sandbox.setFaults([]));
+
+  test("a garbled 5xx is retried, and the purge then succeeds", async () => {
+    sandbox.setFaults([{ pathPrefix: "/ccu/", status: 503, malformedJson: true }]);
+    const result = await runCli(direct("--type", "tag", "--json", "garbled-5xx"), { env: LOOPBACK });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ batches: [{ objects: 1 }], failed: [] });
+    expect(sandbox.state.requests.map((r) => r.status)).toEqual([503, 201]);
+    expect(purgedObjects(sandbox.state, { type: "tag" })).toEqual(["garbled-5xx"]);
+  });
+
+  test("a garbled 201 is reported as maybe accepted (malformedResponse), never as a transport error, and not resent", async () => {
+    sandbox.setFaults([{ pathPrefix: "/ccu/", malformedJson: true }]);
+    const result = await runCli(direct("--type", "tag", "--json", "garbled-201"), { env: LOOPBACK });
+    expect(result.code).toBe(1);
+    const output = JSON.parse(result.stdout) as { failed: Array<Record<string, unknown>> };
+    expect(output.failed).toEqual([expect.objectContaining({ objects: 1, reason: "malformedResponse", status: 201, detail: expect.stringMatching(/may have been accepted/) })]);
+    expect(sandbox.state.requests).toHaveLength(1);
+  });
+});
