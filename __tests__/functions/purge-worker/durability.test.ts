@@ -238,7 +238,8 @@ describe("no purge job lost: purge-api → SQS → purge-worker → Fast Purge",
     expect(sandbox.state.requests.filter((r) => r.status === 500)).toHaveLength(batches * PURGE_MAX_ATTEMPTS);
     const job = await jobStatus(jobId);
     expect(job.status).toBe("failed");
-    for (const batch of job.batches) expect(batch.error).toMatchObject({ reason: "retries exhausted", status: 500 });
+    // GET /purge/{jobId} names failures with the shared codes (core/purge/failure-reasons.ts).
+    for (const batch of job.batches) expect(batch.error).toMatchObject({ reason: "retriesExhausted", status: 500 });
   });
 
   it("a job whose purge-api stopped right after recording it still reaches SQS and completes", async () => {
