@@ -10,6 +10,7 @@ import {
   type JobView,
   type PurgeApiRequest,
   jobViewSchema,
+  notRecordedAnswerSchema,
   rejectedAnswerSchema,
   submitAnswerSchema,
 } from "../../core/jobs/purge-api-contract";
@@ -22,7 +23,7 @@ import type { PurgeReport, ReportBatch, ReportFailure, ReportRejection } from ".
 export { TERMINAL_JOB_STATUSES };
 /**
  * POST is retried only on 429 (API Gateway throttling: not processed). Any other answer may come after
- * the job was recorded (e.g. 503 "could not queue" carries a jobId), so it is never sent twice.
+ * the job was recorded (e.g. a 5xx from API Gateway after purge-api answered), so it is never sent twice.
  */
 const SUBMIT_RETRY_STATUSES = new Set([429]);
 const SUBMIT_ATTEMPTS = 4;
@@ -151,10 +152,16 @@ async function submit(body: PurgeApiRequest, options: ApiPurgeOptions): Promise<
   const answer = response as ApiResponse;
   const submitted = submitAnswerSchema.safeParse(answer.body);
   if (submitted.success) {
-    // A recorded job (202; 201/422/502 inline; or 503 when some batches could not be queued, which the job
-    // then lists as failed): follow it, the job's batches say what happened.
+    // A recorded job (202; 201/422/502 inline): follow it, the job's batches say what happened.
     const rejected = submitted.data.rejected.map((r) => ({ object: r.object, reason: r.reason }));
     return { kind: "accepted", rejected, job: { jobId: submitted.data.jobId, expectedBatches: submitted.data.batches, finished: false } };
+  }
+  const notRecorded = answer.status === 503 ? notRecordedAnswerSchema.safeParse(answer.body) : undefined;
+  if (notRecorded?.success) {
+    // No job was recorded: nothing will be purged for these objects, and there is nothing to follow.
+    const { error, retryAfterSeconds } = notRecorded.data;
+    const later = retryAfterSeconds !== undefined ? ` (the service suggests again in ${retryAfterSeconds}s)` : "";
+    return { kind: "failed", failure: { reason: "notQueued", status: 503, detail: `POST /purge answered 503: ${error}${later}` } };
   }
   const refused = answer.status === 400 ? rejectedAnswerSchema.safeParse(answer.body) : undefined;
   if (refused?.success && refused.data.rejected.length > 0) {

@@ -15,7 +15,7 @@ export const FAILURE_REASONS = [
   "unexpectedError", // a bug, reported rather than losing the batch
   "notSent", // skipped after an earlier 401
   // The purge service (purge-api, worker)
-  "notQueued", // the API recorded the job but could not queue this batch
+  "notQueued", // the purge API could not queue the batch (or the job: then nothing was recorded; send again)
   "invalidMessage", // the worker got a queue message it cannot read
   // The CLI following the purge API (cli/purge/via-api.ts)
   "submitFailed", // POST /purge got no answer; the job may or may not exist

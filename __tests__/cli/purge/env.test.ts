@@ -21,6 +21,7 @@ beforeEach(() => {
   api.requests.length = 0;
   api.failObjects.clear();
   api.pollsUntilDone = 2;
+  api.refuseToQueue = false;
 });
 
 const childEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
@@ -181,4 +182,16 @@ test("with --env the environment's purgePolicy applies: EDGEPLANE_ALLOW_HOSTS ne
   const narrower = await runCli(viaApi("--json", `https://${HOST}/a`), { env: childEnv({ EDGEPLANE_ALLOW_HOSTS: "elsewhere.example.org" }) });
   expect(narrower.code).toBe(0);
   expect(api.jobs.map((j) => j.objects)).toEqual([[`https://${HOST}/a`]]);
+});
+
+test("a 503 with no job recorded is a failure (notQueued) with the service's words, and nothing is followed", async () => {
+  api.refuseToQueue = true;
+  const result = await runCli(viaApi("--json", `https://${HOST}/a`, `https://${HOST}/b`), { env: childEnv() });
+  expect(result.code).toBe(1);
+  const output = JSON.parse(result.stdout) as { batches: unknown[]; failed: Array<Record<string, unknown>> };
+  expect(output.batches).toEqual([]);
+  expect(output.failed).toEqual([
+    { objects: 2, reason: "notQueued", status: 503, detail: expect.stringMatching(/^POST \/purge answered 503: could not queue .* send the request again$/) },
+  ]);
+  expect(api.requests.map((r) => r.method)).toEqual(["POST"]);
 });

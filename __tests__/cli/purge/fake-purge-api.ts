@@ -12,6 +12,7 @@ import {
   type BatchView,
   type ErrorAnswer,
   type JobView,
+  type NotRecordedAnswer,
   type PurgeApiRequest,
   type SubmitAnswer,
   purgeApiRequestSchema,
@@ -112,6 +113,8 @@ export interface FakePurgeApi {
   /** Objects whose batch ends failed (403 from "Fast Purge"). */
   failObjects: Set<string>;
   pollsUntilDone: number;
+  /** POST /purge answers 503 without recording a job (the queue refused), as purge-api does. */
+  refuseToQueue: boolean;
   close(): Promise<void>;
 }
 
@@ -119,7 +122,7 @@ export async function startFakePurgeApi(options: { region: string; allowedHostna
   const jobs: FakeJob[] = [];
   const requests: FakePurgeApi["requests"] = [];
   const prefix = options.stagePath ?? "";
-  const api = { jobs, requests, failObjects: new Set<string>(), pollsUntilDone: 2 } as Omit<FakePurgeApi, "url" | "region" | "close">;
+  const api = { jobs, requests, failObjects: new Set<string>(), pollsUntilDone: 2, refuseToQueue: false } as Omit<FakePurgeApi, "url" | "region" | "close">;
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -128,7 +131,7 @@ export async function startFakePurgeApi(options: { region: string; allowedHostna
       const body = Buffer.concat(chunks);
       const url = new URL(req.url ?? "/", "http://fake.invalid");
       const method = req.method ?? "GET";
-      const answer = (status: number, json: SubmitAnswer | JobView | ErrorAnswer | { message: string }, signature: SignatureCheck): void => {
+      const answer = (status: number, json: SubmitAnswer | NotRecordedAnswer | JobView | ErrorAnswer | { message: string }, signature: SignatureCheck): void => {
         requests.push({ method, path: url.pathname, status, signature });
         res.writeHead(status, { "content-type": "application/json" });
         res.end(JSON.stringify(json));
@@ -155,6 +158,18 @@ export async function startFakePurgeApi(options: { region: string; allowedHostna
         const action = request.action ?? "invalidate";
         const network = request.network ?? "staging";
         const prepared = preparePurge({ type: request.type, action, network, objects: request.objects, allowedHostnames: options.allowedHostnames });
+        const rejected = prepared.rejected.map((r) => ({ index: r.index, object: r.object, reason: r.reason }));
+        if (api.refuseToQueue) {
+          const notRecorded: NotRecordedAnswer = {
+            error: "could not queue 1 of 1 batch(es), so the job was not recorded and nothing will be purged for it: send the request again",
+            batches: prepared.plan.batches.length,
+            objects: prepared.accepted.length,
+            rejected,
+            duplicates: prepared.duplicates,
+            notQueued: [0],
+          };
+          return answer(503, notRecorded, signature);
+        }
         const job: FakeJob = {
           jobId: randomUUID(),
           createdAt: new Date().toISOString(),
@@ -166,7 +181,6 @@ export async function startFakePurgeApi(options: { region: string; allowedHostna
           reads: 0,
         };
         jobs.push(job);
-        const rejected = prepared.rejected.map((r) => ({ index: r.index, object: r.object, reason: r.reason }));
         const submitted: SubmitAnswer = {
           jobId: job.jobId,
           batches: job.batches.length,

@@ -7,7 +7,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import { JOB_ID_PATTERN } from "../../../core/jobs/message";
-import { errorAnswerSchema, jobViewSchema, rejectedAnswerSchema, submitAnswerSchema } from "../../../core/jobs/purge-api-contract";
+import { errorAnswerSchema, jobViewSchema, notRecordedAnswerSchema, rejectedAnswerSchema, submitAnswerSchema } from "../../../core/jobs/purge-api-contract";
 import { FAILURE_REASONS } from "../../../core/purge/failure-reasons";
 import type { PurgePolicy } from "../../../core/jobs/policy";
 import { INLINE_GUARD_SECONDS, readPurgeJob, submitPurge, type PurgeApiDeps } from "../../../core/jobs/purge-requests";
@@ -567,6 +567,13 @@ describe("the answers are the contract the CLI reads (core/jobs/purge-api-contra
       expect(errorAnswerSchema.safeParse(refused.body).success).toBe(true);
       expect(submitAnswerSchema.safeParse(refused.body).success).toBe(false);
     }
+
+    sqs.reset();
+    sqs.on(SendMessageCommand).rejects(new Error("AWS.SimpleQueueService.NonExistentQueue"));
+    const notRecorded = await post(w, { type: "tag", objects: ["a"] });
+    expect(notRecorded.statusCode).toBe(503);
+    expect(notRecordedAnswerSchema.parse(notRecorded.body)).toMatchObject({ notQueued: [0], batches: 1 });
+    expect(submitAnswerSchema.safeParse(notRecorded.body).success).toBe(false); // no jobId: nothing to follow
 
     await w.store.markBatchFailed(submitted.jobId, 0, { reason: "not queued", detail: "queue gone" });
     const view = jobViewSchema.parse((await readPurgeJob(submitted.jobId, w.deps)).body);
