@@ -5,13 +5,11 @@
  * ../shared/reference/akamai-apis.md.
  */
 import { z } from "zod";
+import { edgeKvTokenSchema, networkSchema, purgePolicySchema } from "./runtime-schema";
 
 const ENV_NAME = /^[a-z][a-z0-9-]{0,19}$/;
 /** EdgeKV namespace names: 1–32 chars [A-Za-z0-9_-], not starting with "-" (TD-ekv limits). */
 const EDGEKV_NAMESPACE = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,31}$/;
-/** EdgeKV token names are 1–32 chars [A-Za-z0-9_-]; the prefix leaves room for a "-YYYYMMDD-x" suffix. */
-const TOKEN_PREFIX = /^[A-Za-z0-9_-]{1,20}$/;
-const HOSTNAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
 const IPV6_CIDR = /^[0-9a-fA-F:]+:[0-9a-fA-F:]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
@@ -92,7 +90,7 @@ const purgeApiClientSchema = z.strictObject({
   notificationEmails: z.array(email),
 });
 
-const NETWORK = z.enum(["staging", "production"]);
+const NETWORK = networkSchema;
 /** Documented geo locations for EdgeKV namespaces; staging is always US (providers/akamai/NOTES.md). */
 const GEO_LOCATION = z.enum(["US", "EU", "JP", "GLOBAL"]);
 
@@ -124,31 +122,8 @@ const edgeKvNamespaceSchema = z
     path: ["geoLocation"],
   });
 
-const edgeKvTokenSchema = z.strictObject({
-  namePrefix: z.string().regex(TOKEN_PREFIX, { error: "expected 1–20 characters [A-Za-z0-9_-] (a date suffix is added)" }),
-  /** namespace -> permissions ("r" read, "w" write, "d" delete); 1–20 namespaces. */
-  namespacePermissions: z
-    .record(z.string(), z.array(z.enum(["r", "w", "d"])).min(1).max(3))
-    .refine((p) => Object.keys(p).length >= 1 && Object.keys(p).length <= 20, { error: "expected 1–20 namespaces" }),
-  allowOnStaging: z.boolean(),
-  allowOnProduction: z.boolean(),
-  /** EdgeWorker ids that may use the token (at most 8); empty allows every EdgeWorker. */
-  edgeWorkerIds: z.array(positiveInt).max(8, { error: "at most 8 EdgeWorker ids" }),
-  /** Optional EdgeWorker whose bundle gets the new edgekv_tokens.js on rotation. */
-  deployTo: z.strictObject({ edgeWorkerId: positiveInt, activateOnProduction: z.boolean() }).optional(),
-});
-
-const purgePolicySchema = z.strictObject({
-  allowedHostnames: z
-    .array(z.string().regex(HOSTNAME, { error: "expected a lowercase hostname like www.example.com or *.example.com" }))
-    .min(1, { error: "expected at least one hostname" }),
-  allowedNetworks: z.array(NETWORK).min(1, { error: 'expected at least one of "staging", "production"' }),
-  defaultAction: z.enum(["invalidate", "delete"]),
-  /** Objects accepted in one POST /purge request. */
-  maxObjectsPerRequest: z.number().int().min(1).max(100_000, { error: "expected at most 100000" }),
-  /** Bytes accepted in one POST /purge request body (API Gateway payloads stop at 10 MB). */
-  maxRequestBytes: z.number().int().min(1_024).max(6_000_000, { error: "expected 1024..6000000 (Lambda's 6 MB payload limit)" }),
-});
+// The purge policy and the EdgeKV token declarations reach the Lambdas as JSON, so their schemas are the
+// zod/mini pieces in runtime-schema.ts, shared with the functions that parse that JSON.
 
 const rotationSchema = z.strictObject({
   /** How often the EdgeGrid credential rotates (Secrets Manager rotation schedule). */
@@ -241,5 +216,4 @@ export const environmentSchema = z
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 export type EnvironmentInput = z.input<typeof environmentSchema>;
 export type EdgeKvNamespaceConfig = EnvironmentConfig["edgeKv"]["namespaces"][number];
-export type EdgeKvTokenConfig = EnvironmentConfig["edgeKv"]["tokens"][number];
-export type PurgePolicyConfig = EnvironmentConfig["purgePolicy"];
+export type { EdgeKvTokenConfig, PurgePolicyConfig } from "./runtime-schema";

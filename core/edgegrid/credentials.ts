@@ -8,7 +8,7 @@ import { EdgeplaneError } from "../errors";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod/mini";
 
 export interface EdgeGridCredentials {
   /** API host as issued, e.g. "akab-xxx.luna.akamaiapis.net" (see host-safety.ts for what is accepted). */
@@ -20,14 +20,14 @@ export interface EdgeGridCredentials {
   maxBody?: number;
 }
 
-const nonEmpty = z.string().trim().min(1, "must be a non-empty string");
+const nonEmpty = z.string({ error: "must be a non-empty string" }).check(z.trim(), z.minLength(1, { error: "must be a non-empty string" }));
 
 export const edgeGridCredentialsSchema = z.object({
   host: nonEmpty,
   clientToken: nonEmpty,
   clientSecret: nonEmpty,
   accessToken: nonEmpty,
-  maxBody: z.number().int("must be an integer").positive("must be positive").optional(),
+  maxBody: z.optional(z.int({ error: "must be an integer" }).check(z.positive({ error: "must be positive" }))),
 });
 
 export class EdgeGridCredentialsError extends EdgeplaneError {

@@ -3,26 +3,11 @@
  * config's purgePolicy). Read once at cold start; a bad value is a deployment error and says which field.
  */
 import { EdgeplaneError } from "../errors";
-import { z } from "zod";
-import { PURGE_ACTIONS, PURGE_NETWORKS, parseAllowedHostnames, type PurgeAction, type PurgeNetwork } from "../purge/objects";
+import { describeIssues, purgePolicySchema, type PurgePolicyConfig } from "../../config/runtime-schema";
+import { parseAllowedHostnames } from "../purge/objects";
 
-export interface PurgePolicy {
-  allowedHostnames: string[];
-  allowedNetworks: PurgeNetwork[];
-  defaultAction: PurgeAction;
-  /** Objects accepted in one POST /purge. */
-  maxObjectsPerRequest: number;
-  /** Bytes accepted in one POST /purge body. */
-  maxRequestBytes: number;
-}
-
-const policySchema = z.strictObject({
-  allowedHostnames: z.array(z.string()),
-  allowedNetworks: z.array(z.enum(PURGE_NETWORKS)).min(1),
-  defaultAction: z.enum(PURGE_ACTIONS),
-  maxObjectsPerRequest: z.number().int().positive(),
-  maxRequestBytes: z.number().int().positive(),
-});
+/** The purge policy a function enforces: config's purgePolicy, parsed with config's own schema. */
+export type PurgePolicy = PurgePolicyConfig;
 
 export class PurgePolicyError extends EdgeplaneError {
   override name = "PurgePolicyError";
@@ -40,11 +25,8 @@ export function parsePurgePolicy(json: string | undefined, source = "EDGEPLANE_P
   } catch {
     throw new PurgePolicyError(`${source} is not valid JSON`);
   }
-  const result = policySchema.safeParse(value);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
-    throw new PurgePolicyError(`${source} is invalid: ${problems.join("; ")}`);
-  }
+  const result = purgePolicySchema.safeParse(value);
+  if (!result.success) throw new PurgePolicyError(`${source} is invalid: ${describeIssues(result.error.issues)}`);
   // Throws a PurgeInputError naming the bad entry.
   parseAllowedHostnames(result.data.allowedHostnames, `${source}.allowedHostnames`);
   return result.data;

@@ -1,32 +1,13 @@
 /**
- * The tokens an environment declares (config/schema.ts EdgeKvTokenConfig), as the stack hands them to
- * the function: JSON in EDGEPLANE_EDGEKV_TOKENS. Checked again here, because a hand-edited variable
- * must fail with the field named rather than half-work.
+ * The tokens an environment declares, as the stack hands them to the function: JSON in
+ * EDGEPLANE_EDGEKV_TOKENS, parsed with config's own token schema (config/runtime-schema.ts). Checked again
+ * here, because a hand-edited variable must fail with the field named rather than half-work.
  */
 import * as z from "zod/mini";
-import type { EdgeKvTokenConfig } from "../../config/schema";
+import { describeIssues, edgeKvTokenSchema, type EdgeKvTokenConfig } from "../../config/runtime-schema";
 import type { CreateEdgeKvTokenRequest, EdgeKvPermission } from "../akamai/edgekv-tokens";
 
-// zod/mini carries no message locale: each check says what is allowed itself.
-const positiveInt = z.int({ error: "must be a whole number" }).check(z.positive("must be a positive whole number"));
-const flag = z.boolean({ error: "must be true or false" });
-const declaredTokenSchema = z.strictObject({
-  namePrefix: z.string({ error: "must be a string" }).check(z.regex(/^[A-Za-z0-9_-]{1,20}$/, "must be 1-20 characters of A-Z a-z 0-9 _ -")),
-  namespacePermissions: z.record(
-    z.string(),
-    z
-      .array(z.enum(["r", "w", "d"], { error: 'must be "r", "w" or "d"' }), { error: "must be a list of permissions" })
-      .check(z.minLength(1, "must list 1-3 permissions"), z.maxLength(3, "must list 1-3 permissions")),
-    { error: 'must be an object like {"namespace": ["r"]}' },
-  ),
-  allowOnStaging: flag,
-  allowOnProduction: flag,
-  edgeWorkerIds: z.array(positiveInt, { error: "must be a list of EdgeWorker ids" }).check(z.maxLength(8, "must hold at most 8 EdgeWorker ids")),
-  deployTo: z.optional(
-    z.strictObject({ edgeWorkerId: positiveInt, activateOnProduction: flag }, { error: "must be {edgeWorkerId, activateOnProduction}" }),
-  ),
-}, { error: "must be an object" });
-const declaredListSchema = z.array(declaredTokenSchema, { error: "must be a list" });
+const declaredListSchema = z.array(edgeKvTokenSchema);
 
 export class DeclaredTokensError extends Error {
   override name = "DeclaredTokensError";
@@ -41,17 +22,11 @@ export function parseDeclaredTokens(json: string, source = "EDGEPLANE_EDGEKV_TOK
     throw new DeclaredTokensError(`${source} is not JSON`);
   }
   const result = declaredListSchema.safeParse(value);
-  if (!result.success) {
-    const problems = result.error.issues.slice(0, 10).map((issue) => {
-      const message = issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}` : issue.message;
-      return `${issue.path.join(".") || "(list)"}: ${message}`;
-    });
-    throw new DeclaredTokensError(`${source} is invalid: ${problems.join("; ")}`);
-  }
+  if (!result.success) throw new DeclaredTokensError(`${source} is invalid: ${describeIssues(result.error.issues, "(list)")}`);
   const prefixes = result.data.map((t) => t.namePrefix);
   const duplicate = prefixes.find((p, i) => prefixes.indexOf(p) !== i);
   if (duplicate !== undefined) throw new DeclaredTokensError(`${source}: namePrefix "${duplicate}" is declared twice`);
-  return result.data as EdgeKvTokenConfig[];
+  return result.data;
 }
 
 /** The create request for a declared token under `name`. `expiry` matters only if Akamai makes a legacy token. */

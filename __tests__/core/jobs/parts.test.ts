@@ -76,7 +76,7 @@ describe("parsePurgePolicy", () => {
   it("reads the policy the stack passes and names what is wrong", () => {
     expect(parsePurgePolicy(JSON.stringify(policy))).toEqual(policy);
     expect(() => parsePurgePolicy(undefined)).toThrow(PurgePolicyError);
-    expect(() => parsePurgePolicy(JSON.stringify({ ...policy, allowedNetworks: ["prod"] }))).toThrow(/allowedNetworks\.0/);
+    expect(() => parsePurgePolicy(JSON.stringify({ ...policy, allowedNetworks: ["prod"] }))).toThrow(/allowedNetworks\[0\]/);
     expect(() => parsePurgePolicy(JSON.stringify({ ...policy, allowedHostnames: ["Bad Host"] }))).toThrow(/allowedHostnames\[0\]/);
   });
 });
