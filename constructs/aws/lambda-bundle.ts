@@ -9,7 +9,7 @@
  * esbuild version and the build options. Entries are location-independent (paths are relative), so clones
  * sharing node_modules share them. EDGEPLANE_BUNDLE_CACHE=off bundles afresh every time.
  */
-import { buildSync, version as esbuildVersion, type BuildOptions } from "esbuild";
+import { buildSync, version as esbuildVersion, type BuildOptions, type Metafile } from "esbuild";
 import { zipSync } from "fflate";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -46,6 +46,9 @@ const BUILD_OPTIONS: BuildOptions = {
   legalComments: "none",
   sourcemap: false,
   logLevel: "silent",
+  // Lambda passes credentials in the environment; the SDK's full default chain is dead weight there
+  // (functions/aws/lambda-credentials.ts says why and what it weighs).
+  alias: { "@aws-sdk/credential-provider-node": "./functions/aws/lambda-credentials.ts" },
 };
 
 interface CacheManifest {
@@ -94,11 +97,7 @@ function remember(entry: string, { zip, bundle }: Built, reused: boolean): Lambd
 /** functions/<name>/index.ts entries other than `entry` (none when `entry` is not such an entry). */
 function siblingEntries(entry: string): string[] {
   if (!/^functions\/[^/]+\/index\.ts$/.test(entry)) return [];
-  return readdirSync(join(PROJECT_ROOT, "functions"), { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(PROJECT_ROOT, "functions", d.name, "index.ts")))
-    .map((d) => `functions/${d.name}/index.ts`)
-    .filter((e) => e !== entry)
-    .sort();
+  return lambdaEntries().filter((e) => e !== entry);
 }
 
 function cacheDir(entry: string, key: string): string {
@@ -151,6 +150,53 @@ export function buildTogether(entries: string[]): Array<[string, Built]> {
     writeAtomically(join(dir, "manifest.json"), JSON.stringify({ key, inputs, bundle } satisfies CacheManifest));
     return [entry, { zip, bundle }];
   });
+}
+
+export interface BundleMeasure {
+  entry: string;
+  /** Minified JavaScript, the bytes Lambda loads. */
+  codeBytes: number;
+  /** Bytes in the output per npm package ("(project)" for the repository's own files), largest first. */
+  packages: Array<{ name: string; bytes: number }>;
+  /** Every file in the bundle (paths relative to the project root, node_modules included). */
+  files: string[];
+  /** Project files and the import specifiers they use, e.g. "core/jobs/message.ts" -> ["zod", "../purge/objects"]. */
+  projectImports: Record<string, string[]>;
+  code: Uint8Array;
+}
+
+/** Bundles `entries` as synth does (no cache, nothing written) and says what each bundle is made of. */
+export function measureBundles(entries: string[]): BundleMeasure[] {
+  const result = buildSync({ ...BUILD_OPTIONS, absWorkingDir: PROJECT_ROOT, entryPoints: entries, outdir: "bundled", write: false, metafile: true });
+  const code = new Map(result.outputFiles.map((file) => [relative(PROJECT_ROOT, file.path), file.contents]));
+  return Object.entries(result.metafile.outputs).map(([output, meta]) => {
+    const files = Object.keys(meta.inputs).sort();
+    const projectImports = Object.fromEntries(
+      files
+        .filter((file) => !file.split("/").includes("node_modules"))
+        .map((file) => [file, result.metafile.inputs[file]!.imports.map((i) => i.original ?? i.path)]),
+    );
+    return { entry: meta.entryPoint!, codeBytes: meta.bytes, packages: packageSizes(meta.inputs), files, projectImports, code: code.get(output)! };
+  });
+}
+
+/** Sums the bytes each input file contributes by the package it belongs to (the innermost node_modules entry). */
+export function packageSizes(inputs: Metafile["outputs"][string]["inputs"]): Array<{ name: string; bytes: number }> {
+  const sizes = new Map<string, number>();
+  for (const [file, { bytesInOutput }] of Object.entries(inputs)) {
+    const match = /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
+    const name = match ? match[1]! : "(project)";
+    sizes.set(name, (sizes.get(name) ?? 0) + bytesInOutput);
+  }
+  return [...sizes].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
+}
+
+/** The functions/<name>/index.ts entries, sorted: every Lambda the stack deploys. */
+export function lambdaEntries(): string[] {
+  return readdirSync(join(PROJECT_ROOT, "functions"), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(PROJECT_ROOT, "functions", d.name, "index.ts")))
+    .map((d) => `functions/${d.name}/index.ts`)
+    .sort();
 }
 
 function cacheKey(entry: string): string {
