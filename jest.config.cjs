@@ -1,6 +1,10 @@
 /**
  * Tests run TypeScript through ts-jest in transpile-only mode (tsconfig has isolatedModules); type checking
  * is `tsc --noEmit`, which `npm test` runs first.
+ *
+ * Two workers even on a 2-core machine (jest's default there is one): the slowest files (real Terraform,
+ * synth through the cdktf CLI) spend most of their time waiting on child processes, so a second worker
+ * runs the rest of the suite meanwhile.
  */
 module.exports = {
   testEnvironment: "node",
@@ -12,4 +16,5 @@ module.exports = {
   moduleFileExtensions: ["ts", "js", "json"],
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup-cdktf.ts"],
   testTimeout: 60000,
+  maxWorkers: 2,
 };

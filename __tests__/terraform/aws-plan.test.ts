@@ -6,7 +6,7 @@ import { App } from "cdktf";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describeWithTerraform, offlineTerraformEnv, terraform } from "../helpers/terraform";
+import { describeWithTerraform, offlineTerraformEnv, terraform, terraformInit } from "../helpers/terraform";
 import { exampleEnv } from "../helpers/synth";
 import { AwsOnlyStack } from "./aws-only-stack";
 
@@ -25,7 +25,7 @@ describeWithTerraform("terraform init / validate / plan of the AWS constructs (p
     const app = new App({ outdir });
     new AwsOnlyStack(app, exampleEnv("prod"));
     app.synth();
-    terraform(["init", "-input=false", "-no-color"], stackDir, env);
+    terraformInit(stackDir, env);
     validateOutput = terraform(["validate", "-no-color"], stackDir, env);
     terraform(["plan", "-input=false", "-no-color", "-refresh=false", "-out=plan.tfplan"], stackDir, env);
     plan = JSON.parse(terraform(["show", "-json", "plan.tfplan"], stackDir, env));

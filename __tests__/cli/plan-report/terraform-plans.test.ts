@@ -12,14 +12,14 @@
  * `-refresh=false`, so Terraform compares configuration with the state alone and never calls AWS.
  */
 import { App } from "cdktf";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { planReport } from "../../../cli/plan-report/command";
 import type { PlanReportSummary } from "../../../cli/plan-report/summary";
 import type { EnvironmentConfig } from "../../../config/schema";
 import { exampleEnv, variantEnv } from "../../helpers/synth";
-import { describeWithTerraform, offlineTerraformEnv, terraform } from "../../helpers/terraform";
+import { describeWithTerraform, offlineTerraformEnv, terraformAsync, terraformInit } from "../../helpers/terraform";
 import { AwsOnlyStack } from "../../terraform/aws-only-stack";
 import { type ProviderSchemas, type TerraformState, findResource, settleState, stateFromCreatePlan } from "./helpers/prior-state";
 
@@ -77,13 +77,20 @@ describeWithTerraform("plan-report on real offline plans of the dev stack's AWS 
     new AwsOnlyStack(app, config);
     app.synth();
     const dir = join(outdir, "stacks", `aws-only-${config.name}`);
-    terraform(["init", "-input=false", "-no-color"], dir, env);
+    terraformInit(dir, env);
     return dir;
   };
-  const plan = (dir: string, name: string, extra: string[] = []): Planned => {
+  /** A copy of a stack directory (configuration, assets, state), initialized like the original. */
+  const copyOf = (dir: string, name: string): string => {
+    const copy = join(root, name);
+    cpSync(dir, copy, { recursive: true, filter: (source) => !source.endsWith("/.terraform") });
+    terraformInit(copy, env);
+    return copy;
+  };
+  const plan = async (dir: string, name: string, extra: string[] = []): Promise<Planned> => {
     // Terraform prints the same summary line for the plan it saves as `terraform show <planfile>` does.
-    const human = terraform(["plan", "-input=false", "-no-color", "-refresh=false", `-out=${name}.tfplan`, ...extra], dir, env);
-    const text = terraform(["show", "-json", `${name}.tfplan`], dir, env);
+    const human = await terraformAsync(["plan", "-input=false", "-no-color", "-refresh=false", `-out=${name}.tfplan`, ...extra], dir, env);
+    const text = await terraformAsync(["show", "-json", `${name}.tfplan`], dir, env);
     const file = join(dir, `${name}.json`);
     writeFileSync(file, text);
     const line = human.split("\n").find((l) => /^(Plan: |No changes\.)/.test(l.trim()));
@@ -92,21 +99,23 @@ describeWithTerraform("plan-report on real offline plans of the dev stack's AWS 
   };
   const writeState = (dir: string, state: TerraformState) => writeFileSync(join(dir, "terraform.tfstate"), JSON.stringify(state, null, 1));
 
-  beforeAll(() => {
+  beforeAll(async () => {
     baseDir = synth(dev, "base");
-    create = plan(baseDir, "create");
+    const [created, schemaText] = await Promise.all([plan(baseDir, "create"), terraformAsync(["providers", "schema", "-json"], baseDir, env)]);
+    create = created;
 
     // The state an apply of the create plan would have left, settled until Terraform agrees with it.
-    const schemas = JSON.parse(terraform(["providers", "schema", "-json"], baseDir, env)) as ProviderSchemas;
+    const schemas = JSON.parse(schemaText) as ProviderSchemas;
     const version = (create.json as { terraform_version?: string }).terraform_version ?? "1.11.4";
     const state = stateFromCreatePlan(create.json as never, schemas, dev.aws.region, version);
     for (;;) {
       writeState(baseDir, state);
-      settled = plan(baseDir, "settle");
+      settled = await plan(baseDir, "settle");
       if (settleState(state, settled.json as never) === 0 || ++settlePasses > 4) break;
     }
     baseline = structuredClone(state);
 
+    // The three scenarios below are independent: each plans in its own directory, side by side.
     // Applied from an older configuration: 7-day log retention, another alarm address, a queue since removed.
     const older = structuredClone(baseline);
     findResource(older, "aws_cloudwatch_log_group", LOG_GROUP.split(".")[1]!).instances[0]!.attributes.retention_in_days = 7;
@@ -120,8 +129,8 @@ describeWithTerraform("plan-report on real offline plans of the dev stack's AWS 
       arn: "arn:aws:sqs:eu-west-1:111111111111:edgeplane-dev-purge-legacy",
     });
     older.resources.push(legacy);
-    writeState(baseDir, older);
-    updateReplaceDestroy = plan(baseDir, "update-replace-destroy");
+    const olderDir = copyOf(baseDir, "older");
+    writeState(olderDir, older);
 
     // A pull request that allows production purges, opens the POST route and gives the worker sqs:* on
     // everything, against infrastructure whose bootstrap secret had another name (so it is replaced).
@@ -141,10 +150,13 @@ describeWithTerraform("plan-report on real offline plans of the dev stack's AWS 
     const renamed = structuredClone(baseline);
     findResource(renamed, "aws_secretsmanager_secret", "edgegrid_bootstrap").instances[0]!.attributes.name = "edgeplane/dev/edgegrid-bootstrap-v0";
     writeState(variantDir, renamed);
-    dangerous = plan(variantDir, "dangerous");
 
     writeState(baseDir, baseline);
-    destroyAll = plan(baseDir, "destroy", ["-destroy"]);
+    [updateReplaceDestroy, dangerous, destroyAll] = await Promise.all([
+      plan(olderDir, "update-replace-destroy"),
+      plan(variantDir, "dangerous"),
+      plan(baseDir, "destroy", ["-destroy"]),
+    ]);
   }, 420_000);
 
   afterAll(() => rmSync(root, { recursive: true, force: true }));
