@@ -1,5 +1,6 @@
 import { Testing } from "cdktf";
 import { exampleEnv, resourcesOfType, synthEdgeStack } from "../helpers/synth";
+import { EdgeGridSecrets } from "../../constructs/aws/edgegrid-secrets";
 import { EdgeKvTokenManager, type EdgeKvTokenManagerProps } from "../../constructs/aws/edgekv-token-manager";
 import type { CdnTokenDeclaration } from "../../core/cdn/token-expiry";
 import { parseCdnTokenDeclarations } from "../../core/cdn/token-expiry";
@@ -49,7 +50,7 @@ describe("EdgeKvTokenManager alarms", () => {
 });
 
 describe("EdgeKvTokenManager CDN tokens", () => {
-  const base: EdgeKvTokenManagerProps = {
+  const base: Omit<EdgeKvTokenManagerProps, "secrets"> = {
     environmentName: "prod",
     namePrefix: "edgeplane-prod",
     accountId: "123456789012",
@@ -57,14 +58,18 @@ describe("EdgeKvTokenManager CDN tokens", () => {
     tokens: [],
     scheduleExpression: "cron(0 6 * * ? *)",
     expiryThresholdDays: 30,
-    edgegridSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgeplane/prod/edgegrid-AbCdEf",
-    secretsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000",
     alarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:edgeplane-prod-alarms",
     logRetentionDays: 30,
   };
   const FASTLY_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgeplane/prod/fastly-AbCdEf";
   const CLOUDFLARE_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgeplane/prod/cloudflare-AbCdEf";
-  const synth = (props: Partial<EdgeKvTokenManagerProps>) => JSON.parse(Testing.synthScope((scope) => void new EdgeKvTokenManager(scope, "tokens", { ...base, ...props }))) as Record<string, any>;
+  const synth = (props: Partial<EdgeKvTokenManagerProps>) =>
+    JSON.parse(
+      Testing.synthScope((scope) => {
+        const secrets = new EdgeGridSecrets(scope, "secrets", { namePrefix: "edgeplane-prod", secretPathPrefix: "edgeplane/prod", bootstrapSecretString: "{}", protected: true, region: "eu-west-1" });
+        new EdgeKvTokenManager(scope, "tokens", { ...base, secrets, ...props });
+      }),
+    ) as Record<string, any>;
   const fn = (json: Record<string, any>) => resourcesOfType(json, "aws_lambda_function")[0]!;
   const statements = (json: Record<string, any>) =>
     resourcesOfType(json, "aws_iam_role_policy").flatMap((p) => (JSON.parse(p.policy).Statement as Array<{ Sid: string; Action: string[]; Resource: string[] }>));

@@ -10,6 +10,10 @@ export interface AboveZeroAlarmProps {
   dimensions: Record<string, string>;
   statistic: "Sum" | "Maximum";
   alarmTopicArn: string;
+  /**
+   * Resources that must exist before the alarm (e.g. the function whose metric it watches).
+   * @default none
+   */
   dependsOn?: ITerraformDependable[];
 }
 

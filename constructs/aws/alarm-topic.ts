@@ -4,9 +4,15 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 
 export interface AlarmTopicProps {
   namePrefix: string;
-  /** Create a topic with this e-mail subscribed, or … */
+  /**
+   * Create a topic with this e-mail subscribed, or …
+   * @default none: then existingTopicArn is required
+   */
   email?: string;
-  /** … send alarms to an existing topic. */
+  /**
+   * … send alarms to an existing topic (config: exactly one of the two).
+   * @default none: a topic is created for `email`
+   */
   existingTopicArn?: string;
 }
 

@@ -35,19 +35,17 @@ export class AwsControlPlane extends Construct {
       secretPathPrefix: `edgeplane/${env.name}`,
       bootstrapSecretString: props.bootstrapSecretString,
       protected: env.protected,
+      region: env.aws.region,
     });
     this.purge = new PurgeService(this, "purge", {
       ...common,
-      region: env.aws.region,
       purgePolicy: env.purgePolicy,
-      edgegridSecretArn: this.secrets.rotatingSecret.arn,
-      secretsKeyArn: this.secrets.key.arn,
+      secrets: this.secrets,
       alarmTopicArn: alarms.topicArn,
       protected: env.protected,
     });
     this.rotation = new CredentialRotation(this, "rotation", {
       ...common,
-      region: env.aws.region,
       secrets: this.secrets,
       terraformCredentialId: props.terraformCredentialId,
       scheduleExpression: env.rotation.credentialSchedule,
@@ -60,8 +58,7 @@ export class AwsControlPlane extends Construct {
       tokens: env.edgeKv.tokens,
       scheduleExpression: env.rotation.tokenSchedule,
       expiryThresholdDays: env.rotation.tokenExpiryThresholdDays,
-      edgegridSecretArn: this.secrets.rotatingSecret.arn,
-      secretsKeyArn: this.secrets.key.arn,
+      secrets: this.secrets,
       alarmTopicArn: alarms.topicArn,
     });
     this.ci = new CiAccess(this, "ci", { namePrefix, ci: env.ciAccess, purgeRouteArns: this.purge.routeArns });

@@ -5,6 +5,7 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretRotation } from "@cdktf/provider-aws/lib/secretsmanager-secret-rotation";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
+import { ENV } from "../../core/environment-names";
 import type { NodejsFunction } from "./nodejs-function";
 
 export interface EdgeGridSecretsProps {
@@ -15,6 +16,8 @@ export interface EdgeGridSecretsProps {
   /** JSON of the API client's first credential (Terraform references only; see PurgeApiClient). */
   bootstrapSecretString: string;
   protected: boolean;
+  /** The stack's region: functions may decrypt with the key only through Secrets Manager there. */
+  region: string;
 }
 
 /**
@@ -29,10 +32,12 @@ export class EdgeGridSecrets extends Construct {
   readonly bootstrapSecret: SecretsmanagerSecret;
   readonly rotatingSecret: SecretsmanagerSecret;
   private readonly recoveryWindowInDays: number;
+  private readonly region: string;
 
   constructor(scope: Construct, id: string, props: EdgeGridSecretsProps) {
     super(scope, id);
     this.recoveryWindowInDays = props.protected ? 30 : 7;
+    this.region = props.region;
     // No key policy here: AWS's default policy delegates to IAM, and each role gets only the KMS actions it uses.
     this.key = new KmsKey(this, "key", {
       description: `${props.namePrefix}: encrypts the EdgeGrid credential secrets`,
@@ -63,8 +68,40 @@ export class EdgeGridSecrets extends Construct {
     this.rotatingSecret.overrideLogicalId("edgegrid_rotating");
   }
 
-  /** Rotation wiring: Secrets Manager may invoke `fn` for the rotating secret only, on `scheduleExpression`. */
+  /**
+   * Everything `fn` needs to read a credential, in one call: secretsmanager:GetSecretValue on that secret
+   * only, kms:Decrypt of the key only through Secrets Manager, and the secret's ARN in the variable the
+   * handler reads it from.
+   * @param secret "rotating", the credential the runtime signs with (ENV.edgegridSecretArn); or "bootstrap",
+   *   the one Terraform created (ENV.bootstrapSecretArn), which only rotation reads, to seed the first version.
+   */
+  grantRead(fn: NodejsFunction, secret: "rotating" | "bootstrap" = "rotating"): void {
+    const [target, variable, name] =
+      secret === "rotating"
+        ? [this.rotatingSecret, ENV.edgegridSecretArn, "EdgeGridCredential"]
+        : [this.bootstrapSecret, ENV.bootstrapSecretArn, "BootstrapCredential"];
+    fn.addStatements(
+      { sid: `Read${name}`, actions: ["secretsmanager:GetSecretValue"], resources: [target.arn] },
+      { sid: `Decrypt${name}`, actions: ["kms:Decrypt"], resources: [this.key.arn], conditions: this.viaSecretsManager() },
+    );
+    fn.addEnvironment(variable, target.arn);
+  }
+
+  /**
+   * Rotation wiring: `fn` may run the rotation protocol on the rotating secret (and read the bootstrap secret
+   * to seed it), Secrets Manager may invoke `fn` for the rotating secret only, on `scheduleExpression`.
+   */
   rotateWith(fn: NodejsFunction, scheduleExpression: string): SecretsmanagerSecretRotation {
+    fn.addStatements(
+      {
+        sid: "RotateEdgeGridSecret",
+        actions: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"],
+        resources: [this.rotatingSecret.arn],
+      },
+      // New versions are encrypted with the key; kms:Decrypt comes with reading the bootstrap secret (same key).
+      { sid: "EncryptNewVersions", actions: ["kms:GenerateDataKey"], resources: [this.key.arn], conditions: this.viaSecretsManager() },
+    );
+    this.grantRead(fn, "bootstrap");
     const permission = new LambdaPermission(this, "rotation-invoke", {
       statementId: "AllowSecretsManagerRotation",
       action: "lambda:InvokeFunction",
@@ -78,5 +115,9 @@ export class EdgeGridSecrets extends Construct {
       rotationRules: { scheduleExpression },
       dependsOn: [permission],
     });
+  }
+
+  private viaSecretsManager(): Record<string, Record<string, string>> {
+    return { StringEquals: { "kms:ViaService": `secretsmanager.${this.region}.amazonaws.com` } };
   }
 }

@@ -12,6 +12,7 @@ import type { EdgeKvTokenConfig } from "../../config/schema";
 import type { CdnTokenDeclaration, TokenCdn } from "../../core/cdn/token-expiry";
 import { CDN_TOKEN_DAYS_TO_EXPIRY_METRIC, ENV, METRICS_NAMESPACE, TOKEN_DAYS_TO_EXPIRY_METRIC } from "../../core/environment-names";
 import { CDN_TOKEN_EXPIRY_ALARM_DAYS, TOKEN_ROTATION_STALLED_METRIC, expiryAlarmThresholdDays } from "../../core/tokens/metrics";
+import type { EdgeGridSecrets } from "./edgegrid-secrets";
 import { FunctionErrorsAlarm } from "./function-errors-alarm";
 import { assumeRolePolicy, policyDocument } from "./iam-policy";
 import { NodejsFunction } from "./nodejs-function";
@@ -25,16 +26,20 @@ export interface EdgeKvTokenManagerProps {
   /** e.g. rate(1 day) or cron(0 6 * * ? *) */
   scheduleExpression: string;
   expiryThresholdDays: number;
-  edgegridSecretArn: string;
-  secretsKeyArn: string;
+  /** The EdgeGrid credential the function signs with; its key also encrypts the tokens bucket. */
+  secrets: EdgeGridSecrets;
   alarmTopicArn: string;
   logRetentionDays: number;
   /**
    * CDN tokens (Fastly, Cloudflare) whose days to expiry the scheduled run reports: service/zone ids and the ARNs of
-   * their secrets (encrypted with secretsKeyArn), never tokens. Absent or empty: none, and no CDN alarm.
+   * their secrets (encrypted with the secrets' key), never tokens. Absent or empty: none, and no CDN alarm.
+   * @default []
    */
   cdnTokens?: CdnTokenDeclaration[];
-  /** A CDN token alarm fires below this many days left. Default CDN_TOKEN_EXPIRY_ALARM_DAYS (14). */
+  /**
+   * A CDN token alarm fires below this many days left.
+   * @default CDN_TOKEN_EXPIRY_ALARM_DAYS (14)
+   */
   cdnTokenExpiryAlarmDays?: number;
 }
 
@@ -68,7 +73,7 @@ export class EdgeKvTokenManager extends Construct {
     new S3BucketVersioningA(this, "bucket-versioning", { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } });
     new S3BucketServerSideEncryptionConfigurationA(this, "bucket-encryption", {
       bucket: this.bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.secretsKeyArn }, bucketKeyEnabled: true }],
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.secrets.key.arn }, bucketKeyEnabled: true }],
     });
     new S3BucketPublicAccessBlock(this, "bucket-public-access", {
       bucket: this.bucket.id,
@@ -98,27 +103,25 @@ export class EdgeKvTokenManager extends Construct {
       functionName: `${namePrefix}-edgekv-tokens`,
       description: "Reconciles EdgeKV tokens, publishes edgekv_tokens.js and reports days to expiry",
       entry: "functions/edgekv-tokens/index.ts",
+      environmentName: props.environmentName,
       logRetentionDays: props.logRetentionDays,
       timeoutSeconds: 300,
       reservedConcurrency: 1,
       environment: {
-        [ENV.environmentName]: props.environmentName,
-        [ENV.edgegridSecretArn]: props.edgegridSecretArn,
         [ENV.edgekvTokens]: JSON.stringify(props.tokens),
         [ENV.tokensBucket]: this.bucket.bucket,
         [ENV.tokenExpiryThresholdDays]: String(props.expiryThresholdDays),
-        [ENV.metricsNamespace]: METRICS_NAMESPACE,
-        [ENV.serviceName]: "edgekv-tokens",
         ...(cdnTokens.length > 0 ? { [ENV.cdnTokens]: JSON.stringify(cdnTokens) } : {}),
       },
       statements: [
-        { sid: "ReadEdgeGridCredential", actions: ["secretsmanager:GetSecretValue"], resources: [props.edgegridSecretArn] },
+        // The CDN tokens' secrets are encrypted with the same key: grantRead's kms:Decrypt covers them.
         ...(cdnSecretArns.length > 0 ? [{ sid: "ReadCdnTokens", actions: ["secretsmanager:GetSecretValue"], resources: cdnSecretArns }] : []),
         {
-          sid: "UseEdgeGridKey",
+          // The bucket is encrypted with the secrets' key: reading and writing its objects goes through S3.
+          sid: "UseTokensBucketKey",
           actions: ["kms:Decrypt", "kms:GenerateDataKey"],
-          resources: [props.secretsKeyArn],
-          conditions: { StringEquals: { "kms:ViaService": [`secretsmanager.${props.region}.amazonaws.com`, `s3.${props.region}.amazonaws.com`] } },
+          resources: [props.secrets.key.arn],
+          conditions: { StringEquals: { "kms:ViaService": `s3.${props.region}.amazonaws.com` } },
         },
         {
           sid: "PublishTokensFile",
@@ -134,6 +137,7 @@ export class EdgeKvTokenManager extends Construct {
         },
       ],
     });
+    props.secrets.grantRead(this.fn);
 
     const schedulerRole = new IamRole(this, "scheduler-role", {
       name: `${namePrefix}-edgekv-tokens-scheduler`,

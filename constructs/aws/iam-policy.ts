@@ -6,6 +6,7 @@ export interface PolicyStatement {
   sid: string;
   actions: string[];
   resources: string[];
+  /** @default none */
   conditions?: Record<string, Record<string, string | string[]>>;
 }
 

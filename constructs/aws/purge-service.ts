@@ -9,7 +9,7 @@ import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-s
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import type { PurgePolicyConfig } from "../../config/schema";
-import { ENV, METRICS_NAMESPACE } from "../../core/environment-names";
+import { ENV } from "../../core/environment-names";
 import {
   PURGE_QUEUE_MAX_RECEIVE_COUNT,
   PURGE_QUEUE_RETENTION_SECONDS,
@@ -18,31 +18,29 @@ import {
 } from "../../core/jobs/queue-settings";
 import { AboveZeroAlarm } from "./above-zero-alarm";
 import { FunctionErrorsAlarm } from "./function-errors-alarm";
-import type { PolicyStatement } from "./iam-policy";
+import type { EdgeGridSecrets } from "./edgegrid-secrets";
 import { NodejsFunction } from "./nodejs-function";
 
 export interface PurgeServiceProps {
   environmentName: string;
   /** e.g. edgeplane-prod */
   namePrefix: string;
-  region: string;
   purgePolicy: PurgePolicyConfig;
-  /** The rotating EdgeGrid secret and the key that encrypts it. */
-  edgegridSecretArn: string;
-  secretsKeyArn: string;
+  /** The EdgeGrid credential both functions sign with (the API too: small purges may finish inline). */
+  secrets: EdgeGridSecrets;
   alarmTopicArn: string;
   logRetentionDays: number;
   protected: boolean;
-  /**
-   * Concurrent purge-worker invocations. Fast Purge rate limits are shared by the whole Akamai account,
-   * so more workers only earn more 429s (DESIGN "Fast Purge").
-   */
-  workerConcurrency?: number;
-  /** Stage throttling for the whole API (requests per second, burst). */
-  throttlingRateLimit?: number;
-  throttlingBurstLimit?: number;
 }
 
+/**
+ * Concurrent purge-worker invocations. Fast Purge rate limits are shared by the whole Akamai account, so
+ * more workers only earn more 429s (DESIGN "Fast Purge").
+ */
+const WORKER_CONCURRENCY = 2;
+/** Stage throttling for the whole API: requests per second and burst. */
+const API_RATE_LIMIT = 10;
+const API_BURST_LIMIT = 20;
 const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
 
 /**
@@ -101,30 +99,16 @@ export class PurgeService extends Construct {
 
     this.queue.overrideLogicalId("purge");
 
-    const readCredential: PolicyStatement[] = [
-      { sid: "ReadEdgeGridCredential", actions: ["secretsmanager:GetSecretValue"], resources: [props.edgegridSecretArn] },
-      {
-        sid: "DecryptEdgeGridCredential",
-        actions: ["kms:Decrypt"],
-        resources: [props.secretsKeyArn],
-        conditions: { StringEquals: { "kms:ViaService": `secretsmanager.${props.region}.amazonaws.com` } },
-      },
-    ];
-    const common = {
-      [ENV.environmentName]: props.environmentName,
-      [ENV.jobsTable]: this.jobsTable.name,
-      [ENV.edgegridSecretArn]: props.edgegridSecretArn,
-      [ENV.purgePolicy]: JSON.stringify(props.purgePolicy),
-      [ENV.metricsNamespace]: METRICS_NAMESPACE,
-    };
+    const common = { [ENV.jobsTable]: this.jobsTable.name, [ENV.purgePolicy]: JSON.stringify(props.purgePolicy) };
 
     this.apiFunction = new NodejsFunction(this, "api-function", {
       functionName: `${namePrefix}-purge-api`,
       description: "Validates purge requests, records jobs and enqueues batches",
       entry: "functions/purge-api/index.ts",
+      environmentName: props.environmentName,
       logRetentionDays: props.logRetentionDays,
       timeoutSeconds: 29, // API Gateway's integration timeout
-      environment: { ...common, [ENV.purgeQueueUrl]: this.queue.url, [ENV.serviceName]: "purge-api" },
+      environment: { ...common, [ENV.purgeQueueUrl]: this.queue.url },
       statements: [
         {
           sid: "PurgeJobs",
@@ -132,19 +116,19 @@ export class PurgeService extends Construct {
           resources: [this.jobsTable.arn],
         },
         { sid: "EnqueueBatches", actions: ["sqs:SendMessage"], resources: [this.queue.arn] },
-        ...readCredential, // small purges may finish inline when the caller asks to wait
       ],
     });
+    props.secrets.grantRead(this.apiFunction); // small purges may finish inline when the caller asks to wait
 
-    const workerConcurrency = props.workerConcurrency ?? 2;
     this.workerFunction = new NodejsFunction(this, "worker-function", {
       functionName: `${namePrefix}-purge-worker`,
       description: "Sends planned purge batches to Akamai Fast Purge within the account's rate limits",
       entry: "functions/purge-worker/index.ts",
+      environmentName: props.environmentName,
       logRetentionDays: props.logRetentionDays,
       timeoutSeconds: PURGE_WORKER_TIMEOUT_SECONDS,
-      reservedConcurrency: workerConcurrency,
-      environment: { ...common, [ENV.purgeDeadLetterQueueUrl]: this.deadLetterQueue.url, [ENV.serviceName]: "purge-worker" },
+      reservedConcurrency: WORKER_CONCURRENCY,
+      environment: { ...common, [ENV.purgeDeadLetterQueueUrl]: this.deadLetterQueue.url },
       statements: [
         {
           sid: "ConsumeBatches",
@@ -154,16 +138,16 @@ export class PurgeService extends Construct {
         // A batch out of attempts is moved to the DLQ by the worker (the queue's redrive is a safety net).
         { sid: "DeadLetterBatches", actions: ["sqs:SendMessage"], resources: [this.deadLetterQueue.arn] },
         { sid: "UpdatePurgeJobs", actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [this.jobsTable.arn] },
-        ...readCredential,
       ],
     });
+    props.secrets.grantRead(this.workerFunction);
     new LambdaEventSourceMapping(this, "worker-source", {
       eventSourceArn: this.queue.arn,
       functionName: this.workerFunction.function.arn,
       batchSize: 5,
       functionResponseTypes: ["ReportBatchItemFailures"],
       // SQS pollers must not start more invocations than the reserved concurrency (minimum allowed is 2).
-      scalingConfig: { maximumConcurrency: Math.max(2, workerConcurrency) },
+      scalingConfig: { maximumConcurrency: Math.max(2, WORKER_CONCURRENCY) },
       // Creating the mapping checks that the role can already read the queue.
       dependsOn: [this.workerFunction.policy],
     });
@@ -199,8 +183,8 @@ export class PurgeService extends Construct {
       name: "$default",
       autoDeploy: true,
       defaultRouteSettings: {
-        throttlingRateLimit: props.throttlingRateLimit ?? 10,
-        throttlingBurstLimit: props.throttlingBurstLimit ?? 20,
+        throttlingRateLimit: API_RATE_LIMIT,
+        throttlingBurstLimit: API_BURST_LIMIT,
       },
       accessLogSettings: {
         destinationArn: accessLogs.arn,
