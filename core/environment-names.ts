@@ -33,9 +33,12 @@ export const TOKEN_DAYS_TO_EXPIRY_METRIC = "EdgeKvTokenDaysToExpiry";
 export const CDN_TOKEN_DAYS_TO_EXPIRY_METRIC = "CdnTokenDaysToExpiry";
 
 
-/** A setting the stack always gives the function; missing means a broken deployment, so say which. */
-export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
-  const value = env[name];
-  if (value === undefined || value === "") throw new Error(`${name} is not set; the stack sets it for this function`);
+/**
+ * A setting the stack always gives the function; missing (or blank) means a broken deployment, so say which.
+ * Every handler reads its settings through this.
+ */
+export function requiredEnv(name: string, env: Record<string, string | undefined> = process.env): string {
+  const value = env[name]?.trim();
+  if (!value) throw new Error(`environment variable ${name} is not set; the stack sets it for this function`);
   return value;
 }

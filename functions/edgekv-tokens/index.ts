@@ -61,16 +61,33 @@ export function summarize(result: ReconcileResult, cdnTokens: CdnTokenExpiry[] =
   };
 }
 
-let secrets: SecretsManagerClient | undefined;
-let s3: S3Client | undefined;
-let credentials: CredentialCache | undefined;
+interface TokenDeps {
+  secrets: SecretsManagerClient;
+  s3: S3Client;
+  credentials: CredentialCache;
+}
+
+let deps: TokenDeps | undefined;
+
+/** Built on the first call, so a missing setting fails that call with a clear log line, not the import. */
+function dependencies(): TokenDeps {
+  if (deps !== undefined) return deps;
+  const secrets = new SecretsManagerClient({});
+  const built: TokenDeps = {
+    secrets,
+    s3: new S3Client({}),
+    credentials: new CredentialCache({ load: secretsManagerCredentialLoader(secrets, requiredEnv(ENV.edgegridSecretArn)) }),
+  };
+  deps = built;
+  return built;
+}
 
 export async function handler(event: unknown, context?: Pick<Context, "getRemainingTimeInMillis">): Promise<ReturnType<typeof summarize>> {
   const request = parseTokenRequest(event);
   reconcileSettingsFromEnv(process.env); // bad settings fail before any call; the time budget is taken below
   const cdnTokens = cdnTokensFromEnv(process.env);
   const metrics = emfTokenMetrics({ environment: requiredEnv(ENV.environmentName) });
-  secrets ??= new SecretsManagerClient({});
+  const { secrets, s3, credentials } = dependencies();
   // First, so a failing EdgeKV run still reports the CDN tokens; one token's failure is a problem, not a throw.
   const cdnExpiry =
     request.action === "reconcile" && cdnTokens.length > 0
@@ -78,8 +95,6 @@ export async function handler(event: unknown, context?: Pick<Context, "getRemain
       : [];
   // After the CDN checks, so the reconcile's budget leaves out the time they took.
   const settings = reconcileSettingsFromEnv(process.env, context?.getRemainingTimeInMillis());
-  s3 ??= new S3Client({});
-  credentials ??= new CredentialCache({ load: secretsManagerCredentialLoader(secrets, requiredEnv(ENV.edgegridSecretArn)) });
   const loaded = await credentials.get();
   const transport = new EdgeGridTransport({ credentials: loaded.credentials, userAgent: USER_AGENT });
   try {

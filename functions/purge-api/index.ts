@@ -22,9 +22,6 @@ import { secretsManagerCredentialLoader } from "../aws/secrets-manager-credentia
 /** Inline purges must answer well inside API Gateway's 29 s. */
 const INLINE_REQUEST_TIMEOUT_MS = 10_000;
 
-const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
-const sqs = new SQSClient({});
-const secrets = new SecretsManagerClient({});
 const buckets = new PurgeBuckets();
 
 let deps: PurgeApiDeps | undefined;
@@ -32,6 +29,9 @@ let deps: PurgeApiDeps | undefined;
 /** Built on the first call, so a missing setting fails that call with a clear log line, not the import. */
 function dependencies(): PurgeApiDeps {
   if (deps !== undefined) return deps;
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+  const sqs = new SQSClient({});
+  const secrets = new SecretsManagerClient({});
   const policy = parsePurgePolicy(process.env[ENV.purgePolicy]);
   const metrics = powertoolsPurgeMetrics();
   const built: PurgeApiDeps = {

@@ -21,9 +21,6 @@ import { secretsManagerCredentialLoader } from "../aws/secrets-manager-credentia
 /** Per Fast Purge request; two of them (a 401 and its retry) fit the worker's minimum time per message. */
 const REQUEST_TIMEOUT_MS = 20_000;
 
-const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
-const sqs = new SQSClient({});
-const secrets = new SecretsManagerClient({});
 /** The account's rate-limit model, kept across invocations of this container. */
 const buckets = new PurgeBuckets();
 
@@ -31,6 +28,9 @@ let deps: PurgeWorkerDeps | undefined;
 
 function dependencies(): PurgeWorkerDeps {
   if (deps !== undefined) return deps;
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+  const sqs = new SQSClient({});
+  const secrets = new SecretsManagerClient({});
   const metrics = powertoolsPurgeMetrics();
   const built: PurgeWorkerDeps = {
     jobs: new JobStore({ client: dynamo, tableName: requiredEnv(ENV.jobsTable) }),

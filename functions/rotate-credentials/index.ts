@@ -7,23 +7,19 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SecretsManagerRotationEvent } from "aws-lambda";
 import { IamCredentialsClient } from "../../core/akamai/iam-credentials";
 import { EdgeGridTransport } from "../../core/edgegrid/transport";
-import { ENV } from "../../core/environment-names";
+import { ENV, requiredEnv } from "../../core/environment-names";
 import { appLogger } from "../aws/powertools";
 import { SecretsManagerStore } from "../aws/secrets-manager-store";
-import { RotationError, runRotationStep, type RotationDeps, type RotationLogger } from "../../core/rotation/steps";
+import { runRotationStep, type RotationDeps, type RotationLogger } from "../../core/rotation/steps";
 
 const USER_AGENT = "edgeplane-rotate-credentials";
 
-/** The dependencies a deployed function uses; throws RotationError naming a missing variable. */
+/** The dependencies a deployed function uses; throws naming a missing variable (requiredEnv). */
 export function rotationDepsFromEnv(
   env: Record<string, string | undefined>,
   parts: { secretsManager: SecretsManagerClient; logger: RotationLogger; now?: () => number },
 ): RotationDeps {
-  const required = (name: string): string => {
-    const value = env[name]?.trim();
-    if (!value) throw new RotationError(`environment variable ${name} is not set`);
-    return value;
-  };
+  const required = (name: string): string => requiredEnv(name, env);
   return {
     store: new SecretsManagerStore(parts.secretsManager),
     bootstrapSecretId: required(ENV.bootstrapSecretArn),
