@@ -19,7 +19,6 @@ const HOSTNAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 /** EdgeKV token names are 1–32 chars [A-Za-z0-9_-]; the prefix leaves room for a "-YYYYMMDD-x" suffix. */
 const TOKEN_PREFIX = /^[A-Za-z0-9_-]{1,20}$/;
 
-export const positiveInt = z.int({ error: "expected an integer" }).check(z.positive({ error: "expected a positive integer" }));
 export const networkSchema = z.enum(["staging", "production"]);
 
 export const purgePolicySchema = z.strictObject({
@@ -34,19 +33,32 @@ export const purgePolicySchema = z.strictObject({
   maxRequestBytes: z.int().check(z.minimum(1_024), z.maximum(6_000_000, { error: "expected 1024..6000000 (Lambda's 6 MB payload limit)" })),
 });
 
-export const edgeKvTokenSchema = z.strictObject({
-  namePrefix: z.string().check(z.regex(TOKEN_PREFIX, { error: "expected 1–20 characters [A-Za-z0-9_-] (a date suffix is added)" })),
-  /** namespace -> permissions ("r" read, "w" write, "d" delete); 1–20 namespaces. */
-  namespacePermissions: z
-    .record(z.string(), z.array(z.enum(["r", "w", "d"])).check(z.minLength(1), z.maxLength(3)))
-    .check(z.refine((p) => Object.keys(p).length >= 1 && Object.keys(p).length <= 20, { error: "expected 1–20 namespaces" })),
-  allowOnStaging: z.boolean(),
-  allowOnProduction: z.boolean(),
-  /** EdgeWorker ids that may use the token (at most 8); empty allows every EdgeWorker. */
-  edgeWorkerIds: z.array(positiveInt).check(z.maxLength(8, { error: "at most 8 EdgeWorker ids" })),
-  /** Optional EdgeWorker whose bundle gets the new edgekv_tokens.js on rotation. */
-  deployTo: z.optional(z.strictObject({ edgeWorkerId: positiveInt, activateOnProduction: z.boolean() })),
-});
+// The token pieces carry their own messages (what is allowed), so they read the same with or without a
+// locale; config shows them for edgeKv.tokens as well.
+const wholeNumber = z.int({ error: "must be a whole number" }).check(z.positive({ error: "must be a positive whole number" }));
+const flag = z.boolean({ error: "must be true or false" });
+const permissions = z
+  .array(z.enum(["r", "w", "d"], { error: 'must be "r", "w" or "d"' }), { error: "must be a list of permissions" })
+  .check(z.minLength(1, { error: "must list 1-3 permissions" }), z.maxLength(3, { error: "must list 1-3 permissions" }));
+
+export const edgeKvTokenSchema = z.strictObject(
+  {
+    namePrefix: z.string({ error: "must be a string" }).check(z.regex(TOKEN_PREFIX, { error: "must be 1-20 characters of A-Z a-z 0-9 _ - (a date suffix is added)" })),
+    /** namespace -> permissions ("r" read, "w" write, "d" delete); 1–20 namespaces. */
+    namespacePermissions: z
+      .record(z.string(), permissions, { error: 'must be an object like {"namespace": ["r"]}' })
+      .check(z.refine((p) => Object.keys(p).length >= 1 && Object.keys(p).length <= 20, { error: "must name 1-20 namespaces" })),
+    allowOnStaging: flag,
+    allowOnProduction: flag,
+    /** EdgeWorker ids that may use the token (at most 8); empty allows every EdgeWorker. */
+    edgeWorkerIds: z.array(wholeNumber, { error: "must be a list of EdgeWorker ids" }).check(z.maxLength(8, { error: "must hold at most 8 EdgeWorker ids" })),
+    /** Optional EdgeWorker whose bundle gets the new edgekv_tokens.js on rotation. */
+    deployTo: z.optional(
+      z.strictObject({ edgeWorkerId: wholeNumber, activateOnProduction: flag }, { error: "must be {edgeWorkerId, activateOnProduction}" }),
+    ),
+  },
+  { error: "must be an object" },
+);
 
 export type PurgePolicyConfig = z.infer<typeof purgePolicySchema>;
 export type EdgeKvTokenConfig = z.infer<typeof edgeKvTokenSchema>;

@@ -6,7 +6,7 @@ import { App } from "cdktf";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describeWithTerraform, offlineTerraformEnv, terraform, terraformInit } from "../helpers/terraform";
+import { describeWithTerraform, offlineTerraformEnv, terraformAsync, terraformInit } from "../helpers/terraform";
 import { exampleEnv } from "../helpers/synth";
 import { AwsOnlyStack } from "./aws-only-stack";
 
@@ -21,14 +21,17 @@ describeWithTerraform("terraform init / validate / plan of the AWS constructs (p
   };
   let validateOutput: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     const app = new App({ outdir });
     new AwsOnlyStack(app, exampleEnv("prod"));
     app.synth();
     terraformInit(stackDir, env);
-    validateOutput = terraform(["validate", "-no-color"], stackDir, env);
-    terraform(["plan", "-input=false", "-no-color", "-refresh=false", "-out=plan.tfplan"], stackDir, env);
-    plan = JSON.parse(terraform(["show", "-json", "plan.tfplan"], stackDir, env));
+    // Validate and plan read the same configuration independently: side by side.
+    [validateOutput] = await Promise.all([
+      terraformAsync(["validate", "-no-color"], stackDir, env),
+      terraformAsync(["plan", "-input=false", "-no-color", "-refresh=false", "-out=plan.tfplan"], stackDir, env),
+    ]);
+    plan = JSON.parse(await terraformAsync(["show", "-json", "plan.tfplan"], stackDir, env));
   }, 240_000);
 
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));

@@ -7,7 +7,7 @@ import * as z from "zod/mini";
 import { describeIssues, edgeKvTokenSchema, type EdgeKvTokenConfig } from "../../config/runtime-schema";
 import type { CreateEdgeKvTokenRequest, EdgeKvPermission } from "../akamai/edgekv-tokens";
 
-const declaredListSchema = z.array(edgeKvTokenSchema);
+const declaredListSchema = z.array(edgeKvTokenSchema, { error: "must be a list" });
 
 export class DeclaredTokensError extends Error {
   override name = "DeclaredTokensError";

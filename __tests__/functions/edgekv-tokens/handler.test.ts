@@ -206,7 +206,7 @@ describe("reconcileSettingsFromEnv", () => {
   it("names the variable and field that are wrong", () => {
     expect(() => reconcileSettingsFromEnv({ ...env, [ENV.tokenExpiryThresholdDays]: "soon" })).toThrow(`${ENV.tokenExpiryThresholdDays} must be a whole number of days from 1 to 180`);
     expect(() => reconcileSettingsFromEnv({ ...env, [ENV.edgekvTokens]: JSON.stringify([{ ...DECLARED[0], namePrefix: "a b" }]) })).toThrow(
-      /EDGEPLANE_EDGEKV_TOKENS is invalid: \[0\]\.namePrefix: expected 1–20 characters/,
+      /EDGEPLANE_EDGEKV_TOKENS is invalid: \[0\]\.namePrefix: must be 1-20 characters/,
     );
     expect(() => reconcileSettingsFromEnv({ [ENV.tokenExpiryThresholdDays]: "30" })).toThrow(`${ENV.edgekvTokens} is not set`);
   });
