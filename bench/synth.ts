@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: median wall time to synthesize every example stack with `npm run synth` (the app run
- * directly, cli/synth.ts) beside `cdktf synth`, which writes the same bytes (__tests__/synth/direct-synth.test.ts).
+ * directly, cli/synth.ts) beside `cdktf synth`, which writes the same bytes (__tests__/synth/synth-output.test.ts).
  * Figures only; no assertions. Target (issue 8): `npm run synth` median ≤ 2.5 s warm.
  * "warm" reuses the Lambda bundle cache (node_modules/.cache/edgeplane-bundles; what a developer's repeated
  * synth sees), "cold" bundles every function afresh (EDGEPLANE_BUNDLE_CACHE=off; a clean CI checkout).

@@ -1,7 +1,7 @@
 /**
  * `npm run synth` (`tsx cli/synth.ts [--output DIR]`): runs the CDKTF app (main.ts) in this process with the
  * environment `cdktf synth` would give it, so it writes the same bytes into cdktf.out without the CLI's
- * start-up (about 7 s of the CLI's 9 s here). __tests__/synth/direct-synth.test.ts holds it to that.
+ * start-up (about 7 s of the CLI's 9 s here). __tests__/synth/synth-output.test.ts holds it to that.
  *
  * What `cdktf synth` does around the app (cdktf-cli 0.21.0, @cdktf/cli-core/src/lib/synth-stack.js and
  * @cdktf/commons/src/config.js), and what this does the same way:
