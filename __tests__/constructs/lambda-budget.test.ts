@@ -5,7 +5,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { lambdaEntries, measureBundles, PROJECT_ROOT, type BundleMeasure } from "../../constructs/aws/lambda-bundle";
+import { lambdaEntries, measureBundles, packageSizes, PROJECT_ROOT, type BundleMeasure } from "../../constructs/aws/lambda-bundle";
 
 const KiB = 1024;
 /** No Lambda bundle may exceed this (issue 8). */
@@ -92,4 +92,22 @@ describe("the SDK's credentials inside a bundle", () => {
     // Without them there is nothing else to fall back on: a clear error, never a call to some other source.
     await expect(mod.exports.handler!()).rejects.toThrow(/environment variable/i);
   });
+});
+
+test("package sizes: bytes summed per package, the innermost node_modules entry naming it, project files as (project)", () => {
+  expect(
+    packageSizes({
+      "node_modules/zod/v4/mini/schemas.js": { bytesInOutput: 10 },
+      "node_modules/zod/v4/core/core.js": { bytesInOutput: 5 },
+      "node_modules/@aws-sdk/client-s3/dist-es/index.js": { bytesInOutput: 20 },
+      "node_modules/@aws-sdk/client-s3/node_modules/@smithy/core/dist-es/index.js": { bytesInOutput: 7 },
+      "core/jobs/policy.ts": { bytesInOutput: 3 },
+      "config/runtime-schema.ts": { bytesInOutput: 4 },
+    }),
+  ).toEqual([
+    { name: "@aws-sdk/client-s3", bytes: 20 },
+    { name: "zod", bytes: 15 },
+    { name: "(project)", bytes: 7 },
+    { name: "@smithy/core", bytes: 7 },
+  ]);
 });
