@@ -60,6 +60,84 @@ export const edgeKvTokenSchema = z.strictObject(
   { error: "must be an object" },
 );
 
+/**
+ * The CDNs that serve an environment (config `cdns`; absent = Akamai alone, serving purgePolicy.allowedHostnames).
+ * A purge fans out to every CDN serving the objects: URLs by host, tags to every CDN that can purge tags.
+ * Token-based CDNs (Fastly, Cloudflare) read their token from a Secrets Manager secret the stack creates
+ * without a value (`edgeplane secrets set`); the stack adds its ARN as `tokenSecretArn` in what it hands the
+ * Lambdas (cdnRuntimeTargetSchema). CloudFront is reached with the worker role's own permissions.
+ */
+const cdnHostnames = z
+  .array(z.string().check(z.regex(HOSTNAME, { error: "expected a lowercase hostname like www.example.com or *.example.com" })))
+  .check(z.minLength(1, { error: "expected at least one hostname" }));
+const allowPurgeAll = z.optional(flag);
+
+export const akamaiTargetSchema = z.strictObject({ cdn: z.literal("akamai"), hostnames: cdnHostnames });
+export const fastlyTargetSchema = z.strictObject({
+  cdn: z.literal("fastly"),
+  serviceId: z.string().check(z.regex(/^[A-Za-z0-9]{10,32}$/, { error: "expected a Fastly service id (10-32 letters and digits)" })),
+  hostnames: cdnHostnames,
+  /** Mark content stale (Fastly-Soft-Purge: 1) instead of removing it. @default false */
+  softPurge: z.optional(flag),
+  /** Allow `all` (purge_all) for this service. @default false */
+  allowPurgeAll,
+});
+export const cloudflareTargetSchema = z.strictObject({
+  cdn: z.literal("cloudflare"),
+  zoneId: z.string().check(z.regex(/^[0-9a-f]{32}$/, { error: "expected a Cloudflare zone id (32 hex characters)" })),
+  /** Needed to verify account-owned API tokens. */
+  accountId: z.optional(z.string().check(z.regex(/^[0-9a-f]{32}$/, { error: "expected a Cloudflare account id (32 hex characters)" }))),
+  plan: z.enum(["free", "pro", "business", "enterprise"], { error: 'must be "free", "pro", "business" or "enterprise"' }),
+  hostnames: cdnHostnames,
+  /** Items per purge request; Cloudflare's documented caps are the default (30 URLs, 500 on Enterprise; 100 others). */
+  maxItemsPerRequest: z.optional(wholeNumber),
+  allowPurgeAll,
+});
+export const cloudfrontTargetSchema = z.strictObject({
+  cdn: z.literal("cloudfront"),
+  distributionId: z.string().check(z.regex(/^E[A-Z0-9]{7,20}$/, { error: "expected a CloudFront distribution id like E2QWRUHAPOMQZL" })),
+  hostnames: cdnHostnames,
+  /** The distribution is configured to purge by cache tag (`#tag` items). */
+  cacheTags: flag,
+  /** What a tag purge does without cache tags: refuse it, or invalidate everything ("/*", reported as such). @default "reject" */
+  tagFallback: z.optional(z.enum(["reject", "purgeAll"], { error: 'must be "reject" or "purgeAll"' })),
+  allowPurgeAll,
+});
+export const cdnTargetSchema = z.discriminatedUnion("cdn", [akamaiTargetSchema, fastlyTargetSchema, cloudflareTargetSchema, cloudfrontTargetSchema]);
+export const cdnTargetsSchema = z
+  .array(cdnTargetSchema)
+  .check(
+    z.minLength(1, { error: "expected at least one CDN" }),
+    z.refine((targets) => new Set(targets.map(targetKey)).size === targets.length, { error: "lists the same CDN target twice" }),
+  );
+
+/** What the stack hands the purge functions: a target plus, for token-based CDNs, the secret holding the token. */
+const tokenSecretArn = z.string().check(z.regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, { error: "expected a Secrets Manager secret ARN" }));
+export const cdnRuntimeTargetSchema = z.discriminatedUnion("cdn", [
+  akamaiTargetSchema,
+  z.extend(fastlyTargetSchema, { tokenSecretArn }),
+  z.extend(cloudflareTargetSchema, { tokenSecretArn }),
+  cloudfrontTargetSchema,
+]);
+export const cdnRuntimeTargetsSchema = z.array(cdnRuntimeTargetSchema);
+
+/** "fastly:SERVICE" / "cloudflare:ZONE" / "cloudfront:DIST" / "akamai": names one target in jobs, logs and errors. */
+export function targetKey(target: CdnTargetConfig): string {
+  switch (target.cdn) {
+    case "akamai":
+      return "akamai";
+    case "fastly":
+      return `fastly:${target.serviceId}`;
+    case "cloudflare":
+      return `cloudflare:${target.zoneId}`;
+    case "cloudfront":
+      return `cloudfront:${target.distributionId}`;
+  }
+}
+
+export type CdnTargetConfig = z.infer<typeof cdnTargetSchema>;
+export type CdnRuntimeTarget = z.infer<typeof cdnRuntimeTargetSchema>;
+
 export type PurgePolicyConfig = z.infer<typeof purgePolicySchema>;
 export type EdgeKvTokenConfig = z.infer<typeof edgeKvTokenSchema>;
 
