@@ -16,12 +16,12 @@ function tsFiles(dir: string): string[] {
   });
 }
 
-export function importSpecifiers(source: string): string[] {
+function importSpecifiers(source: string): string[] {
   const pattern = /(?:^|\n)\s*(?:import|export)\b[^"';]*?from\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)|\brequire\(\s*["']([^"']+)["']\s*\)/g;
   return [...source.matchAll(pattern)].map((match) => match[1] ?? match[2] ?? match[3] ?? "");
 }
 
-export function layerViolations(file: string, specifiers: string[]): string[] {
+function layerViolations(file: string, specifiers: string[]): string[] {
   return specifiers.flatMap((specifier) => {
     if (specifier.startsWith(".")) {
       const top = relative(ROOT, resolve(dirname(file), specifier)).split(/[\\/]/)[0] ?? "";
