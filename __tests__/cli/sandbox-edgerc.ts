@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { edgercSection } from "../../sandbox/main";
 import type { Sandbox } from "../../sandbox/server";
-import { TEST_CLIENT } from "../sandbox/harness";
+import { TEST_CLIENT } from "../helpers/sandbox-harness";
 
 /** Writes the file (mode 0600) into a new temporary folder; returns both. The secrets are test values. */
 export function writeSandboxEdgerc(sandbox: Pick<Sandbox, "url">, prefix: string): { dir: string; edgerc: string } {

@@ -16,7 +16,7 @@ import { sendOne } from "../../core/purge/sender";
 import { checkDefinitions } from "../../cli/validate-credentials/checks";
 import { defaultSeedTokens } from "../../sandbox/seed-tokens";
 import type { SandboxExchange, SandboxOptions } from "../../sandbox/server";
-import { startHarness, type Harness } from "../sandbox/harness";
+import { startHarness, type Harness } from "../helpers/sandbox-harness";
 import { checkExchange, type CheckedExchange } from "./exchanges";
 import { withLiveDifferences } from "./live-differences";
 import { loadDocuments, OpenApiValidator } from "./openapi-validator";

@@ -4,7 +4,7 @@
  */
 import { defaultSeedTokens } from "../../sandbox/seed-tokens";
 import type { SandboxExchange } from "../../sandbox/server";
-import { startHarness } from "../sandbox/harness";
+import { startHarness } from "../helpers/sandbox-harness";
 import { checkExchange } from "./exchanges";
 import { LIVE_DIFFERENCES, withLiveDifferences } from "./live-differences";
 import { loadDocuments, OpenApiValidator, toJsonSchema } from "./openapi-validator";

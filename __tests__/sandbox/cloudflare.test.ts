@@ -5,7 +5,7 @@ import {
   type CloudflareEmulator,
   type CloudflareEmulatorOptions,
 } from "../../sandbox/cloudflare";
-import { fakeClock, type FakeClock } from "./harness";
+import { fakeClock, type FakeClock } from "../helpers/sandbox-harness";
 
 const FREE_ZONE = "0123456789abcdef0123456789abcdef";
 const ENT_ZONE = "fedcba9876543210fedcba9876543210";

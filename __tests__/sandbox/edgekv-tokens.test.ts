@@ -1,4 +1,4 @@
-import { startHarness, type Harness } from "./harness";
+import { startHarness, type Harness } from "../helpers/sandbox-harness";
 
 const DAY_MS = 86_400_000;
 const TOKENS = "/edgekv/v1/tokens";

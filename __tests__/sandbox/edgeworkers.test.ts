@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { packTgz, type TarFile } from "../../core/akamai/tgz";
-import { startHarness, type Harness } from "./harness";
+import { startHarness, type Harness } from "../helpers/sandbox-harness";
 
 const EW = 4242;
 const VERSIONS = `/edgeworkers/v1/ids/${EW}/versions`;

@@ -1,6 +1,6 @@
 import { FAST_PURGE_BUCKETS, MAX_PURGE_BODY_BYTES, validatePurgeBody } from "../../sandbox/fast-purge";
 import { purgedObjects } from "../../sandbox/state";
-import { startHarness, type Harness } from "./harness";
+import { startHarness, type Harness } from "../helpers/sandbox-harness";
 
 const cpcodes = (n: number, from = 10_000): number[] => Array.from({ length: n }, (_, i) => from + i);
 const urls = (n: number, from = 0): string[] => Array.from({ length: n }, (_, i) => `https://www.example.com/p/${from + i}`);

@@ -6,7 +6,7 @@ import {
   type FastlyEmulator,
   type FastlyEmulatorOptions,
 } from "../../sandbox/fastly";
-import { fakeClock, type FakeClock } from "./harness";
+import { fakeClock, type FakeClock } from "../helpers/sandbox-harness";
 
 const SERVICE = "SU1Z0isxPaozGVKXdv0eY";
 const OTHER_SERVICE = "OTHERsvc0000000000001";

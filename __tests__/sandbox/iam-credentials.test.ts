@@ -1,6 +1,6 @@
 import { EdgeGridTransport } from "../../core/edgegrid/transport";
 import { SELF_CREDENTIALS } from "../../sandbox/iam-credentials";
-import { LOOPBACK_ENV, TEST_CLIENT, startHarness, type Harness } from "./harness";
+import { LOOPBACK_ENV, TEST_CLIENT, startHarness, type Harness } from "../helpers/sandbox-harness";
 
 const YEAR_MS = 365 * 86_400_000;
 

@@ -7,7 +7,7 @@ import { EdgeWorkersClient } from "../../core/akamai/edgeworkers";
 import { readEdgerc } from "../../core/edgegrid/credentials";
 import { EdgeGridTransport } from "../../core/edgegrid/transport";
 import { main, parseMainOptions } from "../../sandbox/main";
-import { LOOPBACK_ENV } from "./harness";
+import { LOOPBACK_ENV } from "../helpers/sandbox-harness";
 
 describe("parseMainOptions: the options for trying the CLI by hand", () => {
   it("reads repeatable and comma-separated EdgeWorker ids, the token kind and the .edgerc output file", () => {

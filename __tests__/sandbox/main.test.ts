@@ -1,7 +1,7 @@
 import { parseEdgerc } from "../../core/edgegrid/credentials";
 import { EdgeGridTransport } from "../../core/edgegrid/transport";
 import { main, parseMainOptions } from "../../sandbox/main";
-import { LOOPBACK_ENV } from "./harness";
+import { LOOPBACK_ENV } from "../helpers/sandbox-harness";
 
 describe("parseMainOptions", () => {
   it("reads flags first, then the environment, then defaults", () => {

@@ -3,7 +3,7 @@ import { EdgeKvTokensClient, daysToExpiry, edgeKvTokenKind } from "../../core/ak
 import { EdgeGridTransport } from "../../core/edgegrid/transport";
 import { main } from "../../sandbox/main";
 import { defaultSeedTokens, SEEDED_ENHANCED_TOKEN } from "../../sandbox/seed-tokens";
-import { LOOPBACK_ENV, startHarness } from "./harness";
+import { LOOPBACK_ENV, startHarness } from "../helpers/sandbox-harness";
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 

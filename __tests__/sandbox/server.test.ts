@@ -2,7 +2,7 @@ import http from "node:http";
 import { EdgeGridNetworkError } from "../../core/edgegrid/transport";
 import { formatTimestamp, signRequest } from "../../core/edgegrid/sign";
 import { startSandbox } from "../../sandbox/server";
-import { TEST_CLIENT, startHarness, type Harness } from "./harness";
+import { TEST_CLIENT, startHarness, type Harness } from "../helpers/sandbox-harness";
 
 const PURGE = "/ccu/v3/invalidate/url/production";
 const body = (n: number) => ({ objects: [`https://www.example.com/${n}`] });

@@ -6,7 +6,7 @@ import { purgeCommand } from "../../../cli/purge";
 import { edgercSection } from "../../../sandbox/main";
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
 import { purgedObjects } from "../../../sandbox/state";
-import { TEST_CLIENT } from "../../sandbox/harness";
+import { TEST_CLIENT } from "../../helpers/sandbox-harness";
 import { captureIo, runCli, tempDir } from "./run-cli";
 
 const LOOPBACK = { EDGEPLANE_INSECURE_LOOPBACK: "1" };

@@ -4,7 +4,7 @@
  */
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
 import { purgedObjects } from "../../../sandbox/state";
-import { TEST_CLIENT } from "../../sandbox/harness";
+import { TEST_CLIENT } from "../../helpers/sandbox-harness";
 import { runCli } from "./run-cli";
 
 let sandbox: Sandbox;

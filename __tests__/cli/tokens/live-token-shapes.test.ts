@@ -11,7 +11,7 @@ import { parseTokensFile } from "../../../core/tokens/tokens-file";
 import { tokensCommand } from "../../../cli/tokens";
 import { defaultSeedTokens, SEEDED_ENHANCED_TOKEN } from "../../../sandbox/seed-tokens";
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
-import { TEST_CLIENT } from "../../sandbox/harness";
+import { TEST_CLIENT } from "../../helpers/sandbox-harness";
 import { captureIo } from "../purge/run-cli";
 import { writeSandboxEdgerc } from "../sandbox-edgerc";
 

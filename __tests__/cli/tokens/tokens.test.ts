@@ -9,7 +9,7 @@ import { packTgz, unpackTgz } from "../../../core/akamai/tgz";
 import { parseTokensFile } from "../../../core/tokens/tokens-file";
 import { tokensCommand } from "../../../cli/tokens";
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
-import { TEST_CLIENT } from "../../sandbox/harness";
+import { TEST_CLIENT } from "../../helpers/sandbox-harness";
 import { captureIo, runCli } from "../purge/run-cli";
 import { writeSandboxEdgerc } from "../sandbox-edgerc";
 

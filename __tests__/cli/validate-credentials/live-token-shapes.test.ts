@@ -7,7 +7,7 @@ import { rmSync } from "node:fs";
 import { validateCredentialsCommand } from "../../../cli/validate-credentials";
 import { defaultSeedTokens } from "../../../sandbox/seed-tokens";
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
-import { TEST_CLIENT } from "../../sandbox/harness";
+import { TEST_CLIENT } from "../../helpers/sandbox-harness";
 import { captureIo } from "../purge/run-cli";
 import { writeSandboxEdgerc } from "../sandbox-edgerc";
 

@@ -3,7 +3,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { validateCredentialsCommand } from "../../../cli/validate-credentials";
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
-import { TEST_CLIENT } from "../../sandbox/harness";
+import { TEST_CLIENT } from "../../helpers/sandbox-harness";
 import { captureIo, runCli } from "../purge/run-cli";
 import { writeSandboxEdgerc } from "../sandbox-edgerc";
 

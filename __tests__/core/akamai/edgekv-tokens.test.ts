@@ -1,5 +1,5 @@
 import { EdgeKvTokensClient, daysToExpiry, edgeKvTokenKind, type CreateEdgeKvTokenRequest } from "../../../core/akamai/edgekv-tokens";
-import { startHarness, type Harness } from "../../sandbox/harness";
+import { startHarness, type Harness } from "../../helpers/sandbox-harness";
 
 const DAY_MS = 86_400_000;
 const request = (name: string, extra: Partial<CreateEdgeKvTokenRequest> = {}): CreateEdgeKvTokenRequest => ({

@@ -1,6 +1,6 @@
 import { EdgeWorkersClient, FAILED_ACTIVATION_STATUSES, readBundleVersion } from "../../../core/akamai/edgeworkers";
 import { packTgz, unpackTgz, type TarFile } from "../../../core/akamai/tgz";
-import { startHarness, type Harness } from "../../sandbox/harness";
+import { startHarness, type Harness } from "../../helpers/sandbox-harness";
 
 const EW = 4242;
 

@@ -1,6 +1,7 @@
 /** A scripted AkamaiHttp: answers each request with the next canned response and records the requests. */
 import type { AkamaiHttp } from "../../../core/akamai/api-error";
 import type { EdgeGridRequest, EdgeGridResponse } from "../../../core/edgegrid/transport";
+import { script } from "../../helpers/scripted";
 
 export function answer(status: number, body?: unknown, headers: Record<string, string> = {}): EdgeGridResponse {
   const text = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
@@ -18,14 +19,6 @@ export interface ScriptedHttp extends AkamaiHttp {
 }
 
 export function scriptedHttp(...responses: EdgeGridResponse[]): ScriptedHttp {
-  const requests: EdgeGridRequest[] = [];
-  return {
-    requests,
-    async request(req) {
-      requests.push(req);
-      const next = responses.shift();
-      if (!next) throw new Error(`unexpected request ${req.method} ${req.path}`);
-      return next;
-    },
-  };
+  const answers = script<EdgeGridRequest, EdgeGridResponse>(responses);
+  return { requests: answers.calls, request: (req) => answers.answer(req, (r) => `${r.method} ${r.path}`) };
 }

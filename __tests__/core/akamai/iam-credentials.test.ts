@@ -1,7 +1,7 @@
 import { AkamaiApiError } from "../../../core/akamai/api-error";
 import { IamCredentialsClient } from "../../../core/akamai/iam-credentials";
 import { EdgeGridTransport } from "../../../core/edgegrid/transport";
-import { LOOPBACK_ENV, TEST_CLIENT, startHarness, type Harness } from "../../sandbox/harness";
+import { LOOPBACK_ENV, TEST_CLIENT, startHarness, type Harness } from "../../helpers/sandbox-harness";
 
 describe("IamCredentialsClient against the sandbox", () => {
   let h: Harness;

@@ -1,28 +1,13 @@
-/** Test doubles for the CDN runner: a clock that moves only when slept on, and a scripted transport. */
+/** Test doubles for the CDN runner, over the shared clock and script in __tests__/helpers/. */
 import type { CdnAnswer, CdnTransport, CdnWireRequest, PlannedRequest } from "../../../core/cdn/types";
+import { type FakeClock, fakeClock as sharedFakeClock } from "../../helpers/fake-clock";
+import { script } from "../../helpers/scripted";
 
-export interface FakeClock {
-  now: () => number;
-  sleep: (ms: number) => Promise<void>;
-  sleeps: number[];
-}
+export type { FakeClock } from "../../helpers/fake-clock";
+export { NetworkError } from "../../helpers/scripted";
 
 export function fakeClock(start = 1_700_000_000_000): FakeClock {
-  let t = start;
-  const sleeps: number[] = [];
-  return {
-    now: () => t,
-    sleep: async (ms: number) => {
-      if (!(ms >= 0)) throw new Error(`sleep called with ${ms}`);
-      sleeps.push(ms);
-      t += ms;
-    },
-    sleeps,
-  };
-}
-
-export class NetworkError extends Error {
-  readonly retryable = true;
+  return sharedFakeClock(start);
 }
 
 export type Step = CdnAnswer | Error | ((request: CdnWireRequest) => CdnAnswer);
@@ -33,18 +18,9 @@ export interface ScriptedTransport {
 }
 
 /** Answers each call with the next scripted step; fails loudly when the script runs out. */
-export function scriptedTransport(script: Step[]): ScriptedTransport {
-  const calls: CdnWireRequest[] = [];
-  return {
-    calls,
-    transport: async (request) => {
-      calls.push(request);
-      const step = script.shift();
-      if (step === undefined) throw new Error(`unexpected request #${calls.length}: script exhausted`);
-      if (step instanceof Error) throw step;
-      return typeof step === "function" ? step(request) : step;
-    },
-  };
+export function scriptedTransport(steps: Step[]): ScriptedTransport {
+  const answers = script<CdnWireRequest, CdnAnswer>(steps);
+  return { calls: answers.calls, transport: (request) => answers.answer(request) };
 }
 
 export function http(status: number, body: unknown, headers: Record<string, string> = {}): CdnAnswer {

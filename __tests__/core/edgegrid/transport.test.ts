@@ -7,7 +7,7 @@ import {
   EdgeGridTransport,
   encodeBody,
 } from "../../../core/edgegrid/transport";
-import { LOOPBACK_ENV, TEST_CLIENT, startHarness, type Harness } from "../../sandbox/harness";
+import { LOOPBACK_ENV, TEST_CLIENT, startHarness, type Harness } from "../../helpers/sandbox-harness";
 
 const PURGE_PATH = "/ccu/v3/invalidate/url/staging";
 

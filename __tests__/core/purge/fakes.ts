@@ -1,29 +1,17 @@
-/** Test doubles for the purge sender: a clock that only moves when slept on, and a scripted transport. */
-import type { PurgeHttp, PurgeHttpResponse, PurgeLogger } from "../../../core/purge/sender";
+/** Test doubles for the purge sender, over the shared clock, logger and script in __tests__/helpers/. */
+import type { PurgeHttp, PurgeHttpResponse } from "../../../core/purge/sender";
+import { type FakeClock, fakeClock as sharedFakeClock } from "../../helpers/fake-clock";
+import { script } from "../../helpers/scripted";
 
-export interface FakeClock {
-  now: () => number;
-  sleep: (ms: number) => Promise<void>;
-  sleeps: number[];
-}
+export type { FakeClock } from "../../helpers/fake-clock";
+export { recordingLogger } from "../../helpers/recording-logger";
+export { NetworkError } from "../../helpers/scripted";
 
+/** Sender tests start the shared clock at 1,000,000 ms, a round figure their expected times are written in. */
 export function fakeClock(start = 1_000_000): FakeClock {
-  let t = start;
-  const sleeps: number[] = [];
-  return {
-    now: () => t,
-    sleep: async (ms: number) => {
-      if (!(ms >= 0)) throw new Error(`sleep called with ${ms}`);
-      sleeps.push(ms);
-      t += ms;
-    },
-    sleeps,
-  };
+  return sharedFakeClock(start);
 }
 
-export class NetworkError extends Error {
-  readonly retryable = true;
-}
 
 export type Scripted = PurgeHttpResponse | Error | ((path: string, body: string) => PurgeHttpResponse);
 
@@ -32,18 +20,11 @@ export interface FakeHttp extends PurgeHttp {
 }
 
 /** Answers each call with the next scripted step; fails the test loudly when the script runs out. */
-export function scriptedHttp(script: Scripted[]): FakeHttp {
-  const calls: { path: string; body: string }[] = [];
-  return {
-    calls,
-    async post(path: string, body: string) {
-      calls.push({ path, body });
-      const step = script.shift();
-      if (step === undefined) throw new Error(`unexpected request #${calls.length} to ${path}: script exhausted`);
-      if (step instanceof Error) throw step;
-      return typeof step === "function" ? step(path, body) : step;
-    },
-  };
+export function scriptedHttp(steps: Scripted[]): FakeHttp {
+  const answers = script<{ path: string; body: string }, PurgeHttpResponse>(
+    steps.map((step) => (typeof step === "function" ? (call: { path: string; body: string }) => step(call.path, call.body) : step)),
+  );
+  return { calls: answers.calls, post: (path, body) => answers.answer({ path, body }, (call) => `to ${call.path}`) };
 }
 
 let purgeCounter = 0;
@@ -75,17 +56,6 @@ export function problem(status: number, detail: string, headers: Record<string, 
       status,
       supportId: `sup-${status}`,
     },
-  };
-}
-
-export function recordingLogger(): PurgeLogger & {
-  entries: { level: string; message: string; details?: Record<string, unknown> }[];
-} {
-  const entries: { level: string; message: string; details?: Record<string, unknown> }[] = [];
-  return {
-    entries,
-    info: (message, details) => entries.push({ level: "info", message, ...(details ? { details } : {}) }),
-    warn: (message, details) => entries.push({ level: "warn", message, ...(details ? { details } : {}) }),
   };
 }
 

@@ -4,9 +4,10 @@ import type { AppLogger } from "../../../core/observability";
 import type { TokenMetrics } from "../../../core/tokens/metrics";
 import type { ObjectStore, StoredObject } from "../../../core/tokens/object-store";
 import type { ReconcileDeps, ReconcileSettings } from "../../../core/tokens/reconcile";
-import type { Harness } from "../../sandbox/harness";
+import type { Harness } from "../../helpers/sandbox-harness";
 import { EdgeKvTokensClient } from "../../../core/akamai/edgekv-tokens";
 import { EdgeWorkersClient } from "../../../core/akamai/edgeworkers";
+import { type LogEntry, recordingLogger } from "../../helpers/recording-logger";
 
 export class MemoryStore implements ObjectStore {
   readonly versions = new Map<string, Array<{ body: Buffer; contentType: string; atMs: number }>>();
@@ -34,7 +35,7 @@ export class MemoryStore implements ObjectStore {
 }
 
 export interface Recorded {
-  logs: Array<{ level: string; message: string; details?: Record<string, unknown> }>;
+  logs: LogEntry[];
   metrics: Array<{ token: string; days: number }>;
   /** One value per run: activations whose tries ran out. */
   stalled: number[];
@@ -42,9 +43,8 @@ export interface Recorded {
 
 export function recorders(): { logger: AppLogger; metrics: TokenMetrics; recorded: Recorded } {
   const recorded: Recorded = { logs: [], metrics: [], stalled: [] };
-  const log = (level: string) => (message: string, details?: Record<string, unknown>) => void recorded.logs.push({ level, message, ...(details ? { details } : {}) });
   return {
-    logger: { info: log("info"), warn: log("warn"), error: log("error") },
+    logger: recordingLogger(recorded.logs),
     metrics: {
       daysToExpiry: (token, days) => void recorded.metrics.push({ token, days }),
       rotationStalled: (count) => void recorded.stalled.push(count),

@@ -4,7 +4,7 @@
  */
 import { reconcileTokens } from "../../../core/tokens/reconcile";
 import { defaultSeedTokens } from "../../../sandbox/seed-tokens";
-import { startHarness, type Harness } from "../../sandbox/harness";
+import { startHarness, type Harness } from "../../helpers/sandbox-harness";
 import { MemoryStore, declaredToken, depsFor, settingsFor } from "./helpers";
 
 let h: Harness;

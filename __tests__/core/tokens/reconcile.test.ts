@@ -7,7 +7,7 @@ import { packTgz, unpackTgz, type TarFile } from "../../../core/akamai/tgz";
 import { tokensFileKey } from "../../../core/tokens/object-store";
 import { parseTokenRequest, reconcileTokens } from "../../../core/tokens/reconcile";
 import { parseTokensFile, renderTokensFile } from "../../../core/tokens/tokens-file";
-import { startHarness, type Harness } from "../../sandbox/harness";
+import { startHarness, type Harness } from "../../helpers/sandbox-harness";
 import { MemoryStore, declaredToken, depsFor, settingsFor, writesSince } from "./helpers";
 
 const DAY_MS = 86_400_000;

@@ -7,7 +7,7 @@ import { normalizeSecretHost } from "../../../core/rotation/credential-secret";
 import { SecretsManagerStore } from "../../../functions/aws/secrets-manager-store";
 import { DEFAULT_GRACE_MS, DEFAULT_OVERLAP_MS, ROTATION_STEPS, RotationError } from "../../../core/rotation/steps";
 import { handler, rotationDepsFromEnv } from "../../../functions/rotate-credentials";
-import { LOOPBACK_ENV } from "../../sandbox/harness";
+import { LOOPBACK_ENV } from "../../helpers/sandbox-harness";
 import { DAY_MS, ROTATING_ARN, TERRAFORM_CLIENT, TERRAFORM_CREDENTIAL_ID, rotationWorld, type RotationWorld } from "./world";
 
 describe("EdgeGrid credential rotation against the sandbox", () => {

@@ -13,8 +13,9 @@ import { SecretsManagerStore } from "../../../functions/aws/secrets-manager-stor
 import { ROTATION_STEPS, runRotationStep, type RotationDeps, type RotationStep } from "../../../core/rotation/steps";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../../sandbox/server";
 import type { SandboxClient, SandboxCredential } from "../../../sandbox/state";
-import { LOOPBACK_ENV, fakeClock, type FakeClock } from "../../sandbox/harness";
+import { LOOPBACK_ENV, fakeClock, type FakeClock } from "../../helpers/sandbox-harness";
 import { FakeSecretsManager } from "../../core/rotation/fake-secrets-manager";
+import { type LogEntry, recordingLogger } from "../../helpers/recording-logger";
 
 export const BOOTSTRAP_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgeplane/test/edgegrid-bootstrap-AbCdEf";
 export const ROTATING_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgeplane/test/edgegrid-GhIjKl";
@@ -30,11 +31,7 @@ export const TERRAFORM_CLIENT: SandboxClient = {
 
 export const DAY_MS = 86_400_000;
 
-export interface LogEntry {
-  level: "info" | "warn" | "error";
-  message: string;
-  details?: Record<string, unknown>;
-}
+export type { LogEntry } from "../../helpers/recording-logger";
 
 export interface RotationWorld {
   sandbox: Sandbox;
@@ -73,10 +70,8 @@ export async function rotationWorld(options: { sandbox?: Partial<SandboxOptions>
   });
   sm.createSecret(ROTATING_ARN, { rotationEnabled: true });
 
-  const logs: LogEntry[] = [];
-  const record = (level: LogEntry["level"]) => (message: string, details?: Record<string, unknown>) => {
-    logs.push({ level, message, ...(details ? { details } : {}) });
-  };
+  const logger = recordingLogger();
+  const logs = logger.entries;
   const transports: EdgeGridTransport[] = [];
   const transportFor = (credentials: EdgeGridCredentials): EdgeGridTransport => {
     const transport = new EdgeGridTransport({ credentials, env: LOOPBACK_ENV, now: clock.now });
@@ -91,7 +86,7 @@ export async function rotationWorld(options: { sandbox?: Partial<SandboxOptions>
       const transport = transportFor(credentials);
       return { client: new IamCredentialsClient(transport), close: () => transport.close() };
     },
-    logger: { info: record("info"), warn: record("warn"), error: record("error") },
+    logger,
     now: clock.now,
     env: LOOPBACK_ENV,
     ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),

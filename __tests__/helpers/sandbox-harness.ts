@@ -2,6 +2,9 @@
 import { EdgeGridTransport, type EdgeGridTransportOptions } from "../../core/edgegrid/transport";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../sandbox/server";
 import type { SandboxClient } from "../../sandbox/state";
+import { type FakeClock, fakeClock } from "./fake-clock";
+
+export { type FakeClock, fakeClock } from "./fake-clock";
 
 export const LOOPBACK_ENV = { EDGEPLANE_INSECURE_LOOPBACK: "1" };
 
@@ -10,21 +13,6 @@ export const TEST_CLIENT: SandboxClient = {
   clientSecret: "dGVzdC1zZWNyZXQtdGVzdC1zZWNyZXQtdGVzdC1zZWNyZXQ=",
   accessToken: "akab-test-access-token",
 };
-
-export interface FakeClock {
-  now(): number;
-  advance(ms: number): void;
-}
-
-export function fakeClock(startMs = Date.UTC(2025, 5, 1, 12, 0, 0)): FakeClock {
-  let t = startMs;
-  return {
-    now: () => t,
-    advance: (ms) => {
-      t += ms;
-    },
-  };
-}
 
 export interface Harness {
   sandbox: Sandbox;
