@@ -14,8 +14,9 @@
  * {"action":"refresh","token":"<name|prefix>"}, {"action":"revoke","token":"<name>","force"?:true},
  * {"action":"resume","token":"<prefix>"} (try a stalled activation now, with a fresh count of tries).
  */
-import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+// The bundle aliases this to the environment-only provider (functions/aws/lambda-credentials.ts); local runs keep the full chain.
+import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import type { Context } from "aws-lambda";
 import { isAkamaiApiError } from "../../core/akamai/api-error";
 import { EdgeKvTokensClient } from "../../core/akamai/edgekv-tokens";
@@ -28,7 +29,7 @@ import { secretsManagerCredentialLoader } from "../aws/secrets-manager-credentia
 import { type CdnTokenExpiry, reportCdnTokenExpiry } from "../../core/cdn/token-expiry";
 import { emfTokenMetrics } from "../../core/tokens/metrics";
 import { parseTokenRequest, reconcileTokens, type ReconcileResult } from "../../core/tokens/reconcile";
-import { S3ObjectStore } from "../aws/s3-object-store";
+import { S3_ENDPOINT_ENV, S3ObjectStore } from "../aws/s3-object-store";
 import { cdnTokensFromEnv, reconcileSettingsFromEnv } from "../../core/tokens/settings";
 import { secretsManagerCdnTokenReader } from "../aws/secrets-manager-cdn-token";
 
@@ -63,7 +64,7 @@ export function summarize(result: ReconcileResult, cdnTokens: CdnTokenExpiry[] =
 
 interface TokenDeps {
   secrets: SecretsManagerClient;
-  s3: S3Client;
+  store: S3ObjectStore;
   credentials: CredentialCache;
 }
 
@@ -75,7 +76,12 @@ function dependencies(): TokenDeps {
   const secrets = new SecretsManagerClient({});
   const built: TokenDeps = {
     secrets,
-    s3: new S3Client({}),
+    store: new S3ObjectStore({
+      bucket: requiredEnv(ENV.tokensBucket),
+      region: requiredEnv("AWS_REGION"),
+      credentials: defaultProvider(),
+      ...(process.env[S3_ENDPOINT_ENV] !== undefined ? { endpoint: process.env[S3_ENDPOINT_ENV] } : {}),
+    }),
     credentials: new CredentialCache({ load: secretsManagerCredentialLoader(secrets, requiredEnv(ENV.edgegridSecretArn)) }),
   };
   deps = built;
@@ -87,7 +93,7 @@ export async function handler(event: unknown, context?: Pick<Context, "getRemain
   reconcileSettingsFromEnv(process.env); // bad settings fail before any call; the time budget is taken below
   const cdnTokens = cdnTokensFromEnv(process.env);
   const metrics = emfTokenMetrics({ environment: requiredEnv(ENV.environmentName) });
-  const { secrets, s3, credentials } = dependencies();
+  const { secrets, store, credentials } = dependencies();
   // First, so a failing EdgeKV run still reports the CDN tokens; one token's failure is a problem, not a throw.
   const cdnExpiry =
     request.action === "reconcile" && cdnTokens.length > 0
@@ -101,7 +107,7 @@ export async function handler(event: unknown, context?: Pick<Context, "getRemain
     const result = await reconcileTokens(request, settings, {
       tokens: new EdgeKvTokensClient(transport),
       edgeWorkers: new EdgeWorkersClient(transport),
-      store: new S3ObjectStore(s3, requiredEnv(ENV.tokensBucket)),
+      store,
       metrics,
       logger: appLogger,
       now: Date.now,
