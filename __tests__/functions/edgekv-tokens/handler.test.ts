@@ -1,10 +1,10 @@
 /**
  * The deployed entry point: settings from the environment the stack sets, the credential from the
- * rotating secret (Secrets Manager mocked), S3 mocked with aws-sdk-client-mock, and the real sandbox
- * over loopback for EdgeKV and EdgeWorkers.
+ * rotating secret (Secrets Manager mocked), the fake S3 over loopback (AWS_ENDPOINT_URL_S3, static test
+ * credentials in the environment, every request's signature checked), and the real sandbox over loopback
+ * for EdgeKV and EdgeWorkers.
  */
 import "../rotate-credentials/quiet-logs";
-import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { CDN_TOKEN_DAYS_TO_EXPIRY_METRIC, ENV, TOKEN_DAYS_TO_EXPIRY_METRIC } from "../../../core/environment-names";
@@ -13,6 +13,7 @@ import { startSandbox, type Sandbox } from "../../../sandbox/server";
 import { startCloudflareEmulator, type CloudflareEmulator } from "../../../sandbox/cloudflare";
 import { startFastlyEmulator, type FastlyEmulator } from "../../../sandbox/fastly";
 import { NEW_CLIENT, captureProcessOutput, secretString, secretsOf } from "../../core/jobs/helpers";
+import { startFakeS3, type FakeS3 } from "../../helpers/fake-s3";
 
 type Module = typeof import("../../../functions/edgekv-tokens/index");
 
@@ -20,24 +21,20 @@ const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgepla
 const BUCKET = "edgeplane-test-edgekv-tokens-123456789012";
 const KEY = "edgekv_tokens/site-ro/edgekv_tokens.js";
 const DECLARED = [{ namePrefix: "site-ro", namespacePermissions: { site_config: ["r"] }, allowOnStaging: true, allowOnProduction: false, edgeWorkerIds: [] }];
-
-function noSuchKey(): S3ServiceException {
-  return new S3ServiceException({ name: "NoSuchKey", $fault: "client", $metadata: { httpStatusCode: 404 }, message: "The specified key does not exist." });
-}
+const AWS_TEST_CREDENTIALS = { accessKeyId: "AKIDEDGEKVTOKENSTEST", secretAccessKey: "edgekv-tokens-test-secret", sessionToken: "edgekv-tokens-test-session" };
 
 describe("edgekv-tokens handler", () => {
   const sm = mockClient(SecretsManagerClient);
-  const s3 = mockClient(S3Client);
+  let s3: FakeS3;
   let sandbox: Sandbox;
   let mod: Module;
   let output: string[];
   let savedEnv: NodeJS.ProcessEnv;
-  /** What was put, per key (the mocked bucket). */
-  let objects: Map<string, Buffer>;
 
   beforeAll(async () => {
     savedEnv = { ...process.env };
     sandbox = await startSandbox({ clients: [NEW_CLIENT], edgeKv: { tokenKind: "legacy" } });
+    s3 = await startFakeS3({ bucket: BUCKET, region: "eu-west-1", ...AWS_TEST_CREDENTIALS });
     Object.assign(process.env, {
       [ENV.environmentName]: "test",
       [ENV.edgegridSecretArn]: SECRET_ARN,
@@ -48,41 +45,39 @@ describe("edgekv-tokens handler", () => {
       [ENV.metricsNamespace]: "edgeplane",
       EDGEPLANE_INSECURE_LOOPBACK: "1",
       AWS_REGION: "eu-west-1",
+      AWS_ENDPOINT_URL_S3: s3.url,
+      AWS_ACCESS_KEY_ID: AWS_TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: AWS_TEST_CREDENTIALS.secretAccessKey,
+      AWS_SESSION_TOKEN: AWS_TEST_CREDENTIALS.sessionToken,
     });
     mod = require("../../../functions/edgekv-tokens/index") as Module;
   });
   beforeEach(() => {
     sm.reset();
     s3.reset();
-    objects = new Map();
     sm.on(GetSecretValueCommand).resolves({ SecretString: secretString(sandbox, NEW_CLIENT), VersionId: "v1" });
-    s3.on(GetObjectCommand).callsFake(async (input: { Key: string }) => {
-      const body = objects.get(input.Key);
-      if (!body) throw noSuchKey();
-      return { Body: { transformToByteArray: async () => new Uint8Array(body) }, LastModified: new Date() };
-    });
-    s3.on(PutObjectCommand).callsFake(async (input: { Key: string; Body: Buffer }) => {
-      objects.set(input.Key, Buffer.from(input.Body));
-      return { VersionId: `v${objects.size}` };
-    });
     output = [];
     captureProcessOutput(output);
   });
-  afterEach(() => jest.restoreAllMocks());
+  afterEach(() => {
+    jest.restoreAllMocks();
+    expect(s3.rejections).toEqual([]); // every S3 request was signed as S3 requires
+  });
   afterAll(async () => {
     sm.restore();
-    s3.restore();
     process.env = savedEnv;
+    await s3.close();
     await sandbox.close();
   });
 
   it("creates the declared token, publishes the file to the bucket, emits days to expiry, and a second run writes nothing", async () => {
     const first = await mod.handler({ action: "reconcile" });
     expect(first).toMatchObject({ action: "reconcile", created: [{ prefix: "site-ro", kind: "legacy", reason: "missing" }], published: [KEY], problems: [] });
-    const put = s3.commandCalls(PutObjectCommand)[0]!.args[0].input;
-    expect(put).toMatchObject({ Bucket: BUCKET, Key: KEY, ContentType: "application/javascript" });
+    const put = s3.puts[0]!;
+    expect(put).toMatchObject({ key: KEY, contentType: "application/javascript" });
+    expect(s3.requests.filter((r) => r.method === "PUT").map((r) => r.rawPath)).toEqual([`/${BUCKET}/${KEY}`]);
     const token = sandbox.state.edgeKv.tokens[0]!;
-    expect(String(put.Body)).toContain(`"value": "${token.value}"`);
+    expect(String(put.body)).toContain(`"value": "${token.value}"`);
 
     // One EMF line under {environment} (what the alarm reads) and {environment, token}.
     const emf = output.join("").split("\n").filter((line) => line.includes(TOKEN_DAYS_TO_EXPIRY_METRIC)).map((line) => JSON.parse(line));
@@ -96,7 +91,7 @@ describe("edgekv-tokens handler", () => {
 
     const second = await mod.handler({ action: "reconcile" });
     expect(second).toMatchObject({ created: [], published: [], writes: 0 });
-    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+    expect(s3.puts).toHaveLength(1);
     expect(sandbox.state.edgeKv.tokens).toHaveLength(1);
 
     // Neither the credential nor the token's value reaches the logs.

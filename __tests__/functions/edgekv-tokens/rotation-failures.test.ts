@@ -1,13 +1,12 @@
 /**
  * A legacy token's rotation through the deployed entry point, one invocation per scheduled run (daily,
  * as in the prod example), meeting failed and slow EdgeWorker activations. The sandbox emulates EdgeKV
- * and EdgeWorkers over signed loopback HTTP, with activation faults injected; S3 and Secrets Manager are
- * mocked. Only Date is faked (jest), so "a day later" is a jump of the clock the handler, the signer
+ * and EdgeWorkers over signed loopback HTTP, with activation faults injected; S3 is the fake S3 over
+ * loopback (AWS_ENDPOINT_URL_S3, static test credentials) and Secrets Manager is mocked. Only Date is faked (jest), so "a day later" is a jump of the clock the handler, the signer
  * and the sandbox all read; each run gets a Lambda context with no time to wait, so an activation that
  * is not done when first read is left to the next run.
  */
 import "../rotate-credentials/quiet-logs";
-import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { packTgz, unpackTgz } from "../../../core/akamai/tgz";
@@ -20,6 +19,7 @@ import { LAMBDA_MARGIN_MS } from "../../../core/tokens/settings";
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
 import type { ActivationFault, EdgeWorkersNetwork } from "../../../sandbox/state";
 import { NEW_CLIENT, captureProcessOutput, secretString } from "../../core/jobs/helpers";
+import { startFakeS3, type FakeS3 } from "../../helpers/fake-s3";
 
 type Module = typeof import("../../../functions/edgekv-tokens/index");
 
@@ -28,6 +28,8 @@ const START_MS = Date.UTC(2025, 5, 1, 6, 0, 0); // the schedule: cron(0 6 * * ? 
 const EW = 4242;
 const THRESHOLD_DAYS = 30;
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgeplane/test/edgegrid-AbCdEf";
+const BUCKET = "edgeplane-test-edgekv-tokens-123456789012";
+const AWS_TEST_CREDENTIALS = { accessKeyId: "AKIDEDGEKVTOKENSTEST", secretAccessKey: "edgekv-tokens-test-secret" };
 const DECLARED = [
   {
     namePrefix: "site-ro",
@@ -43,29 +45,33 @@ const NO_WAIT = { getRemainingTimeInMillis: () => LAMBDA_MARGIN_MS };
 
 describe("edgekv-tokens handler: a rotation meeting failed and slow activations", () => {
   const sm = mockClient(SecretsManagerClient);
-  const s3 = mockClient(S3Client);
+  let s3: FakeS3;
   let sandbox: Sandbox;
   let mod: Module;
   let output: string[];
   let savedEnv: NodeJS.ProcessEnv;
-  let objects: Map<string, Buffer>;
   let nowMs: number;
 
   beforeAll(async () => {
     // One sandbox for the file: the handler keeps the credential (and so the sandbox's address) between invocations.
     sandbox = await startSandbox({ clients: [NEW_CLIENT], now: () => Date.now(), edgeKv: { tokenKind: "legacy" }, edgeWorkers: { ids: [EW] } });
+    s3 = await startFakeS3({ bucket: BUCKET, region: "eu-west-1", ...AWS_TEST_CREDENTIALS });
     savedEnv = { ...process.env };
     Object.assign(process.env, {
       [ENV.environmentName]: "test",
       [ENV.edgegridSecretArn]: SECRET_ARN,
       [ENV.edgekvTokens]: JSON.stringify(DECLARED),
-      [ENV.tokensBucket]: "edgeplane-test-edgekv-tokens-123456789012",
+      [ENV.tokensBucket]: BUCKET,
       [ENV.tokenExpiryThresholdDays]: String(THRESHOLD_DAYS),
       [ENV.serviceName]: "edgekv-tokens",
       [ENV.metricsNamespace]: "edgeplane",
       EDGEPLANE_INSECURE_LOOPBACK: "1",
       AWS_REGION: "eu-west-1",
+      AWS_ENDPOINT_URL_S3: s3.url,
+      AWS_ACCESS_KEY_ID: AWS_TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: AWS_TEST_CREDENTIALS.secretAccessKey,
     });
+    delete process.env.AWS_SESSION_TOKEN;
     mod = require("../../../functions/edgekv-tokens/index") as Module;
   });
 
@@ -79,17 +85,7 @@ describe("edgekv-tokens handler: a rotation meeting failed and slow activations"
     Object.assign(sandbox.state.edgeWorkers, { versions: [], activations: [], activationFaults: [] });
     sm.reset();
     s3.reset();
-    objects = new Map();
     sm.on(GetSecretValueCommand).resolves({ SecretString: secretString(sandbox, NEW_CLIENT), VersionId: "v1" });
-    s3.on(GetObjectCommand).callsFake(async (input: { Key: string }) => {
-      const body = objects.get(input.Key);
-      if (!body) throw new S3ServiceException({ name: "NoSuchKey", $fault: "client", $metadata: { httpStatusCode: 404 }, message: "no such key" });
-      return { Body: { transformToByteArray: async () => new Uint8Array(body) }, LastModified: new Date() };
-    });
-    s3.on(PutObjectCommand).callsFake(async (input: { Key: string; Body: Buffer }) => {
-      objects.set(input.Key, Buffer.from(input.Body));
-      return { VersionId: `v${objects.size}` };
-    });
     output = [];
     captureProcessOutput(output);
     seedEdgeWorker();
@@ -97,11 +93,12 @@ describe("edgekv-tokens handler: a rotation meeting failed and slow activations"
   afterEach(async () => {
     jest.restoreAllMocks();
     jest.useRealTimers();
+    expect(s3.rejections).toEqual([]); // every S3 request was signed as S3 requires
   });
   afterAll(async () => {
     await sandbox.close();
+    await s3.close();
     sm.restore();
-    s3.restore();
     process.env = savedEnv;
   });
 
@@ -198,6 +195,9 @@ describe("edgekv-tokens handler: a rotation meeting failed and slow activations"
     expect(activeTokens("PRODUCTION")).toEqual([fresh]);
     expect(retried.days).toEqual([{ token: fresh, days: 179 }]);
     expect(revoked(old)).toBe(false);
+    // The published file names the fresh token; each bundle uploaded to EdgeWorkers has a copy in the bucket.
+    expect(tokenNamesIn(bundleTokensEntries(unpackTgz(s3.current(`bundles/${EW}/${sandbox.state.edgeWorkers.versions.at(-1)!.version}.tgz`)!)))).toEqual([fresh]);
+    expect(s3.puts.map((p) => p.key)).toContain("edgekv_tokens/site-ro/edgekv_tokens.js");
 
     advance(DAY_MS); // one day after PRODUCTION: still within the 2-day grace period
     const early = await scheduledRun();
