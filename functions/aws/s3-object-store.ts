@@ -1,6 +1,6 @@
 /**
  * ObjectStore on S3's REST API: GetObject and PutObject in one bucket, signed with SigV4, over `fetch`.
- * It replaces @aws-sdk/client-s3, which was ~230 KiB of the edgekv-tokens bundle for two calls (issue 8).
+ * It replaces @aws-sdk/client-s3: the edgekv-tokens bundle went from 482 to 322 KiB minified (issue 8: ≤ 450 KiB).
  * The bucket's default encryption (SSE-KMS with the secrets key) applies to every put; versioning keeps
  * earlier files.
  *
@@ -173,11 +173,20 @@ export class S3ObjectStore implements ObjectStore {
       throw this.failure(verb, key, 'the key must be non-empty, not start with "/" and have no "." or ".." segment');
     }
     const url = s3ObjectUrl(this.base, key);
+    const payload = body ?? Buffer.alloc(0);
+    const payloadHash = await sha256Hex(payload);
     for (let attempt = 1; ; attempt++) {
+      let headers: Record<string, string>;
+      try {
+        headers = await this.signedHeaders(method, url, payloadHash, contentType);
+      } catch (error) {
+        // No credentials (or a provider failure): nothing was sent, and trying again would not help.
+        throw this.failure(verb, key, `cannot sign the request: ${error instanceof Error ? error.message : String(error)}`);
+      }
       let answer: S3Answer | undefined;
       let networkError: string | undefined;
       try {
-        answer = await this.send(method, url, body, contentType);
+        answer = await this.send(method, url, headers, body);
       } catch (error) {
         networkError = networkErrorText(error);
       }
@@ -191,9 +200,9 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  private async send(method: "GET" | "PUT", url: URL, body?: Buffer, contentType?: string): Promise<S3Answer> {
-    const payload = body ?? Buffer.alloc(0);
-    const headers: Record<string, string> = { host: url.host, "x-amz-content-sha256": await sha256Hex(payload) };
+  /** SigV4 headers for one try (x-amz-date is the time of the try); Host is signed but left for fetch to send. */
+  private async signedHeaders(method: "GET" | "PUT", url: URL, payloadHash: string, contentType?: string): Promise<Record<string, string>> {
+    const headers: Record<string, string> = { host: url.host, "x-amz-content-sha256": payloadHash };
     if (contentType !== undefined) headers["content-type"] = contentType;
     const signed = await this.signer.sign({
       method,
@@ -204,11 +213,15 @@ export class S3ObjectStore implements ObjectStore {
       query: {},
       headers,
     });
-    // fetch sets Host (from the URL, the value signed above) and Content-Length itself.
+    // fetch sets Host from the URL (the value signed here) and Content-Length itself.
     const { host: _host, ...sent } = signed.headers;
+    return sent;
+  }
+
+  private async send(method: "GET" | "PUT", url: URL, headers: Record<string, string>, body?: Buffer): Promise<S3Answer> {
     const response = await fetch(url, {
       method,
-      headers: sent,
+      headers,
       ...(body !== undefined ? { body } : {}),
       redirect: "manual",
       signal: AbortSignal.timeout(TIMEOUT_MS),

@@ -124,6 +124,14 @@ describe("S3ObjectStore against the fake S3", () => {
     expect(sleeps).toHaveLength(S3_MAX_ATTEMPTS - 1);
   });
 
+  it("without credentials nothing is sent, and the error says so once", async () => {
+    const noCredentials = storeWith(async () => {
+      throw new Error("Unable to find environment variable credentials.");
+    });
+    await expect(noCredentials.get(KEY)).rejects.toThrow(`cannot read s3://${BUCKET}/${KEY}: cannot sign the request: Unable to find environment variable credentials.`);
+    expect(fake.requests).toEqual([]);
+  });
+
   it("refuses keys a URL cannot carry as they are", async () => {
     await expect(store.get("bundles/../secrets")).rejects.toThrow('cannot read s3://edgeplane-prod-edgekv-tokens-123456789012/bundles/../secrets: the key must be non-empty, not start with "/" and have no "." or ".." segment');
     await expect(store.put("/abs", Buffer.from("x"), "text/plain")).rejects.toThrow("cannot write");
