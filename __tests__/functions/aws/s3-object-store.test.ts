@@ -2,12 +2,12 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { encodeS3Key, ObjectStoreError, S3_MAX_ATTEMPTS, S3ObjectStore, s3BucketUrl, s3ErrorCode, s3ObjectUrl } from "../../../functions/aws/s3-object-store";
 import { startFakeS3, type FakeS3 } from "../../helpers/fake-s3";
+import { LOOPBACK_ENV } from "../../helpers/sandbox-harness";
 
 const BUCKET = "edgeplane-prod-edgekv-tokens-123456789012";
 const KEY = "edgekv_tokens/site-ro/edgekv_tokens.js";
 const REGION = "eu-west-1";
 const CREDENTIALS = { accessKeyId: "AKIDFAKES3TEST", secretAccessKey: "fake-s3-secret-key", sessionToken: "fake-session-token" };
-const LOOPBACK_ENV = { EDGEPLANE_INSECURE_LOOPBACK: "1" };
 
 describe("S3ObjectStore against the fake S3", () => {
   let fake: FakeS3;
