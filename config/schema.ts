@@ -5,7 +5,7 @@
  * ../shared/reference/akamai-apis.md.
  */
 import { z } from "zod";
-import { edgeKvTokenSchema, networkSchema, purgePolicySchema } from "./runtime-schema";
+import { type CdnTargetConfig, cdnTargetsSchema, edgeKvTokenSchema, networkSchema, purgePolicySchema } from "./runtime-schema";
 
 const ENV_NAME = /^[a-z][a-z0-9-]{0,19}$/;
 /** EdgeKV namespace names: 1–32 chars [A-Za-z0-9_-], not starting with "-" (TD-ekv limits). */
@@ -170,6 +170,11 @@ export const environmentSchema = z
     purgeApiClient: purgeApiClientSchema,
     edgeKv: z.strictObject({ namespaces: z.array(edgeKvNamespaceSchema), tokens: z.array(edgeKvTokenSchema) }),
     purgePolicy: purgePolicySchema,
+    /**
+     * The CDNs serving the environment, each with its hostnames and ids; absent = Akamai alone, serving
+     * purgePolicy.allowedHostnames (what every environment did before CDN targets existed).
+     */
+    cdns: z.optional(cdnTargetsSchema),
     rotation: rotationSchema,
     logRetentionDays: z.union(
       [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].map((d) => z.literal(d)),
@@ -208,12 +213,55 @@ export const environmentSchema = z
     if (client.cpCodes !== "all" && new Set(client.cpCodes).size !== client.cpCodes.length) {
       ctx.addIssue({ code: "custom", path: ["purgeApiClient", "cpCodes"], input: client.cpCodes, message: "duplicate CP codes" });
     }
+    if (env.cdns) cdnHostnameProblems(env.cdns, env.purgePolicy.allowedHostnames).forEach((issue) => ctx.addIssue({ code: "custom", ...issue }));
     if (env.protected && env.aws.backend.type === "local") {
       ctx.addIssue({ code: "custom", path: ["aws", "backend", "type"], input: "local", message: 'a protected environment needs a shared, locked backend; use "s3"' });
     }
   });
 
+/**
+ * Whether hostname pattern `pattern` covers `host` the way the purge policy matches (core/purge/objects.ts):
+ * an exact name only itself; `*.example.com` every name below example.com (any depth), and so every wildcard
+ * below it too. An exact name never covers a wildcard.
+ */
+export function hostnameCovers(pattern: string, host: string): boolean {
+  if (!pattern.startsWith("*.")) return pattern === host;
+  const suffix = pattern.slice(1); // ".example.com"
+  const name = host.startsWith("*.") ? host.slice(2) : host;
+  return name.endsWith(suffix) || (host.startsWith("*.") && `.${name}` === suffix);
+}
+
+/**
+ * The purge policy and the CDN targets must agree: a target may serve only hostnames the policy allows (a purge
+ * is checked against the policy first), and every allowed hostname must be served by some target (otherwise a
+ * purge of it would be accepted and sent nowhere).
+ */
+function cdnHostnameProblems(cdns: readonly CdnTargetConfig[], allowed: readonly string[]): Array<{ path: PropertyKey[]; input: unknown; message: string }> {
+  const problems: Array<{ path: PropertyKey[]; input: unknown; message: string }> = [];
+  cdns.forEach((target, i) => {
+    target.hostnames.forEach((host, j) => {
+      if (!allowed.some((pattern) => hostnameCovers(pattern, host))) {
+        problems.push({
+          path: ["cdns", i, "hostnames", j],
+          input: host,
+          message: `not allowed by purgePolicy.allowedHostnames (${allowed.join(", ")}); a CDN may serve only allowed hostnames (exact or under a wildcard)`,
+        });
+      }
+    });
+  });
+  allowed.forEach((host, k) => {
+    if (!cdns.some((target) => target.hostnames.some((pattern) => hostnameCovers(pattern, host)))) {
+      problems.push({
+        path: ["purgePolicy", "allowedHostnames", k],
+        input: host,
+        message: "served by no CDN in cdns; add it to the hostnames of the CDN(s) that serve it, or remove it from allowedHostnames",
+      });
+    }
+  });
+  return problems;
+}
+
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 export type EnvironmentInput = z.input<typeof environmentSchema>;
 export type EdgeKvNamespaceConfig = EnvironmentConfig["edgeKv"]["namespaces"][number];
-export type { EdgeKvTokenConfig, PurgePolicyConfig } from "./runtime-schema";
+export type { CdnTargetConfig, EdgeKvTokenConfig, PurgePolicyConfig } from "./runtime-schema";

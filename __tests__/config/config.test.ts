@@ -1,5 +1,5 @@
 import { ConfigError, loadEnvironments, validateEnvironments } from "../../config";
-import type { EnvironmentInput } from "../../config/schema";
+import { type EnvironmentInput, hostnameCovers } from "../../config/schema";
 import { exampleEnv } from "../helpers/synth";
 
 function problemsFor(inputs: Record<string, unknown>): string[] {
@@ -109,4 +109,102 @@ test("schedules: the credential rotation accepts only Secrets Manager forms", ()
   expect(problemsFor(devWith((e) => (e.rotation.credentialSchedule = "rate(5 minutes)")))).toEqual([
     '- environment "dev", field rotation.credentialSchedule: got "rate(5 minutes)"; expected rate(N days), rate(N hours) or cron(six fields)',
   ]);
+});
+
+describe("cdns: the CDNs serving an environment", () => {
+  const fastly = { cdn: "fastly", serviceId: "SU1Z0isxPaozGVKXdv0eY", hostnames: ["www.example.com"] };
+
+  test("absent means Akamai alone (dev); the prod example lists all four CDNs, staging Akamai and CloudFront", () => {
+    const envs = loadEnvironments();
+    expect(envs.map((e) => [e.name, e.cdns?.map((t) => t.cdn)])).toEqual([
+      ["dev", undefined],
+      ["staging", ["akamai", "cloudfront"]],
+      ["prod", ["akamai", "fastly", "cloudflare", "cloudfront"]],
+    ]);
+  });
+
+  test("bad targets name the field, the value and what is allowed", () => {
+    expect(
+      problemsFor(
+        devWith((e) => {
+          e.cdns = [{ cdn: "cloudflare", zoneId: "zone-1", plan: "gold", hostnames: ["www.example.com"] }, { ...fastly, token: "x" }, { cdn: "edgecast", hostnames: [] }];
+          e.purgePolicy.allowedHostnames = ["www.example.com"];
+        }),
+      ),
+    ).toEqual([
+      '- environment "dev", field cdns[0].zoneId: got "zone-1"; expected a Cloudflare zone id (32 hex characters)',
+      '- environment "dev", field cdns[0].plan: got "gold"; must be "free", "pro", "business" or "enterprise"',
+      '- environment "dev", field cdns[1].token: got an unknown field; remove it or fix its spelling (unknown fields are never ignored)',
+      `- environment "dev", field cdns[2].cdn: got "edgecast"; Invalid discriminator value. Expected 'akamai' | 'fastly' | 'cloudflare' | 'cloudfront'`,
+    ]);
+  });
+
+  test("every target's hostnames must be allowed by the purge policy (exact or under a wildcard)", () => {
+    const env = exampleEnv("dev");
+    const allowed = env.purgePolicy.allowedHostnames.join(", ");
+    expect(allowed).toBe("www.example.com, static.example.com, *.assets.example.com");
+    expect(
+      problemsFor(
+        devWith((e) => {
+          e.cdns = [
+            { cdn: "akamai", hostnames: ["www.example.com", "static.example.com", "img.assets.example.com", "*.assets.example.com"] },
+            { ...fastly, hostnames: ["shop.example.com", "*.example.com", "assets.example.com"] },
+          ];
+        }),
+      ),
+    ).toEqual([
+      `- environment "dev", field cdns[1].hostnames[0]: got "shop.example.com"; not allowed by purgePolicy.allowedHostnames (${allowed}); a CDN may serve only allowed hostnames (exact or under a wildcard)`,
+      `- environment "dev", field cdns[1].hostnames[1]: got "*.example.com"; not allowed by purgePolicy.allowedHostnames (${allowed}); a CDN may serve only allowed hostnames (exact or under a wildcard)`,
+      `- environment "dev", field cdns[1].hostnames[2]: got "assets.example.com"; not allowed by purgePolicy.allowedHostnames (${allowed}); a CDN may serve only allowed hostnames (exact or under a wildcard)`,
+    ]);
+  });
+
+  test("every allowed hostname must be served by some target; an exact name does not serve a wildcard", () => {
+    expect(
+      problemsFor(
+        devWith((e) => {
+          e.cdns = [{ cdn: "akamai", hostnames: ["www.example.com", "img.assets.example.com"] }];
+        }),
+      ),
+    ).toEqual([
+      '- environment "dev", field purgePolicy.allowedHostnames[1]: got "static.example.com"; served by no CDN in cdns; add it to the hostnames of the CDN(s) that serve it, or remove it from allowedHostnames',
+      '- environment "dev", field purgePolicy.allowedHostnames[2]: got "*.assets.example.com"; served by no CDN in cdns; add it to the hostnames of the CDN(s) that serve it, or remove it from allowedHostnames',
+    ]);
+  });
+
+  test("several CDNs may serve one hostname; a wildcard serves the names and wildcards below it", () => {
+    const envs = validateEnvironments(
+      devWith((e) => {
+        e.purgePolicy.allowedHostnames = ["*.example.com", "www.example.com"];
+        e.cdns = [
+          { cdn: "akamai", hostnames: ["*.example.com"] },
+          { ...fastly, hostnames: ["www.example.com", "*.assets.example.com", "img.example.com"] },
+        ];
+      }),
+    );
+    expect(envs[0]!.cdns).toHaveLength(2);
+  });
+
+  test("the same target twice is refused", () => {
+    const akamai = { cdn: "akamai", hostnames: ["www.example.com", "static.example.com", "*.assets.example.com"] };
+    expect(problemsFor(devWith((e) => (e.cdns = [akamai, fastly, fastly])))).toEqual([
+      expect.stringMatching(/^- environment "dev", field cdns: got \[\{"cdn":"akamai".*; lists the same CDN target twice$/),
+    ]);
+  });
+});
+
+describe("hostnameCovers", () => {
+  test.each([
+    ["www.example.com", "www.example.com", true],
+    ["www.example.com", "*.example.com", false],
+    ["*.example.com", "www.example.com", true],
+    ["*.example.com", "a.b.example.com", true],
+    ["*.example.com", "example.com", false],
+    ["*.example.com", "*.example.com", true],
+    ["*.example.com", "*.b.example.com", true],
+    ["*.b.example.com", "*.example.com", false],
+    ["*.example.com", "www.badexample.com", false],
+  ])("%s covers %s: %s", (pattern, host, expected) => {
+    expect(hostnameCovers(pattern, host)).toBe(expected);
+  });
 });

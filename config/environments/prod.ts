@@ -46,6 +46,20 @@ export const prod: EnvironmentInput = {
     maxObjectsPerRequest: 50_000,
     maxRequestBytes: 4_000_000,
   },
+  // Placeholder ids: one site behind several CDNs. Fastly and Cloudflare read their tokens from secrets the stack
+  // creates empty; set them after the first deploy with `edgeplane secrets set --env prod --cdn fastly|cloudflare`.
+  cdns: [
+    { cdn: "akamai", hostnames: ["www.example.com"] },
+    { cdn: "fastly", serviceId: "SU1Z0isxPaozGVKXdv0eY", hostnames: ["www.example.com"], softPurge: true },
+    {
+      cdn: "cloudflare",
+      zoneId: "023e105f4ecef8ad9ca31a8372d0c353",
+      accountId: "01a7362d577a6c3019a474fd6f485823",
+      plan: "enterprise",
+      hostnames: ["www.example.com", "*.assets.example.com"],
+    },
+    { cdn: "cloudfront", distributionId: "E2QWRUHAPOMQZL", hostnames: ["static.example.com"], cacheTags: false, tagFallback: "reject" },
+  ],
   rotation: { credentialSchedule: "rate(30 days)", tokenSchedule: "cron(0 6 * * ? *)", tokenExpiryThresholdDays: 45 },
   logRetentionDays: 90,
   alarms: { email: "oncall@example.com" },

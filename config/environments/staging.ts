@@ -44,6 +44,11 @@ export const staging: EnvironmentInput = {
     maxObjectsPerRequest: 20_000,
     maxRequestBytes: 2_000_000,
   },
+  // Placeholder distribution id. CloudFront needs no token: the purge worker's role may invalidate this distribution.
+  cdns: [
+    { cdn: "akamai", hostnames: ["www.example.com", "*.assets.example.com"] },
+    { cdn: "cloudfront", distributionId: "E3STAGING0EXAMPLE", hostnames: ["static.example.com"], cacheTags: true },
+  ],
   rotation: { credentialSchedule: "rate(30 days)", tokenSchedule: "cron(0 6 * * ? *)", tokenExpiryThresholdDays: 30 },
   logRetentionDays: 30,
   alarms: { email: "platform@example.com" },
