@@ -20,6 +20,12 @@ export const ENV = {
   edgekvTokens: "EDGEPLANE_EDGEKV_TOKENS",
   /** JSON list of the environment's CDN tokens to watch (core/cdn/token-expiry.ts): ids and secret ARNs, never tokens. */
   cdnTokens: "EDGEPLANE_CDN_TOKENS",
+  /**
+   * JSON of the CDNs the purge functions purge (config/runtime-schema.ts cdnRuntimeTargetsSchema): ids, hostnames,
+   * options and token secret ARNs, never tokens. Set only when the environment configures `cdns`; absent = Akamai
+   * alone, serving the purge policy's hostnames.
+   */
+  cdns: "EDGEPLANE_CDNS",
   tokensBucket: "EDGEPLANE_TOKENS_BUCKET",
   tokenExpiryThresholdDays: "EDGEPLANE_TOKEN_EXPIRY_THRESHOLD_DAYS",
   metricsNamespace: "POWERTOOLS_METRICS_NAMESPACE",

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import type { EnvironmentConfig } from "../../config/schema";
 import { AlarmTopic } from "./alarm-topic";
+import { CdnPurgeTargets } from "./cdn-purge-targets";
 import { CiAccess } from "./ci-access";
 import { CredentialRotation } from "./credential-rotation";
 import { EdgeGridSecrets } from "./edgegrid-secrets";
@@ -18,6 +19,8 @@ export interface AwsControlPlaneProps {
 /** Everything an environment runs on AWS: secrets, purge service, rotation, token manager, CI access, alarms. */
 export class AwsControlPlane extends Construct {
   readonly secrets: EdgeGridSecrets;
+  /** Present when the environment configures `cdns`. */
+  readonly cdns?: CdnPurgeTargets;
   readonly purge: PurgeService;
   readonly rotation: CredentialRotation;
   readonly tokens: EdgeKvTokenManager;
@@ -37,12 +40,23 @@ export class AwsControlPlane extends Construct {
       protected: env.protected,
       region: env.aws.region,
     });
+    if (env.cdns) {
+      this.cdns = new CdnPurgeTargets(this, "cdns", {
+        environmentName: env.name,
+        accountId: env.aws.accountId,
+        region: env.aws.region,
+        targets: env.cdns,
+        key: this.secrets.key,
+        protected: env.protected,
+      });
+    }
     this.purge = new PurgeService(this, "purge", {
       ...common,
       purgePolicy: env.purgePolicy,
       secrets: this.secrets,
       alarmTopicArn: alarms.topicArn,
       protected: env.protected,
+      ...(this.cdns ? { cdns: this.cdns } : {}),
     });
     this.rotation = new CredentialRotation(this, "rotation", {
       ...common,
@@ -60,6 +74,7 @@ export class AwsControlPlane extends Construct {
       expiryThresholdDays: env.rotation.tokenExpiryThresholdDays,
       secrets: this.secrets,
       alarmTopicArn: alarms.topicArn,
+      cdnTokens: this.cdns?.tokenDeclarations ?? [],
     });
     this.ci = new CiAccess(this, "ci", { namePrefix, ci: env.ciAccess, purgeRouteArns: this.purge.routeArns });
   }

@@ -20,6 +20,11 @@ export interface EdgeGridSecretsProps {
   region: string;
 }
 
+/** Days a deleted secret can still be restored: the longest Secrets Manager allows for protected environments. */
+export function secretRecoveryWindowDays(isProtected: boolean): number {
+  return isProtected ? 30 : 7;
+}
+
 /**
  * Where the EdgeGrid credential lives:
  * - a KMS key (rotation on) that encrypts both secrets;
@@ -36,7 +41,7 @@ export class EdgeGridSecrets extends Construct {
 
   constructor(scope: Construct, id: string, props: EdgeGridSecretsProps) {
     super(scope, id);
-    this.recoveryWindowInDays = props.protected ? 30 : 7;
+    this.recoveryWindowInDays = secretRecoveryWindowDays(props.protected);
     this.region = props.region;
     // No key policy here: AWS's default policy delegates to IAM, and each role gets only the KMS actions it uses.
     this.key = new KmsKey(this, "key", {

@@ -18,6 +18,7 @@ import {
 } from "../../core/jobs/queue-settings";
 import { AboveZeroAlarm } from "./above-zero-alarm";
 import { FunctionErrorsAlarm } from "./function-errors-alarm";
+import type { CdnPurgeTargets } from "./cdn-purge-targets";
 import type { EdgeGridSecrets } from "./edgegrid-secrets";
 import { NodejsFunction } from "./nodejs-function";
 
@@ -31,6 +32,12 @@ export interface PurgeServiceProps {
   alarmTopicArn: string;
   logRetentionDays: number;
   protected: boolean;
+  /**
+   * The CDNs the functions purge (config `cdns`): both learn them (EDGEPLANE_CDNS); the worker may read their
+   * token secrets and invalidate their CloudFront distributions.
+   * @default none: Akamai alone, serving purgePolicy.allowedHostnames (no EDGEPLANE_CDNS)
+   */
+  cdns?: CdnPurgeTargets;
 }
 
 /**
@@ -141,6 +148,10 @@ export class PurgeService extends Construct {
       ],
     });
     props.secrets.grantRead(this.workerFunction);
+    if (props.cdns) {
+      props.cdns.describeTo(this.apiFunction);
+      props.cdns.grantPurge(this.workerFunction);
+    }
     new LambdaEventSourceMapping(this, "worker-source", {
       eventSourceArn: this.queue.arn,
       functionName: this.workerFunction.function.arn,
