@@ -4,6 +4,7 @@ import { runCommand } from "./command";
 import { type CommandIo, EXIT_STATUS, UsageError, processIo } from "./io";
 import { planReport, planReportIo } from "./plan-report/command";
 import { purgeCommand } from "./purge";
+import { secretsCommand } from "./secrets";
 import { tokensCommand } from "./tokens";
 import { validateCredentialsCommand } from "./validate-credentials";
 
@@ -14,6 +15,7 @@ commands:
   purge              purge by URL, CP code or cache tag (--env E, or directly: AKAMAI_* or --edgerc PATH); see purge --help
   plan-report        Markdown review of \`terraform show -json\` plans with guard rules; see plan-report --help
   tokens             EdgeKV access tokens: list, create, refresh, revoke, write-file (AKAMAI_* or --edgerc PATH); see tokens --help
+  secrets            set an environment's CDN API token from stdin: secrets set --env E --cdn fastly|cloudflare; see secrets --help
   validate-credentials  check that a credential (--edgerc or AKAMAI_*) reaches CCU purge, EdgeKV tokens, IAM and EdgeWorkers
   help               show this text
 `;
@@ -29,6 +31,8 @@ export async function main(args: string[], io: CommandIo = processIo()): Promise
       return planReport(rest, planReportIo(io));
     case "tokens":
       return tokensCommand(rest, io);
+    case "secrets":
+      return secretsCommand(rest, io);
     case "validate-credentials":
       return validateCredentialsCommand(rest, io);
     case undefined:

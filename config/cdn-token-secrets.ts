@@ -25,3 +25,10 @@ export function cdnTokenSecretName(environmentName: string, target: TokenCdnTarg
 export function cdnTokenSecretOutputName(target: TokenCdnTarget): string {
   return `cdn_token_secret_${target.cdn}_${tokenTargetId(target)}`;
 }
+
+/** aws, aws-cn or aws-us-gov: the partition of a region, for ARNs written by hand. */
+export function awsPartition(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}

@@ -4,9 +4,8 @@
  */
 import { Testing } from "cdktf";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import { cdnTokenSecretName } from "../../config/cdn-token-secrets";
+import { awsPartition, cdnTokenSecretName } from "../../config/cdn-token-secrets";
 import { cdnRuntimeTargetsSchema } from "../../config/runtime-schema";
-import { awsPartition } from "../../constructs/aws/cdn-purge-targets";
 import { parseCdnTokenDeclarations } from "../../core/cdn/token-expiry";
 import { exampleEnv, resourcesOfType, synthEdgeStack, variantEnv } from "../helpers/synth";
 

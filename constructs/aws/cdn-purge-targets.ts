@@ -2,7 +2,7 @@ import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import { cdnTokenSecretName, cdnTokenSecretOutputName, isTokenTarget, type TokenCdnTarget } from "../../config/cdn-token-secrets";
+import { awsPartition, cdnTokenSecretName, cdnTokenSecretOutputName, isTokenTarget, type TokenCdnTarget } from "../../config/cdn-token-secrets";
 import { type CdnRuntimeTarget, type CdnTargetConfig, targetKey } from "../../config/runtime-schema";
 import type { CdnTokenDeclaration } from "../../core/cdn/token-expiry";
 import { ENV } from "../../core/environment-names";
@@ -115,11 +115,4 @@ export class CdnPurgeTargets extends Construct {
     output.overrideLogicalId(cdnTokenSecretOutputName(target));
     return secret;
   }
-}
-
-/** aws, aws-cn or aws-us-gov: the partition of the stack's region, for ARNs written by hand. */
-export function awsPartition(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
 }
