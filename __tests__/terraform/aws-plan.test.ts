@@ -17,7 +17,10 @@ describeWithTerraform("terraform init / validate / plan of the AWS constructs (p
   const env = offlineTerraformEnv({ TF_VAR_bootstrap_credential: JSON.stringify({ host: "akab-placeholder.luna.akamaiapis.net" }) });
   let plan: {
     resource_changes: Array<{ address: string; type: string; change: { actions: string[]; after: Record<string, any> } }>;
-    configuration: { root_module: { resources: Array<{ address: string; expressions: Record<string, any> }> } };
+    output_changes: Record<string, { actions: string[]; after_unknown: boolean }>;
+    configuration: {
+      root_module: { resources: Array<{ address: string; expressions: Record<string, any> }>; outputs: Record<string, { expression: { references: string[] } }> };
+    };
   };
   let validateOutput: string;
 
@@ -92,5 +95,55 @@ describeWithTerraform("terraform init / validate / plan of the AWS constructs (p
     expect(versions.map((v) => v.address)).toEqual(["aws_secretsmanager_secret_version.aws-control-plane_edgegrid-secrets_bootstrap-version_BE6D1783"]);
     const sensitive = (versions[0]!.change as unknown as { after_sensitive: Record<string, unknown> }).after_sensitive;
     expect(sensitive.secret_string).toBe(true);
+  });
+
+  describe("the CDN targets of the prod example (Akamai, Fastly, Cloudflare, CloudFront)", () => {
+    const FASTLY = "aws_secretsmanager_secret.cdn_token_fastly_SU1Z0isxPaozGVKXdv0eY";
+    const CLOUDFLARE = "aws_secretsmanager_secret.cdn_token_cloudflare_023e105f4ecef8ad9ca31a8372d0c353";
+    const configured = (address: string) => plan.configuration.root_module.resources.find((r) => r.address === address)!;
+
+    test("a token secret per Fastly / Cloudflare target is planned empty, named, with the recovery window, encrypted with the environment's key", () => {
+      const secrets = Object.fromEntries(changesOf("aws_secretsmanager_secret").map((c) => [c.address, c.change.after]));
+      expect(secrets[FASTLY]).toMatchObject({ name: "edgeplane/prod/cdn-token/fastly/SU1Z0isxPaozGVKXdv0eY", recovery_window_in_days: 30 });
+      expect(secrets[CLOUDFLARE]).toMatchObject({ name: "edgeplane/prod/cdn-token/cloudflare/023e105f4ecef8ad9ca31a8372d0c353", recovery_window_in_days: 30 });
+      for (const address of [FASTLY, CLOUDFLARE]) expect(configured(address).expressions.kms_key_id.references).toContain("aws_kms_key.edgegrid.arn");
+      // No version for them: Terraform never holds a token.
+      expect(changesOf("aws_secretsmanager_secret_version")).toHaveLength(1);
+    });
+
+    test("the worker's policy refers to exactly these secrets; the token job's as well; the outputs carry their ARNs", () => {
+      const policyRefs = (fn: string) => {
+        const policy = plan.configuration.root_module.resources.find(
+          (r) => r.address.startsWith("aws_iam_role_policy.") && r.address.includes(fn) && r.expressions.policy,
+        )!;
+        return (policy.expressions.policy.references as string[]).filter((ref) => ref.startsWith("aws_secretsmanager_secret.") && ref.endsWith(".arn"));
+      };
+      expect(policyRefs("purge_worker-function").sort()).toEqual([`${CLOUDFLARE}.arn`, `${FASTLY}.arn`, "aws_secretsmanager_secret.edgegrid_rotating.arn"]);
+      expect(policyRefs("purge_api-function")).toEqual(["aws_secretsmanager_secret.edgegrid_rotating.arn"]);
+      expect(policyRefs("edgekv-tokens_function").sort()).toEqual([`${CLOUDFLARE}.arn`, `${FASTLY}.arn`, "aws_secretsmanager_secret.edgegrid_rotating.arn"]);
+      for (const [output, secret] of [
+        ["cdn_token_secret_fastly_SU1Z0isxPaozGVKXdv0eY", FASTLY],
+        ["cdn_token_secret_cloudflare_023e105f4ecef8ad9ca31a8372d0c353", CLOUDFLARE],
+      ] as const) {
+        expect(plan.output_changes[output]).toMatchObject({ actions: ["create"], after_unknown: true });
+        expect(plan.configuration.root_module.outputs[output]!.expression.references).toContain(`${secret}.arn`);
+      }
+    });
+
+    test("purge-api and purge-worker are planned with EDGEPLANE_CDNS (naming both secrets); no IAM user or access key is planned", () => {
+      // The policies and variables hold secret ARNs, known only after apply: the plan shows their references. The exact
+      // statements (CloudFront on the one distribution ARN) are checked on the synthesized JSON (cdn-purge-targets.test.ts).
+      const functions = Object.fromEntries(changesOf("aws_lambda_function").map((c) => [c.change.after.function_name ?? "", c]));
+      for (const name of ["edgeplane-prod-purge-api", "edgeplane-prod-purge-worker"]) {
+        const variables = configured(functions[name]!.address).expressions.environment[0].variables;
+        expect(variables.references).toEqual(expect.arrayContaining([`${FASTLY}.arn`, `${CLOUDFLARE}.arn`]));
+      }
+      for (const name of ["edgeplane-prod-rotate-credentials"]) {
+        const variables = configured(functions[name]!.address).expressions.environment[0].variables;
+        expect(variables.references ?? []).not.toContain(`${FASTLY}.arn`);
+      }
+      expect(changesOf("aws_iam_user")).toEqual([]);
+      expect(changesOf("aws_iam_access_key")).toEqual([]);
+    });
   });
 });
