@@ -105,6 +105,13 @@ const CASES: Array<[GuardRule, Case[]]> = [
         change: () => awsChange("aws_kms_key", "edgegrid", ["delete", "create"], { key_id: "1234abcd", multi_region: false }, { multi_region: true }, { replace_paths: [["multi_region"]] }),
         expected: ["KMS key 1234abcd is replaced (the old one is deleted): forced by multi_region (false → true)"],
       },
+      {
+        name: "CDN token secret replaced (a target's id changed)",
+        change: () =>
+          awsChange("aws_secretsmanager_secret", "cdn_token_fastly_SVC1", ["delete", "create"], { name: "edgeplane/prod/cdn-token/fastly/SVC1" }, { name: "edgeplane/prod/cdn-token/fastly/SVC2" }, { replace_paths: [["name"]] }),
+        expected: ['secret "edgeplane/prod/cdn-token/fastly/SVC1" is replaced (the old one is deleted): forced by name'],
+      },
+      { name: "CDN token secret destroyed (target removed from cdns)", change: () => awsChange("aws_secretsmanager_secret", "cdn_token_cloudflare_z", ["delete"], { name: "edgeplane/prod/cdn-token/cloudflare/z" }, null), expected: ['secret "edgeplane/prod/cdn-token/cloudflare/z" is deleted'] },
       { name: "secret description updated", change: () => awsChange("aws_secretsmanager_secret", "edgegrid_rotating", ["update"], { name: "s", description: "a" }, { name: "s", description: "b" }), expected: [] },
       { name: "a secret version (not the secret) replaced", change: () => awsChange("aws_secretsmanager_secret_version", "bootstrap", ["delete", "create"], { secret_id: "s" }, { secret_id: "t" }), expected: [] },
     ],

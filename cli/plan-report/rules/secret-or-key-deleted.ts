@@ -9,14 +9,15 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * A Secrets Manager secret or a KMS key deleted (destroyed or replaced): the EdgeGrid credential it holds,
- * or everything encrypted with the key, is lost once the recovery / deletion window ends.
+ * A Secrets Manager secret or a KMS key deleted (destroyed or replaced): the EdgeGrid credential or CDN API token it
+ * holds, or everything encrypted with the key, is lost once the recovery / deletion window ends. Every secret of the
+ * stack counts, the CDN token secrets (edgeplane/<env>/cdn-token/...) included.
  */
 export const secretOrKeyDeleted: GuardRule = {
   id: "secret-or-key-deleted",
   severity: "block",
-  message: "A secret or KMS key would be deleted: the credential it holds, or everything encrypted with the key, becomes unrecoverable after the deletion window.",
-  why: "The rotating secret holds the only copy of the current EdgeGrid credential and the KMS key is the only way to read it; Terraform cannot recreate either.",
+  message: "A secret or KMS key would be deleted: the credential or token it holds, or everything encrypted with the key, becomes unrecoverable after the deletion window.",
+  why: "The rotating secret holds the only copy of the EdgeGrid credential, a CDN token secret that of its token; the KMS key is the only way to read them. Terraform cannot recreate them.",
   check(change) {
     const what = TYPES[change.type];
     if (!what || change.mode !== "managed") return [];
