@@ -213,7 +213,7 @@ export const environmentSchema = z
     if (client.cpCodes !== "all" && new Set(client.cpCodes).size !== client.cpCodes.length) {
       ctx.addIssue({ code: "custom", path: ["purgeApiClient", "cpCodes"], input: client.cpCodes, message: "duplicate CP codes" });
     }
-    if (env.cdns) cdnHostnameProblems(env.cdns, env.purgePolicy.allowedHostnames).forEach((issue) => ctx.addIssue({ code: "custom", ...issue }));
+    if (env.cdns) for (const issue of cdnHostnameProblems(env.cdns, env.purgePolicy.allowedHostnames)) ctx.addIssue({ code: "custom", ...issue });
     if (env.protected && env.aws.backend.type === "local") {
       ctx.addIssue({ code: "custom", path: ["aws", "backend", "type"], input: "local", message: 'a protected environment needs a shared, locked backend; use "s3"' });
     }

@@ -97,7 +97,7 @@ function checkBlock(value: Record<string, unknown>, block: SchemaBlock, path: st
     if (v === undefined) continue;
     const items = Array.isArray(v) ? v : [v];
     if (blockType.max_items !== undefined && items.length > blockType.max_items) report(join2(path, name), `at most ${blockType.max_items} block(s) allowed`);
-    items.forEach((item, i) => checkBlock(item as Record<string, unknown>, blockType.block, `${join2(path, name)}[${i}]`, report, false));
+    for (const [i, item] of items.entries()) checkBlock(item as Record<string, unknown>, blockType.block, `${join2(path, name)}[${i}]`, report, false);
   }
 }
 
@@ -105,11 +105,18 @@ function checkNested(value: unknown, nested: NonNullable<SchemaAttribute["nested
   if (isExpression(value)) return;
   const block = { attributes: nested.attributes };
   if (nested.nesting_mode === "single") {
-    if (!isObject(value)) return report(path, "expected an object");
-    return checkBlock(value, block, path, report, false);
+    if (isObject(value)) checkBlock(value, block, path, report, false);
+    else report(path, "expected an object");
+    return;
   }
-  if (!Array.isArray(value)) return report(path, `expected a ${nested.nesting_mode} of objects`);
-  value.forEach((item, i) => (isObject(item) ? checkBlock(item, block, `${path}[${i}]`, report, false) : report(`${path}[${i}]`, "expected an object")));
+  if (!Array.isArray(value)) {
+    report(path, `expected a ${nested.nesting_mode} of objects`);
+    return;
+  }
+  for (const [i, item] of value.entries()) {
+    if (isObject(item)) checkBlock(item, block, `${path}[${i}]`, report, false);
+    else report(`${path}[${i}]`, "expected an object");
+  }
 }
 
 /** Terraform type expressions: "string" | "number" | "bool" | ["list"|"set"|"map", T] | ["object", {...}]. */
@@ -122,13 +129,13 @@ function checkType(value: unknown, type: unknown, path: string, report: Report):
   } else if (type === "bool") {
     if (typeof value !== "boolean") report(path, `expected a bool, got ${JSON.stringify(value)}`);
   } else if (Array.isArray(type) && (type[0] === "list" || type[0] === "set")) {
-    if (!Array.isArray(value)) return report(path, `expected a ${type[0]}`);
-    value.forEach((item, i) => checkType(item, type[1], `${path}[${i}]`, report));
+    if (!Array.isArray(value)) report(path, `expected a ${type[0]}`);
+    else for (const [i, item] of value.entries()) checkType(item, type[1], `${path}[${i}]`, report);
   } else if (Array.isArray(type) && type[0] === "map") {
-    if (!isObject(value)) return report(path, "expected a map");
-    for (const [k, item] of Object.entries(value)) checkType(item, type[1], `${path}.${k}`, report);
+    if (!isObject(value)) report(path, "expected a map");
+    else for (const [k, item] of Object.entries(value)) checkType(item, type[1], `${path}.${k}`, report);
   } else if (Array.isArray(type) && type[0] === "object") {
-    if (!isObject(value)) return report(path, "expected an object");
+    if (!isObject(value)) report(path, "expected an object");
   }
 }
 

@@ -8,7 +8,7 @@ describe("IAM self-credentials in the sandbox", () => {
   let h: Harness;
   const transports: EdgeGridTransport[] = [];
   afterEach(async () => {
-    transports.splice(0).forEach((t) => t.close());
+    for (const t of transports.splice(0)) t.close();
     await h.close();
   });
 

@@ -71,7 +71,7 @@ export function writeTokens(
   options: { overwrite: boolean; bumpVersion: boolean; identities: readonly TokenIdentity[] },
 ): WriteResult {
   let existing: TokensFileEntries = {};
-  let files;
+  let files: ReturnType<typeof unpackTgz> | undefined;
   if (target.kind === "bundle") {
     try {
       files = unpackTgz(readFileSync(target.path));

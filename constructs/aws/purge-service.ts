@@ -215,16 +215,15 @@ export class PurgeService extends Construct {
     const postArn = `${this.api.executionArn}/${this.stage.name}/POST/purge`;
     const getArn = `${this.api.executionArn}/${this.stage.name}/GET/purge/*`;
     this.routeArns = [postArn, getArn];
-    this.routeArns.forEach(
-      (sourceArn, i) =>
-        new LambdaPermission(this, `api-invoke-${i === 0 ? "post" : "get"}`, {
-          statementId: i === 0 ? "AllowPostPurge" : "AllowGetPurgeJob",
-          action: "lambda:InvokeFunction",
-          functionName: this.apiFunction.function.functionName,
-          principal: "apigateway.amazonaws.com",
-          sourceArn,
-        }),
-    );
+    for (const [i, sourceArn] of this.routeArns.entries()) {
+      new LambdaPermission(this, `api-invoke-${i === 0 ? "post" : "get"}`, {
+        statementId: i === 0 ? "AllowPostPurge" : "AllowGetPurgeJob",
+        action: "lambda:InvokeFunction",
+        functionName: this.apiFunction.function.functionName,
+        principal: "apigateway.amazonaws.com",
+        sourceArn,
+      });
+    }
 
     new AboveZeroAlarm(this, "dlq-alarm", {
       alarmName: `${namePrefix}-purge-dlq-not-empty`,

@@ -38,6 +38,7 @@ const MAX_FIELD_CHARS = 300;
 function cleanText(value: unknown): string | undefined {
   if (typeof value !== "string" && typeof value !== "number") return undefined;
   // Control characters could forge log lines; long values are cut.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this strips from answers
   const text = String(value).replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
   if (text === "") return undefined;
   return text.length > MAX_FIELD_CHARS ? `${text.slice(0, MAX_FIELD_CHARS)}…` : text;

@@ -2,7 +2,7 @@
  * Reads a CDN token (Fastly, Cloudflare) from its secret: AWSCURRENT's SecretString is the token only. The value is
  * returned to the caller and never logged or put in an error; errors name the secret and the AWS error.
  */
-import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetSecretValueCommand, type GetSecretValueCommandOutput, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 
 export class CdnTokenSecretError extends Error {
   override name = "CdnTokenSecretError";
@@ -10,7 +10,7 @@ export class CdnTokenSecretError extends Error {
 
 export function secretsManagerCdnTokenReader(client: Pick<SecretsManagerClient, "send">): (secretArn: string) => Promise<string> {
   return async (secretArn) => {
-    let answer;
+    let answer: GetSecretValueCommandOutput;
     try {
       answer = await client.send(new GetSecretValueCommand({ SecretId: secretArn, VersionStage: "AWSCURRENT" }));
     } catch (error) {

@@ -1,5 +1,5 @@
 /** The purge worker's credential loader: AWSCURRENT of the rotating secret, parsed with the stored-secret schema. */
-import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetSecretValueCommand, type GetSecretValueCommandOutput, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { LoadedCredential } from "../../core/secrets/credential-cache";
 import { EdgeGridSecretError, parseEdgeGridSecret } from "../../core/secrets/edgegrid-secret";
 
@@ -9,7 +9,7 @@ import { EdgeGridSecretError, parseEdgeGridSecret } from "../../core/secrets/edg
  */
 export function secretsManagerCredentialLoader(client: SecretsManagerClient, secretId: string): () => Promise<LoadedCredential> {
   return async () => {
-    let answer;
+    let answer: GetSecretValueCommandOutput;
     try {
       answer = await client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: "AWSCURRENT" }));
     } catch (error) {

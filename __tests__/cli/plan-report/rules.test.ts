@@ -227,7 +227,7 @@ describe("guard rules", () => {
       test.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => {
         const findings = rule.check(c.change(), c.config);
         expect(findings.length).toBe(c.expected.length);
-        c.expected.forEach((text, i) => expect(findings[i]).toContain(text));
+        for (const [i, text] of c.expected.entries()) expect(findings[i]).toContain(text);
       });
     });
   }

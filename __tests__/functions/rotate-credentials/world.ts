@@ -121,7 +121,7 @@ export async function rotationWorld(options: { sandbox?: Partial<SandboxOptions>
       ...[...sm.secrets.values()].flatMap((s) => s.versions.flatMap((v) => (v.secretString ? [JSON.parse(v.secretString).client_secret as string] : []))),
     ],
     close: async () => {
-      transports.forEach((t) => t.close());
+      for (const t of transports) t.close();
       mock.restore();
       await sandbox.close();
     },

@@ -90,7 +90,7 @@ function checkType(type: unknown, value: unknown, path: string): void {
   }
   if (Array.isArray(type) && (type[0] === "list" || type[0] === "set")) {
     if (!Array.isArray(value)) throw new Error(`${path}: expected a ${type[0]}`);
-    value.forEach((v, i) => checkType(type[1], v, `${path}[${i}]`));
+    for (const [i, v] of value.entries()) checkType(type[1], v, `${path}[${i}]`);
     return;
   }
   if (Array.isArray(type) && type[0] === "map") {

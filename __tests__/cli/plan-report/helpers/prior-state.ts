@@ -229,7 +229,7 @@ function referencedAttributes(configuration: unknown): Set<string> {
   const found = new Set<string>();
   const visit = (node: unknown, key?: string): void => {
     if (key === "references" && Array.isArray(node)) for (const ref of node) if (typeof ref === "string") found.add(ref);
-    if (Array.isArray(node)) node.forEach((v) => visit(v));
+    if (Array.isArray(node)) for (const v of node) visit(v);
     else if (isRecord(node)) for (const [k, v] of Object.entries(node)) visit(v, k);
   };
   visit(configuration);
