@@ -12,6 +12,8 @@ import {
   PurgeInputError,
   parseAllowedHostnames,
 } from "../../core/purge/objects";
+import { CDN_NAMES, type CdnName, type CdnObjectType } from "../../core/cdn/types";
+import { CLOUDFLARE_PLANS, type CloudflarePlan } from "../../core/cdn/cloudflare";
 import { CREDENTIAL_FLAGS, type FlagSpec, HELP_FLAG, type ParsedFlags, choice, flagValue, parseFlags, refuseFlags } from "../flags";
 import { UsageError } from "../io";
 
@@ -43,14 +45,46 @@ export interface PurgeArgs {
   /** Jobs to follow instead of submitting objects (--env only). */
   jobs: string[];
   help: boolean;
+  /** --cdn: akamai (default; the fields above) or a CDN purged directly with its own token (the fields below). */
+  cdn: CdnName;
+  /** --type for fastly, cloudflare and cloudfront (akamai keeps `type`); default url. */
+  cdnType: CdnObjectType;
+  serviceId?: string;
+  zoneId?: string;
+  plan: CloudflarePlan;
+  accountId?: string;
+  distributionId?: string;
+  cacheTags: boolean;
+  soft: boolean;
+  allowPurgeAll: boolean;
 }
+
+/** What --type accepts per CDN (akamai: PURGE_TYPES). CloudFront tags need --cache-tags; `all` needs --allow-purge-all. */
+export const CDN_TYPES: Readonly<Record<Exclude<CdnName, "akamai">, readonly CdnObjectType[]>> = {
+  fastly: ["url", "tag", "all"],
+  cloudflare: ["url", "tag", "host", "prefix", "all"],
+  cloudfront: ["url", "path", "tag", "all"],
+};
+
+/** The flag that names the thing each CDN purges on, and the flags only that CDN takes. */
+const CDN_TARGET_FLAG: Readonly<Record<Exclude<CdnName, "akamai">, string>> = {
+  fastly: "--service-id",
+  cloudflare: "--zone-id",
+  cloudfront: "--distribution-id",
+};
+const CDN_ONLY_FLAGS: Readonly<Record<Exclude<CdnName, "akamai">, readonly string[]>> = {
+  fastly: ["--service-id", "--soft"],
+  cloudflare: ["--zone-id", "--plan", "--account-id"],
+  cloudfront: ["--distribution-id", "--cache-tags"],
+};
 
 /**
  * The flags of `edgeplane purge`. A later flag (e.g. --cdn) is one more entry here and one more line in
  * parsePurgeArgs; the parser (cli/flags.ts) needs no change.
  */
 export const PURGE_FLAGS: readonly FlagSpec[] = [
-  { name: "--type", value: `one of ${PURGE_TYPES.join(", ")}` },
+  { name: "--cdn", value: `one of ${CDN_NAMES.join(", ")}` },
+  { name: "--type", value: `one of ${PURGE_TYPES.join(", ")} (akamai); fastly ${CDN_TYPES.fastly.join(", ")}; cloudflare ${CDN_TYPES.cloudflare.join(", ")}; cloudfront ${CDN_TYPES.cloudfront.join(", ")}` },
   { name: "--action", value: `one of ${PURGE_ACTIONS.join(", ")}` },
   { name: "--network", value: `one of ${PURGE_NETWORKS.join(", ")}` },
   { name: "--file", value: "a file path (one object per line)", repeatable: true },
@@ -61,6 +95,14 @@ export const PURGE_FLAGS: readonly FlagSpec[] = [
   { name: "--timeout", value: "a number of seconds" },
   { name: "--poll-interval", value: "a number of seconds" },
   { name: "--job", value: "a purge job id", repeatable: true },
+  { name: "--service-id", value: "a Fastly service id" },
+  { name: "--zone-id", value: "a Cloudflare zone id (32 hex characters)" },
+  { name: "--plan", value: `the Cloudflare zone's plan: one of ${CLOUDFLARE_PLANS.join(", ")}` },
+  { name: "--account-id", value: "a Cloudflare account id (32 hex characters)" },
+  { name: "--distribution-id", value: "a CloudFront distribution id" },
+  { name: "--cache-tags" },
+  { name: "--soft" },
+  { name: "--allow-purge-all" },
   { name: "--dry-run" },
   { name: "--json" },
   { name: "--quiet" },
@@ -91,6 +133,12 @@ export function parsePurgeArgs(argv: readonly string[], context: ParseContext): 
     pollIntervalSeconds: DEFAULT_POLL_INTERVAL_SECONDS,
     jobs: [],
     help: flags.booleans.has("--help"),
+    cdn: choice("--cdn", flagValue(flags, "--cdn") ?? "akamai", CDN_NAMES),
+    cdnType: "url",
+    plan: "pro",
+    cacheTags: flags.booleans.has("--cache-tags"),
+    soft: flags.booleans.has("--soft"),
+    allowPurgeAll: flags.booleans.has("--allow-purge-all"),
   };
   flags.positionals.forEach((word, i) => {
     if (word === "-" && !flags.afterTerminator.has(i)) {
@@ -101,7 +149,30 @@ export function parsePurgeArgs(argv: readonly string[], context: ParseContext): 
     }
   });
   const type = flagValue(flags, "--type");
-  if (type !== undefined) args.type = choice("--type", type, PURGE_TYPES);
+  if (type !== undefined && args.cdn === "akamai") {
+    if (flags.values.has("--cdn") && !(PURGE_TYPES as readonly string[]).includes(type)) {
+      throw new UsageError(`--type "${type}" is not supported by akamai; akamai supports: ${PURGE_TYPES.join(", ")}`);
+    }
+    args.type = choice("--type", type, PURGE_TYPES);
+  }
+  if (type !== undefined && args.cdn !== "akamai") {
+    const supported = CDN_TYPES[args.cdn];
+    if (!(supported as readonly string[]).includes(type)) {
+      throw new UsageError(`--type "${type}" is not supported by ${args.cdn}; ${args.cdn} supports: ${supported.join(", ")}`);
+    }
+    args.cdnType = type as CdnObjectType;
+  }
+  for (const [flag, field] of [
+    ["--service-id", "serviceId"],
+    ["--zone-id", "zoneId"],
+    ["--account-id", "accountId"],
+    ["--distribution-id", "distributionId"],
+  ] as const) {
+    const value = flagValue(flags, flag);
+    if (value !== undefined) args[field] = value;
+  }
+  const plan = flagValue(flags, "--plan");
+  if (plan !== undefined) args.plan = choice("--plan", plan, CLOUDFLARE_PLANS);
   const action = flagValue(flags, "--action");
   if (action !== undefined) args.action = choice("--action", action, PURGE_ACTIONS);
   const network = flagValue(flags, "--network");
@@ -165,6 +236,15 @@ function seconds(flag: string, value: string, min: number, max: number): number 
 }
 
 function checkCombinations(args: PurgeArgs, flags: ParsedFlags): void {
+  if (args.cdn !== "akamai") {
+    checkCdnCombinations(args, args.cdn, flags);
+    return;
+  }
+  refuseFlags(
+    flags,
+    ["--service-id", "--zone-id", "--plan", "--account-id", "--distribution-id", "--cache-tags", "--soft", "--allow-purge-all"],
+    "only applies with --cdn fastly, cloudflare or cloudfront (the default --cdn is akamai)",
+  );
   if (args.env !== undefined && args.edgerc !== undefined) {
     throw new UsageError(
       "--env and --edgerc cannot be combined: --env E purges through environment E's purge API (AWS credentials), " +
@@ -190,5 +270,33 @@ function checkCombinations(args: PurgeArgs, flags: ParsedFlags): void {
     }
     if (args.dryRun) throw new UsageError("--dry-run cannot be combined with --job (a job already submitted has nothing to plan)");
     if (args.skipInvalid) throw new UsageError("--skip-invalid cannot be combined with --job");
+  }
+}
+
+function checkCdnCombinations(args: PurgeArgs, cdn: Exclude<CdnName, "akamai">, flags: ParsedFlags): void {
+  refuseFlags(
+    flags,
+    ["--env", "--edgerc", "--section", "--action", "--network", "--api-url", "--timeout", "--poll-interval", "--job"],
+    `only applies to akamai; --cdn ${cdn} purges directly with ${cdn === "cloudfront" ? "AWS credentials" : "the CDN's own token"}`,
+  );
+  for (const [other, flagsOfOther] of Object.entries(CDN_ONLY_FLAGS)) {
+    if (other !== cdn) refuseFlags(flags, flagsOfOther, `only applies with --cdn ${other}; got --cdn ${cdn}`);
+  }
+  const target = CDN_TARGET_FLAG[cdn];
+  if (!flags.values.has(target)) throw new UsageError(`--cdn ${cdn} needs ${target}`);
+  if (args.allowHosts.length > 0 && !["url", "host", "prefix"].includes(args.cdnType)) {
+    throw new UsageError(`--allow-host only applies to --type url${cdn === "cloudflare" ? ", host or prefix" : ""}; got --type ${args.cdnType}`);
+  }
+  if (args.cdnType === "all") {
+    if (!args.allowPurgeAll) throw new UsageError(`--type all purges everything on ${cdn}: confirm it with --allow-purge-all`);
+    if (args.soft) throw new UsageError("--soft cannot be combined with --type all: Fastly cannot soft-purge everything (soft-purge a key every object carries instead)");
+    if (args.objects.length > 0 || args.files.length > 0 || args.readStdin) {
+      throw new UsageError("--type all purges everything and takes no objects; remove the objects, --file and \"-\"");
+    }
+  }
+  if (cdn === "cloudfront" && args.cdnType === "tag" && !args.cacheTags) {
+    throw new UsageError(
+      "--type tag on cloudfront needs --cache-tags: only distributions with a cache tag header (CacheTagConfig) can invalidate by tag",
+    );
   }
 }

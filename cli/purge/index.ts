@@ -14,6 +14,7 @@ import { runCommand } from "../command";
 import { CommandError, type CommandIo, UsageError, processIo } from "../io";
 import { PURGE_API_URL_ENV, PurgeApiClient, resolvePurgeApiUrl } from "./api-client";
 import { DEFAULT_POLL_INTERVAL_SECONDS, DEFAULT_TIMEOUT_SECONDS, type PurgeArgs, parseAllowHostList, parsePurgeArgs } from "./args";
+import { runCdnPurge, type HostPolicy } from "./cdn";
 import { type PreparedPurge, directReport, preparePurge, sendPlanned } from "./direct";
 import { readObjects } from "./input";
 import { ProgressPrinter } from "./progress";
@@ -26,6 +27,9 @@ export const ALLOW_HOSTS_ENV = "EDGEPLANE_ALLOW_HOSTS";
 export const PURGE_USAGE = `usage: edgeplane purge [options] [OBJECT ...]
        edgeplane purge --env E [options] [OBJECT ...]          through environment E's purge API (AWS IAM)
        edgeplane purge [--edgerc PATH] [--section S] [options] directly with an Akamai credential
+       edgeplane purge --cdn fastly --service-id ID [options] [OBJECT ...]      directly on Fastly ($FASTLY_API_TOKEN)
+       edgeplane purge --cdn cloudflare --zone-id ID [--plan P] [options] ...   directly on Cloudflare ($CLOUDFLARE_API_TOKEN)
+       edgeplane purge --cdn cloudfront --distribution-id ID [options] ...      directly on CloudFront (AWS credential chain)
 
 Objects come from the arguments, from --file PATH (one per line; blank lines and lines starting
 with "#" are skipped), and from standard input ("-", or piped when no other objects are given).
@@ -39,8 +43,29 @@ where to purge (one of):
                         AKAMAI_ACCESS_TOKEN (with --section S: AKAMAI_<S>_HOST, ...; S upper-cased), as Akamai's
                         edgegrid libraries read them: the form CI secrets arrive in.
 
+other CDNs (--cdn, default akamai; purged directly, without the AWS side; the --json failure reasons are the
+codes of REASON_CODES in core/cdn/types.ts):
+  --cdn fastly          --service-id ID; token from FASTLY_API_TOKEN (scope purge_select, limited to the service;
+                        purge_all too for --type all). --type url (one request per URL, 16 in parallel), tag
+                        (surrogate keys, 256 per request, at most 1 KB each), all. --soft: soft purge (mark stale).
+  --cdn cloudflare      --zone-id ID [--plan free|pro|business|enterprise] (default pro: it sets the items per request
+                        and the rate limits) [--account-id ID]; token from CLOUDFLARE_API_TOKEN (Zone > Cache Purge).
+                        --type url (30 per request, 500 on enterprise), tag, host, prefix (host/path, no scheme)
+                        (100 per request each), all (purge everything).
+  --cdn cloudfront      --distribution-id ID; AWS SDK credential chain (cloudfront:CreateInvalidation on the
+                        distribution's ARN). --type url (becomes its path), path (/a/b, /img/*), tag (#tag items; needs
+                        --cache-tags: the distribution has a cache tag header), all ("/*"). Up to 3,000 items and 15
+                        wildcards per invalidation, one invalidation at a time. Each path is billed after the first
+                        1,000 per month per AWS account.
+  --allow-purge-all     required for --type all (which takes no objects)
+  With these, --allow-host (or EDGEPLANE_ALLOW_HOSTS) limits the hosts of URLs (and Cloudflare hosts and prefixes);
+  without it any http(s) host is accepted (on CloudFront only the URL's path is sent, so say --allow-host to check
+  the host). --action, --network, --env, --edgerc and --section are Akamai's only.
+  --json batches also carry "cdn" and "type"; "purgeId" is the Fastly purge id, Cloudflare result id or CloudFront
+  invalidation id (null if none was given); rejected objects carry a "reason" code and a "detail".
+
 what to purge:
-  --type url|cpcode|tag         default url
+  --type url|cpcode|tag         default url (akamai; see above for the other CDNs)
   --action invalidate|delete    default: the environment's purgePolicy.defaultAction with --env, else invalidate
   --network staging|production  default staging (production must be asked for)
   --file PATH                   objects, one per line (repeatable)
@@ -79,6 +104,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     io.stdout(PURGE_USAGE);
     return 0;
   }
+  if (args.cdn !== "akamai") return runCdnPurge(args, args.cdn, io, cdnHostPolicy(args, io));
   const env = args.env === undefined ? undefined : environments.find((e) => e.name === args.env);
   if (env !== undefined) return runViaApi(args, env, io);
   return runDirect(args, io);
@@ -156,6 +182,13 @@ function directAllowedHosts(args: PurgeArgs, io: CommandIo): readonly string[] |
     if (hosts.length > 0) return hosts;
   }
   return "any";
+}
+
+/** --allow-host, else EDGEPLANE_ALLOW_HOSTS, else any host (for --cdn fastly, cloudflare, cloudfront). */
+function cdnHostPolicy(args: PurgeArgs, io: CommandIo): HostPolicy {
+  if (args.allowHosts.length > 0) return { kind: "list", hosts: args.allowHosts, source: "--allow-host" };
+  const hosts = directAllowedHosts(args, io);
+  return hosts === "any" ? { kind: "any" } : { kind: "list", hosts, source: ALLOW_HOSTS_ENV };
 }
 
 async function runDirect(args: PurgeArgs, io: CommandIo): Promise<number> {
