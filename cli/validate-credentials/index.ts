@@ -9,13 +9,16 @@ import { loadEnvironments } from "../../config";
 import { EdgeGridTransport } from "../../core/edgegrid/transport";
 import { runCommand } from "../command";
 import { resolveCredentials } from "../credentials";
-import { CREDENTIAL_FLAGS, HELP_FLAG, edgeWorkerIds, flagValue, parseFlags, type FlagSpec } from "../flags";
+import { CREDENTIAL_FLAGS, HELP_FLAG, choice, edgeWorkerIds, flagValue, parseFlags, refuseFlags, type FlagSpec } from "../flags";
 import { type CommandIo, UsageError, processIo } from "../io";
+import { CDN_VALIDATE_USAGE, runCdnValidation } from "./cdn";
 import { checkDefinitions, runCheck, type CheckResult } from "./checks";
 
 export const DEFAULT_EDGERC = "~/.edgerc";
 
 export const VALIDATE_CREDENTIALS_USAGE = `usage: edgeplane validate-credentials [--edgerc PATH] [--section S] [--edgeworker-id N]... [--env E] [--json]
+${CDN_VALIDATE_USAGE}
+Akamai (the default --cdn):
 
 Checks that the credential in an .edgerc section works and reaches what the runtime needs, with one
 harmless signed read per API:
@@ -41,8 +44,17 @@ export const VALIDATE_CREDENTIALS_FLAGS: readonly FlagSpec[] = [
   { name: "--edgeworker-id", value: "an EdgeWorker id", repeatable: true },
   { name: "--env", value: "an environment name from config/" },
   { name: "--json" },
+  { name: "--cdn", value: "one of akamai, fastly, cloudflare, cloudfront" },
+  { name: "--service-id", value: "a Fastly service id" },
+  { name: "--zone-id", value: "a Cloudflare zone id (32 hex characters)" },
+  { name: "--account-id", value: "a Cloudflare account id (32 hex characters)" },
+  { name: "--distribution-id", value: "a CloudFront distribution id" },
+  { name: "--allow-purge-all" },
+  { name: "--probe" },
   HELP_FLAG,
 ];
+
+const CDNS = ["akamai", "fastly", "cloudflare", "cloudfront"] as const;
 
 const LABELS: Record<CheckResult["outcome"], string> = { ok: "ok", missing: "MISSING", refused: "REFUSED", error: "ERROR" };
 
@@ -57,6 +69,13 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     return 0;
   }
   if (flags.positionals.length > 0) throw new UsageError(`unexpected argument "${flags.positionals[0]}"; validate-credentials takes options only`);
+  const cdn = choice("--cdn", flagValue(flags, "--cdn") ?? "akamai", CDNS);
+  if (cdn !== "akamai") return runCdnValidation(cdn, flags, io);
+  refuseFlags(
+    flags,
+    ["--service-id", "--zone-id", "--account-id", "--distribution-id", "--allow-purge-all", "--probe"],
+    "only applies with --cdn fastly, cloudflare or cloudfront (the default --cdn is akamai)",
+  );
   const ids = edgeWorkerIds("--edgeworker-id", flags.values.get("--edgeworker-id") ?? []);
   const envName = flagValue(flags, "--env");
   if (envName !== undefined) {
