@@ -83,8 +83,8 @@ const CDN_ONLY_FLAGS: Readonly<Record<Exclude<CdnName, "akamai">, readonly strin
  * parsePurgeArgs; the parser (cli/flags.ts) needs no change.
  */
 export const PURGE_FLAGS: readonly FlagSpec[] = [
-  { name: "--cdn", value: `one of ${CDN_NAMES.join(", ")}` },
   { name: "--type", value: `one of ${PURGE_TYPES.join(", ")} (akamai); fastly ${CDN_TYPES.fastly.join(", ")}; cloudflare ${CDN_TYPES.cloudflare.join(", ")}; cloudfront ${CDN_TYPES.cloudfront.join(", ")}` },
+  { name: "--cdn", value: `one of ${CDN_NAMES.join(", ")}` },
   { name: "--action", value: `one of ${PURGE_ACTIONS.join(", ")}` },
   { name: "--network", value: `one of ${PURGE_NETWORKS.join(", ")}` },
   { name: "--file", value: "a file path (one object per line)", repeatable: true },

@@ -29,6 +29,10 @@ describe("usage errors exit 64 and say what is allowed", () => {
     [["--env", "dev", "--job", "x y"], /--job "x y" is not a job id/],
     [["--env", "dev", "--job", "3f2b8c1e-5d4a-4c6b-9e7f-0a1b2c3d4e5f", "a"], /--job follows jobs already submitted/],
     [["--edgerc", "x", "--type", "tag"], /no objects to purge/],
+    [["--edgerc", "x", "--service-id", "S", "a"], /--service-id only applies with --cdn fastly, cloudflare or cloudfront \(the default --cdn is akamai\)/],
+    [["--cdn", "akamai", "--edgerc", "x", "--type", "host", "a"], /--type "host" is not supported by akamai; akamai supports: url, cpcode, tag/],
+    [["--cdn", "fastly", "--service-id", "S", "--env", "dev", "a"], /--env only applies to akamai; --cdn fastly purges directly/],
+    [["--cdn", "gcore", "a"], /--cdn "gcore" is not allowed; allowed: akamai, fastly, cloudflare, cloudfront/],
   ])("%j", async (argv, message) => {
     const { io, stdout, stderr } = captureIo();
     expect(await purgeCommand(argv, io)).toBe(64);
@@ -48,7 +52,7 @@ test("defaults: url, staging, section default, action left to the environment", 
 test("--help prints the usage, naming every option and the staging default", async () => {
   const { io, stdout } = captureIo();
   expect(await purgeCommand(["--help"], io)).toBe(0);
-  for (const option of ["--env", "--edgerc", "--section", "--type", "--action", "--network", "--file", "--allow-host", "--dry-run", "--json", "--api-url", "--timeout", "--job", "--skip-invalid", "--quiet"]) {
+  for (const option of ["--cdn", "--service-id", "--zone-id", "--plan", "--account-id", "--distribution-id", "--cache-tags", "--soft", "--allow-purge-all", "--env", "--edgerc", "--section", "--type", "--action", "--network", "--file", "--allow-host", "--dry-run", "--json", "--api-url", "--timeout", "--job", "--skip-invalid", "--quiet"]) {
     expect(stdout()).toContain(option);
   }
   expect(stdout()).toMatch(/--network staging\|production\s+default staging/);
