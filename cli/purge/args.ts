@@ -57,6 +57,8 @@ export interface PurgeArgs {
   cacheTags: boolean;
   soft: boolean;
   allowPurgeAll: boolean;
+  /** Cloudflare: items per request for --type (the caps are unconfirmed, so they can be set); default by plan. */
+  maxPerRequest?: number;
 }
 
 /** What --type accepts per CDN (akamai: PURGE_TYPES). CloudFront tags need --cache-tags; `all` needs --allow-purge-all. */
@@ -74,7 +76,7 @@ const CDN_TARGET_FLAG: Readonly<Record<Exclude<CdnName, "akamai">, string>> = {
 };
 const CDN_ONLY_FLAGS: Readonly<Record<Exclude<CdnName, "akamai">, readonly string[]>> = {
   fastly: ["--service-id", "--soft"],
-  cloudflare: ["--zone-id", "--plan", "--account-id"],
+  cloudflare: ["--zone-id", "--plan", "--account-id", "--max-per-request"],
   cloudfront: ["--distribution-id", "--cache-tags"],
 };
 
@@ -99,6 +101,7 @@ export const PURGE_FLAGS: readonly FlagSpec[] = [
   { name: "--zone-id", value: "a Cloudflare zone id (32 hex characters)" },
   { name: "--plan", value: `the Cloudflare zone's plan: one of ${CLOUDFLARE_PLANS.join(", ")}` },
   { name: "--account-id", value: "a Cloudflare account id (32 hex characters)" },
+  { name: "--max-per-request", value: "a number of items per Cloudflare request, 1 to 500" },
   { name: "--distribution-id", value: "a CloudFront distribution id" },
   { name: "--cache-tags" },
   { name: "--soft" },
@@ -170,6 +173,13 @@ export function parsePurgeArgs(argv: readonly string[], context: ParseContext): 
   ] as const) {
     const value = flagValue(flags, flag);
     if (value !== undefined) args[field] = value;
+  }
+  const maxPerRequest = flagValue(flags, "--max-per-request");
+  if (maxPerRequest !== undefined) {
+    if (!/^[1-9][0-9]{0,2}$/.test(maxPerRequest) || Number(maxPerRequest) > 500) {
+      throw new UsageError(`--max-per-request "${maxPerRequest}" is not allowed; expected a whole number of items from 1 to 500`);
+    }
+    args.maxPerRequest = Number(maxPerRequest);
   }
   const plan = flagValue(flags, "--plan");
   if (plan !== undefined) args.plan = choice("--plan", plan, CLOUDFLARE_PLANS);
@@ -293,6 +303,9 @@ function checkCdnCombinations(args: PurgeArgs, cdn: Exclude<CdnName, "akamai">, 
     if (args.objects.length > 0 || args.files.length > 0 || args.readStdin) {
       throw new UsageError("--type all purges everything and takes no objects; remove the objects, --file and \"-\"");
     }
+  }
+  if (args.maxPerRequest !== undefined && args.cdnType === "all") {
+    throw new UsageError("--max-per-request does not apply to --type all (one request purges everything)");
   }
   if (cdn === "cloudfront" && args.cdnType === "tag" && !args.cacheTags) {
     throw new UsageError(

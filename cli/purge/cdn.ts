@@ -114,6 +114,7 @@ export function createDirectProvider(args: PurgeArgs, cdn: DirectCdn, hostnames:
         token: cdnToken("cloudflare", env),
         plan: args.plan,
         hostnames,
+        ...(args.maxPerRequest === undefined ? {} : { maxItemsPerRequest: { [args.cdnType]: args.maxPerRequest } }),
         allowPurgeAll: args.allowPurgeAll,
         env,
       });

@@ -51,7 +51,8 @@ codes of REASON_CODES in core/cdn/types.ts):
   --cdn cloudflare      --zone-id ID [--plan free|pro|business|enterprise] (default pro: it sets the items per request
                         and the rate limits) [--account-id ID]; token from CLOUDFLARE_API_TOKEN (Zone > Cache Purge).
                         --type url (30 per request, 500 on enterprise), tag, host, prefix (host/path, no scheme)
-                        (100 per request each), all (purge everything).
+                        (100 per request each), all (purge everything). --max-per-request N sets the items
+                        per request for --type (1-500): Cloudflare's own pages disagree on the caps.
   --cdn cloudfront      --distribution-id ID; AWS SDK credential chain (cloudfront:CreateInvalidation on the
                         distribution's ARN). --type url (becomes its path), path (/a/b, /img/*), tag (#tag items; needs
                         --cache-tags: the distribution has a cache tag header), all ("/*"). Up to 3,000 items and 15

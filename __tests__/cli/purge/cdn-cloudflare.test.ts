@@ -48,7 +48,7 @@ const purge = (argv: string[], options: { stdin?: string; env?: Record<string, s
 
 test("pro: 2,000 URLs in 67 requests of at most 30 (the minimum), each URL once, no 429, JSON with result ids", async () => {
   const file = files.file("urls.txt", `${URLS.join("\n")}\n`);
-  const { run, stdout, stderr } = purge(["--file", file, "--json"]);
+  const { run, stdout, stderr } = purge(["--file", file, "--json", "--quiet"]);
   expect(await run).toBe(0);
   expect(stderr()).toBe("");
   const json = JSON.parse(stdout()) as CdnJson;
@@ -70,6 +70,13 @@ test("pro: 600 tags in 6 requests of 100, each tag once", async () => {
   expectEachOnce(cloudflarePurgedObjects(emulator.state, { kind: "tags" }), TAGS);
   expect(purgeRequests()).toHaveLength(6);
   expect(emulator.state.sizes.every((s) => s.items <= s.cap)).toBe(true);
+});
+
+test("--max-per-request sets the items per request (Cloudflare's caps are unconfirmed)", async () => {
+  const { run, stdout } = purge(["--type", "tag", "--max-per-request", "10", "--json", ...TAGS.slice(0, 25)]);
+  expect(await run).toBe(0);
+  expect((JSON.parse(stdout()) as CdnJson).batches.map((b) => b.objects)).toEqual([10, 10, 5]);
+  expect(emulator.state.sizes.map((s) => s.items)).toEqual([10, 10, 5]);
 });
 
 test("hosts and prefixes: checked against --allow-host, sent as hosts / prefixes", async () => {
@@ -110,6 +117,7 @@ describe("usage errors exit 64 naming the CDN, the type or the variable", () => 
     [["--soft", "a"], /--soft only applies with --cdn fastly/],
     [["--type", "tag", "--allow-host", HOST, "a"], /--allow-host only applies to --type url, host or prefix/],
     [["--edgerc", "x", "a"], /--edgerc only applies to akamai/],
+    [["--max-per-request", "501", "a"], /--max-per-request "501" is not allowed; expected a whole number of items from 1 to 500/],
   ])("%j", async (extra, message) => {
     const { run, stderr } = purge(extra);
     expect(await run).toBe(64);
