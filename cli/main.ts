@@ -12,11 +12,13 @@ const USAGE = `usage: edgeplane <command> [options]
 
 commands:
   validate-config    validate every environment in config/ and print a summary
-  purge              purge by URL, CP code or cache tag (--env E, or directly: AKAMAI_* or --edgerc PATH); see purge --help
+  purge              purge by URL, CP code or cache tag (--env E, or directly: AKAMAI_* or --edgerc PATH; other CDNs:
+                     --cdn fastly|cloudflare|cloudfront); see purge --help
   plan-report        Markdown review of \`terraform show -json\` plans with guard rules; see plan-report --help
   tokens             EdgeKV access tokens: list, create, refresh, revoke, write-file (AKAMAI_* or --edgerc PATH); see tokens --help
   secrets            set an environment's CDN API token from stdin: secrets set --env E --cdn fastly|cloudflare; see secrets --help
-  validate-credentials  check that a credential (--edgerc or AKAMAI_*) reaches CCU purge, EdgeKV tokens, IAM and EdgeWorkers
+  validate-credentials  check that a credential (--edgerc or AKAMAI_*) reaches CCU purge, EdgeKV tokens, IAM and EdgeWorkers,
+                     or a Fastly, Cloudflare or CloudFront credential (--cdn)
   help               show this text
 `;
 
