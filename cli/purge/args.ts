@@ -304,6 +304,9 @@ function checkCdnCombinations(args: PurgeArgs, cdn: Exclude<CdnName, "akamai">, 
       throw new UsageError("--type all purges everything and takes no objects; remove the objects, --file and \"-\"");
     }
   }
+  if (args.accountId !== undefined && !/^[0-9a-f]{32}$/.test(args.accountId)) {
+    throw new UsageError(`--account-id "${args.accountId}" is not a Cloudflare account id; expected 32 lower-case hex characters`);
+  }
   if (args.maxPerRequest !== undefined && args.cdnType === "all") {
     throw new UsageError("--max-per-request does not apply to --type all (one request purges everything)");
   }

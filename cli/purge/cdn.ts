@@ -171,7 +171,8 @@ function describeRequest(provider: CdnProvider, request: PlannedRequest): string
 const number = (n: number): string => n.toLocaleString("en-US");
 
 export async function runCdnPurge(args: PurgeArgs, cdn: DirectCdn, io: CommandIo, hostPolicy: HostPolicy): Promise<number> {
-  const target = `${cdn} ${TARGET_LABEL[cdn]} ${cdnTargetId(args, cdn)}`;
+  const account = cdn === "cloudflare" && args.accountId !== undefined ? ` (account ${args.accountId})` : "";
+  const target = `${cdn} ${TARGET_LABEL[cdn]} ${cdnTargetId(args, cdn)}${account}`;
   // The token is settled first: a dry run names what it would use, and fails the same way a purge would.
   if (cdn !== "cloudfront") cdnToken(cdn, io.env);
 

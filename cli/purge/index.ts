@@ -49,7 +49,8 @@ codes of REASON_CODES in core/cdn/types.ts):
                         purge_all too for --type all). --type url (one request per URL, 16 in parallel), tag
                         (surrogate keys, 256 per request, at most 1 KB each), all. --soft: soft purge (mark stale).
   --cdn cloudflare      --zone-id ID [--plan free|pro|business|enterprise] (default pro: it sets the items per request
-                        and the rate limits) [--account-id ID]; token from CLOUDFLARE_API_TOKEN (Zone > Cache Purge).
+                        and the rate limits) [--account-id ID] (named in the summary; validate-credentials uses it
+                        for account-owned tokens); token from CLOUDFLARE_API_TOKEN (Zone > Cache Purge).
                         --type url (30 per request, 500 on enterprise), tag, host, prefix (host/path, no scheme)
                         (100 per request each), all (purge everything). --max-per-request N sets the items
                         per request for --type (1-500): Cloudflare's own pages disagree on the caps.

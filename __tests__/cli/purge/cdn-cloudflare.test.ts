@@ -89,6 +89,32 @@ test("hosts and prefixes: checked against --allow-host, sent as hosts / prefixes
   expect(cloudflarePurgedObjects(emulator.state, { kind: "prefixes" })).toEqual([`${HOST}/blog`, `${HOST}/news/2026`]);
 });
 
+test("--dry-run --json lists the planned requests (never the token) and sends nothing", async () => {
+  const { run, stdout } = purge(["--type", "tag", "--dry-run", "--json", ...TAGS.slice(0, 150), "has,comma"]);
+  expect(await run).toBe(1);
+  expect(JSON.parse(stdout())).toEqual({
+    dryRun: true,
+    cdn: "cloudflare",
+    target: `cloudflare zone ${ZONE}`,
+    minimumRequests: 2,
+    batches: [
+      { type: "tag", objects: 100, items: 100, request: `POST ${emulator.url}/client/v4/zones/${ZONE}/purge_cache` },
+      { type: "tag", objects: 50, items: 50, request: `POST ${emulator.url}/client/v4/zones/${ZONE}/purge_cache` },
+    ],
+    rejected: [{ object: "has,comma", reason: "invalidTag", detail: expect.stringContaining("comma") }],
+    failed: [],
+  });
+  expect(stdout()).not.toContain(TOKEN);
+  expect(emulator.state.requests).toEqual([]);
+});
+
+test("--type all with --allow-purge-all purges everything in one request; the summary names the zone and account", async () => {
+  const { run, stdout } = purge(["--type", "all", "--allow-purge-all", "--account-id", "aaaabbbbccccddddeeeeffff00001111"]);
+  expect(await run).toBe(0);
+  expect(stdout()).toMatch(/^purge all on cloudflare zone 0123456789abcdef0123456789abcdef \(account aaaabbbbccccddddeeeeffff00001111\): 1 object\(s\) purged in 1 request\(s\)$/m);
+  expect(emulator.state.purges.map((p) => [p.zoneId, p.kind])).toEqual([[ZONE, "purge_everything"]]);
+});
+
 test("bad objects exit 1 naming each object and its reason; nothing is sent", async () => {
   const { run, stdout, stderr } = purge(["--type", "prefix", "--allow-host", HOST, "--json", `${HOST}/ok`, `https://${HOST}/a`, "other.example.org/x"]);
   expect(await run).toBe(1);
@@ -117,6 +143,7 @@ describe("usage errors exit 64 naming the CDN, the type or the variable", () => 
     [["--soft", "a"], /--soft only applies with --cdn fastly/],
     [["--type", "tag", "--allow-host", HOST, "a"], /--allow-host only applies to --type url, host or prefix/],
     [["--edgerc", "x", "a"], /--edgerc only applies to akamai/],
+    [["--account-id", "acme", "a"], /--account-id "acme" is not a Cloudflare account id/],
     [["--max-per-request", "501", "a"], /--max-per-request "501" is not allowed; expected a whole number of items from 1 to 500/],
   ])("%j", async (extra, message) => {
     const { run, stderr } = purge(extra);
