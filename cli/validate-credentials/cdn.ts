@@ -3,7 +3,7 @@
  * (core/cdn/credential-checks.ts), and with --probe one harmless real purge. Prints each check as ok / missing /
  * refused / error with its reason; exit 1 unless every check is ok.
  */
-import { CLOUDFRONT_PROBE_COST, type CredentialReport, checkCloudFrontCredential, checkCloudflareCredential, checkFastlyCredential } from "../../core/cdn/credential-checks";
+import { type CredentialReport, checkCloudFrontCredential, checkCloudflareCredential, checkFastlyCredential } from "../../core/cdn/credential-checks";
 import { CDN_TOKEN_ENV, cdnConfigProblem, cdnToken, cloudFrontClients } from "../cdn-credentials";
 import { type ParsedFlags, flagValue, refuseFlags } from "../flags";
 import { type CommandIo, UsageError } from "../io";
@@ -106,7 +106,8 @@ Other CDNs (--cdn; the credential comes from where \`edgeplane purge --cdn\` rea
                --probe proves Zone > Cache Purge on the zone: it purges one random cache tag (one request of the
                zone's purge rate limit, 5 per minute on Free).
   cloudfront   the AWS SDK credential chain. STS GetCallerIdentity proves the credential. --probe invalidates one
-               random path on the distribution to prove cloudfront:CreateInvalidation: it is BILLABLE (${CLOUDFRONT_PROBE_COST.replace(/^billable: /, "")}).
+               random path on the distribution to prove cloudfront:CreateInvalidation: it is BILLABLE, one
+               invalidation path (the first 1,000 paths per month per AWS account are free, then $0.005 per path).
   --probe      one harmless real purge, as above
   --json       print {"cdn","target","checks":[{"name","status","reason","billable"?}],"ok","expiresAt"?,"daysToExpiry"?,"notes"}
 Each check prints ok, missing (a scope, permission or resource is missing), refused (the credential itself was
