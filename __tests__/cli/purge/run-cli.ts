@@ -46,8 +46,14 @@ export function tempDir(): { dir: string; file: (name: string, text: string) => 
   };
 }
 
-/** In-process IO for purgeCommand: captures stdout/stderr; polling sleeps are short real sleeps. */
-export function captureIo(options: { stdin?: string; stdinIsTty?: boolean; env?: Record<string, string | undefined> } = {}) {
+/**
+ * In-process IO for purgeCommand: captures stdout/stderr; polling sleeps are short real sleeps. With `timeScale`, the
+ * clock instead runs that many times faster than real time, as an emulator started with the same timeScale does, so
+ * a CDN's pacing is kept while its waits are short.
+ */
+export function captureIo(options: { stdin?: string; stdinIsTty?: boolean; env?: Record<string, string | undefined>; timeScale?: number } = {}) {
+  const scale = options.timeScale;
+  const start = Date.now();
   const out: string[] = [];
   const err: string[] = [];
   const io: CommandIo = {
@@ -57,8 +63,8 @@ export function captureIo(options: { stdin?: string; stdinIsTty?: boolean; env?:
     stdinIsTty: options.stdinIsTty ?? options.stdin === undefined,
     stderrIsTty: false,
     env: options.env ?? {},
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 5))),
-    now: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, scale === undefined ? Math.min(ms, 5) : ms / scale)),
+    now: scale === undefined ? Date.now : () => start + (Date.now() - start) * scale,
   };
   return { io, stdout: () => out.join(""), stderr: () => err.join("") };
 }
