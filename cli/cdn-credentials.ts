@@ -43,7 +43,10 @@ export interface CloudFrontClients {
   close(): void;
 }
 
-const ENDPOINT_ENVS = { cloudfront: ["AWS_ENDPOINT_URL_CLOUDFRONT", "AWS_ENDPOINT_URL"], sts: ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"] } as const;
+const ENDPOINT_ENVS = {
+  cloudfront: ["AWS_ENDPOINT_URL_CLOUDFRONT", "AWS_ENDPOINT_URL"],
+  sts: ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"],
+} as const;
 
 /**
  * CloudFront and STS clients on the AWS SDK credential chain, one attempt per call (the runner owns retries and
@@ -82,8 +85,18 @@ export async function cloudFrontClients(env: Record<string, string | undefined>)
       : defaultProvider();
   const stsRegion = env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1";
   // CloudFront is a global service signed in us-east-1.
-  const cloudfront = new CloudFrontClient({ region: "us-east-1", maxAttempts: 1, credentials, ...(cloudfrontEndpoint ? { endpoint: cloudfrontEndpoint } : {}) });
-  const sts = new STSClient({ region: stsRegion, maxAttempts: 1, credentials, ...(stsEndpoint ? { endpoint: stsEndpoint } : {}) });
+  const cloudfront = new CloudFrontClient({
+    region: "us-east-1",
+    maxAttempts: 1,
+    credentials,
+    ...(cloudfrontEndpoint ? { endpoint: cloudfrontEndpoint } : {}),
+  });
+  const sts = new STSClient({
+    region: stsRegion,
+    maxAttempts: 1,
+    credentials,
+    ...(stsEndpoint ? { endpoint: stsEndpoint } : {}),
+  });
   return {
     transport: cloudFrontTransport(cloudfront),
     callerIdentity: stsCallerIdentity(sts),

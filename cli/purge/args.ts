@@ -85,7 +85,12 @@ const CDN_ONLY_FLAGS: Readonly<Record<Exclude<CdnName, "akamai">, readonly strin
  * parsePurgeArgs; the parser (cli/flags.ts) needs no change.
  */
 export const PURGE_FLAGS: readonly FlagSpec[] = [
-  { name: "--type", value: `one of ${PURGE_TYPES.join(", ")} (akamai); fastly ${CDN_TYPES.fastly.join(", ")}; cloudflare ${CDN_TYPES.cloudflare.join(", ")}; cloudfront ${CDN_TYPES.cloudfront.join(", ")}` },
+  {
+    name: "--type",
+    value:
+      `one of ${PURGE_TYPES.join(", ")} (akamai); fastly ${CDN_TYPES.fastly.join(", ")}; ` +
+      `cloudflare ${CDN_TYPES.cloudflare.join(", ")}; cloudfront ${CDN_TYPES.cloudfront.join(", ")}`,
+  },
   { name: "--cdn", value: `one of ${CDN_NAMES.join(", ")}` },
   { name: "--action", value: `one of ${PURGE_ACTIONS.join(", ")}` },
   { name: "--network", value: `one of ${PURGE_NETWORKS.join(", ")}` },
@@ -295,11 +300,16 @@ function checkCdnCombinations(args: PurgeArgs, cdn: Exclude<CdnName, "akamai">, 
   const target = CDN_TARGET_FLAG[cdn];
   if (!flags.values.has(target)) throw new UsageError(`--cdn ${cdn} needs ${target}`);
   if (args.allowHosts.length > 0 && !["url", "host", "prefix"].includes(args.cdnType)) {
-    throw new UsageError(`--allow-host only applies to --type url${cdn === "cloudflare" ? ", host or prefix" : ""}; got --type ${args.cdnType}`);
+    const types = cdn === "cloudflare" ? "url, host or prefix" : "url";
+    throw new UsageError(`--allow-host only applies to --type ${types}; got --type ${args.cdnType}`);
   }
   if (args.cdnType === "all") {
     if (!args.allowPurgeAll) throw new UsageError(`--type all purges everything on ${cdn}: confirm it with --allow-purge-all`);
-    if (args.soft) throw new UsageError("--soft cannot be combined with --type all: Fastly cannot soft-purge everything (soft-purge a key every object carries instead)");
+    if (args.soft) {
+      throw new UsageError(
+        "--soft cannot be combined with --type all: Fastly cannot soft-purge everything (soft-purge a key every object carries instead)",
+      );
+    }
     if (args.objects.length > 0 || args.files.length > 0 || args.readStdin) {
       throw new UsageError("--type all purges everything and takes no objects; remove the objects, --file and \"-\"");
     }

@@ -19,7 +19,16 @@ import { fetchTransport } from "../../core/cdn/fetch-transport";
 import { createFastlyProvider } from "../../core/cdn/fastly";
 import { isHostname } from "../../core/cdn/objects";
 import { type CdnRequestOutcome, type CdnRunResult, runCdnRequests } from "../../core/cdn/runner";
-import type { CdnName, CdnObjectInput, CdnProvider, CdnRejection, CdnTransport, CdnValidation, PlannedRequest, ReasonCode } from "../../core/cdn/types";
+import type {
+  CdnName,
+  CdnObjectInput,
+  CdnProvider,
+  CdnRejection,
+  CdnTransport,
+  CdnValidation,
+  PlannedRequest,
+  ReasonCode,
+} from "../../core/cdn/types";
 import { cdnConfigProblem, cdnToken, cloudFrontClients } from "../cdn-credentials";
 import type { CommandIo } from "../io";
 import type { PurgeArgs } from "./args";
@@ -95,7 +104,12 @@ export function cdnTargetId(args: PurgeArgs, cdn: DirectCdn): string {
 }
 
 /** The provider for the command line; a bad id is a usage error naming its flag. */
-export function createDirectProvider(args: PurgeArgs, cdn: DirectCdn, hostnames: readonly string[], env: Record<string, string | undefined>): CdnProvider {
+export function createDirectProvider(
+  args: PurgeArgs,
+  cdn: DirectCdn,
+  hostnames: readonly string[],
+  env: Record<string, string | undefined>
+): CdnProvider {
   const flags = { serviceId: "--service-id", zoneId: "--zone-id", distributionId: "--distribution-id", plan: "--plan" };
   try {
     if (cdn === "fastly") {
@@ -119,7 +133,12 @@ export function createDirectProvider(args: PurgeArgs, cdn: DirectCdn, hostnames:
         env,
       });
     }
-    return createCloudFrontProvider({ distributionId: args.distributionId ?? "", hostnames, cacheTags: args.cacheTags, allowPurgeAll: args.allowPurgeAll });
+    return createCloudFrontProvider({
+      distributionId: args.distributionId ?? "",
+      hostnames,
+      cacheTags: args.cacheTags,
+      allowPurgeAll: args.allowPurgeAll,
+    });
   } catch (error) {
     throw cdnConfigProblem(error, flags);
   }
@@ -190,7 +209,7 @@ export async function runCdnPurge(args: PurgeArgs, cdn: DirectCdn, io: CommandIo
   if (cdn === "cloudfront" && hostPolicy.kind === "any" && args.cdnType === "url") {
     io.stderr(
       `edgeplane purge: no --allow-host (or EDGEPLANE_ALLOW_HOSTS): URLs of any host become paths on distribution ${args.distributionId} ` +
-        "(the host is dropped); give the distribution's hostnames with --allow-host to check them\n",
+        "(the host is dropped); give the distribution's hostnames with --allow-host to check them\n"
     );
   }
   const validation: CdnValidation = provider.validate(inputs);
@@ -201,8 +220,8 @@ export async function runCdnPurge(args: PurgeArgs, cdn: DirectCdn, io: CommandIo
       rejectedLines(
         rejected.map((r) => ({ object: r.object, reason: `${r.reason}: ${r.detail}` })),
         origins,
-        validation.rejected.map((r) => r.index),
-      ),
+        validation.rejected.map((r) => r.index)
+      )
     );
   }
   // CloudFront's CallerReference: fixed per batch of this run, so the runner's retries never make a second invalidation.
@@ -210,8 +229,15 @@ export async function runCdnPurge(args: PurgeArgs, cdn: DirectCdn, io: CommandIo
   if (args.dryRun) return printCdnDryRun(args, io, provider, requests, validation, rejected, target);
 
   const heldBack = rejected.length > 0 && !args.skipInvalid;
+  const what = args.soft ? `${args.cdnType} (soft)` : args.cdnType;
   if (heldBack || requests.length === 0) {
-    return finishCdn(args, io, cdnReport(cdn, rejected, undefined), { target, type: args.cdnType, duplicates: validation.duplicates, heldBack, hostPolicy });
+    return finishCdn(args, io, cdnReport(cdn, rejected, undefined), {
+      target,
+      type: what,
+      duplicates: validation.duplicates,
+      heldBack,
+      hostPolicy,
+    });
   }
 
   let transport: CdnTransport;
@@ -235,7 +261,9 @@ export async function runCdnPurge(args: PurgeArgs, cdn: DirectCdn, io: CommandIo
         if (outcome.status === "done") settled.objects += outcome.objects.length;
         else settled.failed += outcome.objects.length;
         progress.update(
-          `${cdn}: ${settled.requests}/${requests.length} requests settled, ${number(settled.objects)} object(s) purged, ${number(settled.failed)} failed`,
+          `${cdn}: ${settled.requests}/${requests.length} requests settled, ${number(settled.objects)} object(s) purged, ${number(
+            settled.failed
+          )} failed`
         );
       },
     });
@@ -253,7 +281,7 @@ export async function runCdnPurge(args: PurgeArgs, cdn: DirectCdn, io: CommandIo
   }
   return finishCdn(args, io, cdnReport(cdn, rejected, result), {
     target,
-    type: args.cdnType,
+    type: what,
     duplicates: validation.duplicates,
     heldBack: false,
     hostPolicy,
@@ -270,7 +298,7 @@ function printCdnDryRun(
   requests: PlannedRequest[],
   validation: CdnValidation,
   rejected: CdnReportRejection[],
-  target: string,
+  target: string
 ): number {
   const minimum = provider.minimumRequests(validation.accepted);
   if (args.json) {
@@ -281,13 +309,23 @@ function printCdnDryRun(
       request: describeRequest(provider, r),
       ...(r.substitution === undefined ? {} : { substitution: r.substitution }),
     }));
-    io.stdout(`${JSON.stringify({ dryRun: true, cdn: provider.cdn, target, minimumRequests: minimum, batches: planned, rejected, failed: [] }, null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify(
+        { dryRun: true, cdn: provider.cdn, target, minimumRequests: minimum, batches: planned, rejected, failed: [] },
+        null,
+        2
+      )}\n`
+    );
   } else {
     const objects = requests.reduce((n, r) => n + r.objects.length, 0);
     const lines = [
       `dry run (${target}): nothing was sent`,
-      `${args.cdnType} purge: ${number(objects)} object(s) in ${number(requests.length)} request(s) (the fewest ${provider.cdn}'s limits allow: ${number(minimum)})`,
-      ...requests.map((r, i) => `  request ${i + 1}: ${number(r.items.length)} ${r.type} item(s): ${describeRequest(provider, r)}`),
+      `${args.cdnType} purge: ${number(objects)} object(s) in ${number(requests.length)} request(s) (the fewest ${
+        provider.cdn
+      }'s limits allow: ${number(minimum)})`,
+      ...requests.map(
+        (r, i) => `  request ${i + 1}: ${number(r.items.length)} ${r.type} item(s): ${describeRequest(provider, r)}`
+      ),
     ];
     if (validation.duplicates > 0) lines.push(`  ${validation.duplicates} duplicate object(s) would be sent once`);
     if (rejected.length > 0) lines.push(`  ${rejected.length} object(s) rejected (listed on stderr)`);
@@ -314,28 +352,46 @@ export function cdnSummaryText(report: CdnPurgeReport, context: CdnReportContext
   const lines: string[] = [];
   if (context.heldBack) {
     lines.push(
-      `purge ${context.type} on ${context.target}: nothing was sent: ${number(report.rejected.length)} object(s) rejected (listed on stderr); ` +
-        "fix them, or pass --skip-invalid to send the valid ones",
+      `purge ${context.type} on ${context.target}: nothing was sent: ${number(
+        report.rejected.length
+      )} object(s) rejected (listed on stderr); ` + "fix them, or pass --skip-invalid to send the valid ones"
     );
     return `${lines.join("\n")}\n`;
   }
   const purged = report.batches.reduce((sum, b) => sum + b.objects, 0);
-  lines.push(`purge ${context.type} on ${context.target}: ${number(purged)} object(s) purged in ${number(report.batches.length)} request(s)`);
+  lines.push(
+    `purge ${context.type} on ${context.target}: ${number(purged)} object(s) purged in ${number(
+      report.batches.length
+    )} request(s)`
+  );
   if (context.hosts && context.hosts.length > 0) lines.push(`  host(s) purged: ${context.hosts.join(", ")}`);
   for (const batch of report.batches.slice(0, SUMMARY_BATCHES)) {
-    lines.push(`  ${batch.purgeId === null ? "(no id given)" : `id ${batch.purgeId}`}: ${number(batch.objects)} ${batch.type} object(s)${batch.substitution ? ` (${batch.substitution})` : ""}`);
+    lines.push(
+      `  ${batch.purgeId === null ? "(no id given)" : `id ${batch.purgeId}`}: ${number(batch.objects)} ${batch.type} object(s)${
+        batch.substitution ? ` (${batch.substitution})` : ""
+      }`
+    );
   }
-  if (report.batches.length > SUMMARY_BATCHES) lines.push(`  ... and ${number(report.batches.length - SUMMARY_BATCHES)} more (--json lists every id)`);
+  if (report.batches.length > SUMMARY_BATCHES)
+    lines.push(`  ... and ${number(report.batches.length - SUMMARY_BATCHES)} more (--json lists every id)`);
   if (context.duplicates > 0) lines.push(`  ${number(context.duplicates)} duplicate object(s) sent once`);
   if (context.requestsSent !== undefined) {
-    lines.push(`  ${number(context.requestsSent)} HTTP request(s), ${number(context.throttled ?? 0)} throttled or busy and retried`);
+    lines.push(
+      `  ${number(context.requestsSent)} HTTP request(s), ${number(context.throttled ?? 0)} throttled or busy and retried`
+    );
   }
   if (report.rejected.length > 0) lines.push(`  ${number(report.rejected.length)} object(s) rejected (listed on stderr)`);
   for (const failure of report.failed) {
-    lines.push(`  FAILED batch ${failure.batch}, ${number(failure.objects)} object(s): ${failure.reason}: ${failure.detail}${failure.status !== undefined ? ` (HTTP ${failure.status})` : ""}`);
+    lines.push(
+      `  FAILED batch ${failure.batch}, ${number(failure.objects)} object(s): ${failure.reason}: ${failure.detail}${
+        failure.status !== undefined ? ` (HTTP ${failure.status})` : ""
+      }`
+    );
   }
   const ok = report.rejected.length === 0 && report.failed.length === 0;
-  lines.push(ok ? "ok" : `not everything was purged: ${number(report.rejected.length)} rejected, ${number(report.failed.length)} failed`);
+  lines.push(
+    ok ? "ok" : `not everything was purged: ${number(report.rejected.length)} rejected, ${number(report.failed.length)} failed`
+  );
   return `${lines.join("\n")}\n`;
 }
 

@@ -3,7 +3,12 @@
  * (core/cdn/credential-checks.ts), and with --probe one harmless real purge. Prints each check as ok / missing /
  * refused / error with its reason; exit 1 unless every check is ok.
  */
-import { type CredentialReport, checkCloudFrontCredential, checkCloudflareCredential, checkFastlyCredential } from "../../core/cdn/credential-checks";
+import {
+  type CredentialReport,
+  checkCloudFrontCredential,
+  checkCloudflareCredential,
+  checkFastlyCredential,
+} from "../../core/cdn/credential-checks";
 import { CDN_TOKEN_ENV, cdnConfigProblem, cdnToken, cloudFrontClients } from "../cdn-credentials";
 import { type ParsedFlags, flagValue, refuseFlags } from "../flags";
 import { type CommandIo, UsageError } from "../io";
@@ -11,9 +16,24 @@ import { type CommandIo, UsageError } from "../io";
 export type ValidatedCdn = "fastly" | "cloudflare" | "cloudfront";
 
 const TARGET: Record<ValidatedCdn, { flag: string; label: string; pattern: RegExp; expected: string }> = {
-  fastly: { flag: "--service-id", label: "service", pattern: /^[A-Za-z0-9]{1,64}$/, expected: "letters and digits, e.g. SU1Z0isxPaozGVKXdv0eY" },
-  cloudflare: { flag: "--zone-id", label: "zone", pattern: /^[0-9a-f]{32}$/, expected: "the zone's id: 32 lower-case hex characters (not its name)" },
-  cloudfront: { flag: "--distribution-id", label: "distribution", pattern: /^[A-Z0-9]{1,64}$/, expected: "upper-case letters and digits, e.g. E2QWRUHAPOMQZL" },
+  fastly: {
+    flag: "--service-id",
+    label: "service",
+    pattern: /^[A-Za-z0-9]{1,64}$/,
+    expected: "letters and digits, e.g. SU1Z0isxPaozGVKXdv0eY",
+  },
+  cloudflare: {
+    flag: "--zone-id",
+    label: "zone",
+    pattern: /^[0-9a-f]{32}$/,
+    expected: "the zone's id: 32 lower-case hex characters (not its name)",
+  },
+  cloudfront: {
+    flag: "--distribution-id",
+    label: "distribution",
+    pattern: /^[A-Z0-9]{1,64}$/,
+    expected: "upper-case letters and digits, e.g. E2QWRUHAPOMQZL",
+  },
 };
 
 const ONLY: Record<ValidatedCdn, readonly string[]> = {
@@ -25,14 +45,19 @@ const ONLY: Record<ValidatedCdn, readonly string[]> = {
 const LABELS: Record<string, string> = { ok: "ok", missing: "MISSING", refused: "REFUSED", error: "ERROR" };
 
 export async function runCdnValidation(cdn: ValidatedCdn, flags: ParsedFlags, io: CommandIo): Promise<number> {
-  refuseFlags(flags, ["--edgerc", "--section", "--edgeworker-id", "--env"], `only applies to akamai (the default --cdn); got --cdn ${cdn}`);
+  refuseFlags(
+    flags,
+    ["--edgerc", "--section", "--edgeworker-id", "--env"],
+    `only applies to akamai (the default --cdn); got --cdn ${cdn}`
+  );
   for (const [other, only] of Object.entries(ONLY)) {
     if (other !== cdn) refuseFlags(flags, only, `only applies with --cdn ${other}; got --cdn ${cdn}`);
   }
   const target = TARGET[cdn];
   const id = flagValue(flags, target.flag);
   if (id === undefined) throw new UsageError(`--cdn ${cdn} needs ${target.flag}`);
-  if (!target.pattern.test(id)) throw new UsageError(`${target.flag} "${id}" is not a ${cdn} ${target.label} id; expected ${target.expected}`);
+  if (!target.pattern.test(id))
+    throw new UsageError(`${target.flag} "${id}" is not a ${cdn} ${target.label} id; expected ${target.expected}`);
   const accountId = flagValue(flags, "--account-id");
   if (accountId !== undefined && !/^[0-9a-f]{32}$/.test(accountId)) {
     throw new UsageError(`--account-id "${accountId}" is not a Cloudflare account id; expected 32 lower-case hex characters`);
@@ -66,7 +91,13 @@ export async function runCdnValidation(cdn: ValidatedCdn, flags: ParsedFlags, io
       source = "AWS SDK credential chain";
       const clients = await cloudFrontClients(io.env);
       try {
-        report = await checkCloudFrontCredential({ distributionId: id, callerIdentity: clients.callerIdentity, probe, transport: clients.transport, now: io.now });
+        report = await checkCloudFrontCredential({
+          distributionId: id,
+          callerIdentity: clients.callerIdentity,
+          probe,
+          transport: clients.transport,
+          now: io.now,
+        });
       } finally {
         clients.close();
       }
@@ -82,12 +113,21 @@ export async function runCdnValidation(cdn: ValidatedCdn, flags: ParsedFlags, io
   const width = Math.max(...report.checks.map((c) => c.name.length));
   const lines = [`${cdn} ${target.label} ${report.target} (${source})${probe ? ", with a probe purge" : ""}`];
   for (const check of report.checks) {
-    lines.push(`  ${(LABELS[check.status] ?? check.status).padEnd(7)}  ${check.name.padEnd(width)}  ${check.reason}${check.billable ? " [billable]" : ""}`);
+    lines.push(
+      `  ${(LABELS[check.status] ?? check.status).padEnd(7)}  ${check.name.padEnd(width)}  ${check.reason}${
+        check.billable ? " [billable]" : ""
+      }`
+    );
   }
   for (const note of report.notes) lines.push(`  note: ${note}`);
   const bad = report.checks.filter((c) => c.status !== "ok");
   if (bad.length === 0) lines.push(`all ${report.checks.length} checks passed`);
-  else lines.push(`${report.checks.length - bad.length} of ${report.checks.length} checks passed; not ok: ${bad.map((c) => `${c.name} (${c.status})`).join(", ")}`);
+  else
+    lines.push(
+      `${report.checks.length - bad.length} of ${report.checks.length} checks passed; not ok: ${bad
+        .map((c) => `${c.name} (${c.status})`)
+        .join(", ")}`
+    );
   io.stdout(`${lines.join("\n")}\n`);
   return report.ok ? 0 : 1;
 }

@@ -26,7 +26,11 @@ beforeAll(async () => {
     resultId: "per-request",
     timeScale: SCALE,
   });
-  env = { EDGEPLANE_CLOUDFLARE_API_URL: `${emulator.url}/client/v4`, EDGEPLANE_INSECURE_LOOPBACK: "1", CLOUDFLARE_API_TOKEN: TOKEN };
+  env = {
+    EDGEPLANE_CLOUDFLARE_API_URL: `${emulator.url}/client/v4`,
+    EDGEPLANE_INSECURE_LOOPBACK: "1",
+    CLOUDFLARE_API_TOKEN: TOKEN,
+  };
 });
 
 afterAll(async () => {
@@ -42,7 +46,10 @@ beforeEach(() => {
 
 const purgeRequests = () => emulator.state.requests.filter((r) => r.path.endsWith("/purge_cache"));
 const purge = (argv: string[], options: { stdin?: string; env?: Record<string, string | undefined> } = {}) => {
-  const capture = scaledIo(options.env ?? env, { scale: SCALE, ...(options.stdin === undefined ? {} : { stdin: options.stdin }) });
+  const capture = scaledIo(options.env ?? env, {
+    scale: SCALE,
+    ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+  });
   return { run: purgeCommand(["--cdn", "cloudflare", "--zone-id", ZONE, ...argv], capture.io), ...capture };
 };
 
@@ -55,7 +62,8 @@ test("pro: 2,000 URLs in 67 requests of at most 30 (the minimum), each URL once,
   expect(json.failed).toEqual([]);
   expect(json.batches).toHaveLength(67);
   expect(json.batches.reduce((n, b) => n + b.objects, 0)).toBe(2000);
-  for (const batch of json.batches) expect(batch).toMatchObject({ cdn: "cloudflare", purgeId: expect.any(String), estimatedSeconds: null, type: "url" });
+  for (const batch of json.batches)
+    expect(batch).toMatchObject({ cdn: "cloudflare", purgeId: expect.any(String), estimatedSeconds: null, type: "url" });
   expectEachOnce(cloudflarePurgedObjects(emulator.state, { kind: "files", zoneId: ZONE }), URLS);
   expect(purgeRequests().length).toBeLessThanOrEqual(Math.floor(Math.ceil(2000 / 30) * 1.01));
   expect(purgeRequests().every((r) => r.status === 200)).toBe(true);
@@ -66,7 +74,9 @@ test("pro: 600 tags in 6 requests of 100, each tag once", async () => {
   const { run, stdout } = purge(["--type", "tag", "--json", "-"], { stdin: `${TAGS.join("\n")}\n` });
   expect(await run).toBe(0);
   const json = JSON.parse(stdout()) as CdnJson;
-  expect(json.batches.map((b) => [b.cdn, b.type, b.objects])).toEqual(Array.from({ length: 6 }, () => ["cloudflare", "tag", 100]));
+  expect(json.batches.map((b) => [b.cdn, b.type, b.objects])).toEqual(
+    Array.from({ length: 6 }, () => ["cloudflare", "tag", 100])
+  );
   expectEachOnce(cloudflarePurgedObjects(emulator.state, { kind: "tags" }), TAGS);
   expect(purgeRequests()).toHaveLength(6);
   expect(emulator.state.sizes.every((s) => s.items <= s.cap)).toBe(true);
@@ -82,7 +92,9 @@ test("--max-per-request sets the items per request (Cloudflare's caps are unconf
 test("hosts and prefixes: checked against --allow-host, sent as hosts / prefixes", async () => {
   const hosts = purge(["--type", "host", "--allow-host", `${HOST},img.example.com`, "WWW.example.com", "img.example.com"]);
   expect(await hosts.run).toBe(0);
-  expect(hosts.stdout()).toMatch(/^purge host on cloudflare zone 0123456789abcdef0123456789abcdef: 2 object\(s\) purged in 1 request\(s\)$/m);
+  expect(hosts.stdout()).toMatch(
+    /^purge host on cloudflare zone 0123456789abcdef0123456789abcdef: 2 object\(s\) purged in 1 request\(s\)$/m
+  );
   const prefixes = purge(["--type", "prefix", `${HOST}/blog`, `${HOST}/news/2026`]);
   expect(await prefixes.run).toBe(0);
   expect(cloudflarePurgedObjects(emulator.state, { kind: "hosts" })).toEqual([HOST, "img.example.com"]);
@@ -111,17 +123,36 @@ test("--dry-run --json lists the planned requests (never the token) and sends no
 test("--type all with --allow-purge-all purges everything in one request; the summary names the zone and account", async () => {
   const { run, stdout } = purge(["--type", "all", "--allow-purge-all", "--account-id", "aaaabbbbccccddddeeeeffff00001111"]);
   expect(await run).toBe(0);
-  expect(stdout()).toMatch(/^purge all on cloudflare zone 0123456789abcdef0123456789abcdef \(account aaaabbbbccccddddeeeeffff00001111\): 1 object\(s\) purged in 1 request\(s\)$/m);
+  expect(stdout()).toMatch(
+    /^purge all on cloudflare zone 0123456789abcdef0123456789abcdef \(account aaaabbbbccccddddeeeeffff00001111\): 1 object\(s\) purged in 1 request\(s\)$/m
+  );
   expect(emulator.state.purges.map((p) => [p.zoneId, p.kind])).toEqual([[ZONE, "purge_everything"]]);
 });
 
 test("bad objects exit 1 naming each object and its reason; nothing is sent", async () => {
-  const { run, stdout, stderr } = purge(["--type", "prefix", "--allow-host", HOST, "--json", `${HOST}/ok`, `https://${HOST}/a`, "other.example.org/x"]);
+  const { run, stdout, stderr } = purge([
+    "--type",
+    "prefix",
+    "--allow-host",
+    HOST,
+    "--json",
+    `${HOST}/ok`,
+    `https://${HOST}/a`,
+    "other.example.org/x",
+  ]);
   expect(await run).toBe(1);
   const json = JSON.parse(stdout()) as CdnJson;
   expect(json.rejected).toEqual([
-    { object: `https://${HOST}/a`, reason: "invalidPrefix", detail: expect.stringMatching(/has a scheme; write it as host\/path/) },
-    { object: "other.example.org/x", reason: "hostNotServed", detail: 'host "other.example.org" is not allowed; allowed (--allow-host): www.example.com' },
+    {
+      object: `https://${HOST}/a`,
+      reason: "invalidPrefix",
+      detail: expect.stringMatching(/has a scheme; write it as host\/path/),
+    },
+    {
+      object: "other.example.org/x",
+      reason: "hostNotServed",
+      detail: 'host "other.example.org" is not allowed; allowed (--allow-host): www.example.com',
+    },
   ]);
   expect(stderr()).toMatch(/rejected "https:\/\/www\.example\.com\/a" \(argument 2\): invalidPrefix/);
   expect(stderr()).toMatch(/rejected "other\.example\.org\/x" \(argument 3\): hostNotServed/);
@@ -130,9 +161,13 @@ test("bad objects exit 1 naming each object and its reason; nothing is sent", as
 
 test("a zone the token may not purge: forbidden (HTTP 403), exit 1", async () => {
   const capture = scaledIo(env, { scale: SCALE });
-  expect(await purgeCommand(["--cdn", "cloudflare", "--zone-id", OTHER_ZONE, "--type", "tag", "--json", "a"], capture.io)).toBe(1);
+  expect(await purgeCommand(["--cdn", "cloudflare", "--zone-id", OTHER_ZONE, "--type", "tag", "--json", "a"], capture.io)).toBe(
+    1
+  );
   const json = JSON.parse(capture.stdout()) as CdnJson;
-  expect(json.failed).toEqual([{ cdn: "cloudflare", objects: 1, reason: "forbidden", detail: expect.any(String), status: 403, batch: 0 }]);
+  expect(json.failed).toEqual([
+    { cdn: "cloudflare", objects: 1, reason: "forbidden", detail: expect.any(String), status: 403, batch: 0 },
+  ]);
 });
 
 describe("usage errors exit 64 naming the CDN, the type or the variable", () => {
@@ -164,13 +199,17 @@ describe("usage errors exit 64 naming the CDN, the type or the variable", () => 
 
 test("as a child process (node cli/bin.cjs): enterprise plan, 40 URLs in one request", async () => {
   const urls = URLS.slice(0, 40);
-  const result = await runCli(["purge", "--cdn", "cloudflare", "--zone-id", ZONE, "--plan", "enterprise", "--quiet", ...urls], { env });
+  const result = await runCli(["purge", "--cdn", "cloudflare", "--zone-id", ZONE, "--plan", "enterprise", "--quiet", ...urls], {
+    env,
+  });
   // The emulator's zone is pro (30 URLs per request): Cloudflare refuses the 40, and the CLI says so.
   expect(result.code).toBe(1);
   expect(result.stdout).toMatch(/FAILED batch 0, 40 object\(s\): tooManyItems: .*\(HTTP 400\)/);
   const fitting = await runCli(["purge", "--cdn", "cloudflare", "--zone-id", ZONE, "--plan", "pro", ...urls], { env });
   expect(fitting.code).toBe(0);
-  expect(fitting.stdout).toMatch(/^purge url on cloudflare zone 0123456789abcdef0123456789abcdef: 40 object\(s\) purged in 2 request\(s\)$/m);
+  expect(fitting.stdout).toMatch(
+    /^purge url on cloudflare zone 0123456789abcdef0123456789abcdef: 40 object\(s\) purged in 2 request\(s\)$/m
+  );
   expect(fitting.stdout).toMatch(/^ {2}host\(s\) purged: www\.example\.com$/m);
   expectEachOnce(cloudflarePurgedObjects(emulator.state, { kind: "files" }), urls);
 });

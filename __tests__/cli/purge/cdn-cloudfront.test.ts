@@ -47,7 +47,10 @@ beforeEach(() => {
 
 const createRequests = () => emulator.state.requests.filter((r) => r.method === "POST" && r.path.endsWith("/invalidation"));
 const purge = (argv: string[], options: { env?: Record<string, string | undefined>; stdin?: string } = {}) => {
-  const capture = scaledIo(options.env ?? env, { scale: SCALE, ...(options.stdin === undefined ? {} : { stdin: options.stdin }) });
+  const capture = scaledIo(options.env ?? env, {
+    scale: SCALE,
+    ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+  });
   return { run: purgeCommand(["--cdn", "cloudfront", "--distribution-id", DISTRIBUTION, ...argv], capture.io), ...capture };
 };
 
@@ -57,9 +60,18 @@ test("2,000 URLs become their paths in one invalidation (the minimum), each once
   expect(await run).toBe(0);
   expect(stderr()).toBe("");
   const json = JSON.parse(stdout()) as CdnJson;
-  expect(json).toEqual({ batches: [{ cdn: "cloudfront", purgeId: emulator.state.invalidations[0]?.id, estimatedSeconds: null, objects: 2000, type: "path" }], rejected: [], failed: [] });
+  expect(json).toEqual({
+    batches: [
+      { cdn: "cloudfront", purgeId: emulator.state.invalidations[0]?.id, estimatedSeconds: null, objects: 2000, type: "path" },
+    ],
+    rejected: [],
+    failed: [],
+  });
   expect(json.batches[0]?.purgeId).toMatch(/^I/);
-  expectEachOnce(cloudFrontInvalidatedPaths(emulator.state, DISTRIBUTION), URLS.map((u) => u.slice(`https://${HOST}`.length)));
+  expectEachOnce(
+    cloudFrontInvalidatedPaths(emulator.state, DISTRIBUTION),
+    URLS.map((u) => u.slice(`https://${HOST}`.length))
+  );
   expect(createRequests()).toHaveLength(1);
 });
 
@@ -67,8 +79,13 @@ test("600 cache tags (--cache-tags) in one invalidation of #tag items, each once
   const { run, stdout } = purge(["--type", "tag", "--cache-tags", "--json", "-"], { stdin: `${TAGS.join("\n")}\n` });
   expect(await run).toBe(0);
   const json = JSON.parse(stdout()) as CdnJson;
-  expect(json.batches).toEqual([{ cdn: "cloudfront", purgeId: expect.stringMatching(/^I/), estimatedSeconds: null, objects: 600, type: "path" }]);
-  expectEachOnce(cloudFrontInvalidatedPaths(emulator.state), TAGS.map((t) => `#${t}`));
+  expect(json.batches).toEqual([
+    { cdn: "cloudfront", purgeId: expect.stringMatching(/^I/), estimatedSeconds: null, objects: 600, type: "path" },
+  ]);
+  expectEachOnce(
+    cloudFrontInvalidatedPaths(emulator.state),
+    TAGS.map((t) => `#${t}`)
+  );
   expect(createRequests()).toHaveLength(1);
 });
 
@@ -86,7 +103,9 @@ test("20 wildcard paths: two invalidations (15 + 5), the second only once the fi
 test("without --allow-host any host is accepted, and the command says the host is dropped", async () => {
   const { run, stdout, stderr } = purge([`https://${HOST}/a`, "https://img.example.org/b.png"]);
   expect(await run).toBe(0);
-  expect(stderr()).toMatch(/no --allow-host .*URLs of any host become paths on distribution E1CLITESTTAGS \(the host is dropped\)/);
+  expect(stderr()).toMatch(
+    /no --allow-host .*URLs of any host become paths on distribution E1CLITESTTAGS \(the host is dropped\)/
+  );
   expect(stdout()).toMatch(/^ {2}host\(s\) purged: www\.example\.com, img\.example\.org$/m);
   expect(cloudFrontInvalidatedPaths(emulator.state)).toEqual(["/a", "/b.png"]);
 });
@@ -108,7 +127,16 @@ test("a credential without cloudfront:CreateInvalidation: forbidden (AccessDenie
   const { run, stdout } = purge(["--type", "path", "--json", "/a"], { env: denied });
   expect(await run).toBe(1);
   const json = JSON.parse(stdout()) as CdnJson;
-  expect(json.failed).toEqual([{ cdn: "cloudfront", objects: 1, reason: "forbidden", detail: expect.stringMatching(/AccessDenied: .*cloudfront:CreateInvalidation/), status: 403, batch: 0 }]);
+  expect(json.failed).toEqual([
+    {
+      cdn: "cloudfront",
+      objects: 1,
+      reason: "forbidden",
+      detail: expect.stringMatching(/AccessDenied: .*cloudfront:CreateInvalidation/),
+      status: 403,
+      batch: 0,
+    },
+  ]);
   expect(stdout()).not.toContain(NO_PERMISSION.secretAccessKey);
 });
 
@@ -121,7 +149,10 @@ test("an endpoint override without EDGEPLANE_INSECURE_LOOPBACK=1 is refused befo
 
 describe("usage errors exit 64 naming the CDN and the type", () => {
   it.each([
-    [["--type", "host", "a.example.com"], /--type "host" is not supported by cloudfront; cloudfront supports: url, path, tag, all/],
+    [
+      ["--type", "host", "a.example.com"],
+      /--type "host" is not supported by cloudfront; cloudfront supports: url, path, tag, all/,
+    ],
     [["--type", "prefix", "a"], /--type "prefix" is not supported by cloudfront/],
     [["--type", "tag", "a"], /--type tag on cloudfront needs --cache-tags/],
     [["--type", "all", "/a"], /--type all purges everything on cloudfront: confirm it with --allow-purge-all/],
@@ -135,7 +166,10 @@ describe("usage errors exit 64 naming the CDN and the type", () => {
 });
 
 test("as a child process (node cli/bin.cjs): --type all on a distribution without cache tags", async () => {
-  const result = await runCli(["purge", "--cdn", "cloudfront", "--distribution-id", PLAIN, "--type", "all", "--allow-purge-all", "--json"], { env });
+  const result = await runCli(
+    ["purge", "--cdn", "cloudfront", "--distribution-id", PLAIN, "--type", "all", "--allow-purge-all", "--json"],
+    { env }
+  );
   // (stderr may hold the AWS SDK's own Node version warning.)
   expect(result.stderr).not.toContain("edgeplane");
   expect(result.code).toBe(0);

@@ -42,9 +42,13 @@ test("2,000 URLs: one request each (the minimum), each URL purged once with the 
   expect(json.rejected).toEqual([]);
   expect(json.failed).toEqual([]);
   expect(json.batches).toHaveLength(2000);
-  for (const batch of json.batches) expect(batch).toEqual({ cdn: "fastly", purgeId: expect.any(String), estimatedSeconds: null, objects: 1, type: "url" });
+  for (const batch of json.batches)
+    expect(batch).toEqual({ cdn: "fastly", purgeId: expect.any(String), estimatedSeconds: null, objects: 1, type: "url" });
   expect(new Set(json.batches.map((b) => b.purgeId)).size).toBe(2000);
-  expectEachOnce(fastlyPurgedObjects(emulator.state, { kind: "url" }), URLS.map((u) => u.slice("https://".length)));
+  expectEachOnce(
+    fastlyPurgedObjects(emulator.state, { kind: "url" }),
+    URLS.map((u) => u.slice("https://".length))
+  );
   // Fastly has no bulk URL purge: 2,000 requests is the minimum; minimum + 1% allowed, none over the 1-URL limit.
   expect(purgeRequests().length).toBeLessThanOrEqual(Math.floor(2000 * 1.01));
   expect(emulator.state.purges.every((p) => p.objects.length === 1 && p.tokenId !== undefined && !p.soft)).toBe(true);
@@ -65,10 +69,20 @@ test("600 surrogate keys from stdin with --soft: 3 bulk requests of at most 256,
   expect(emulator.state.purges.every((p) => p.objects.length <= 256 && p.serviceId === SERVICE)).toBe(true);
 });
 
+test("--soft is named in the summary", async () => {
+  const { io, stdout } = scaledIo(env);
+  expect(await purgeCommand(["--cdn", "fastly", "--service-id", SERVICE, "--soft", `https://${HOST}/soft`], io)).toBe(0);
+  expect(stdout()).toMatch(/^purge url \(soft\) on fastly service SVCCLITEST01: 1 object\(s\) purged in 1 request\(s\)$/m);
+  expect(fastlyPurgedObjects(emulator.state, { kind: "url", soft: true })).toEqual([`${HOST}/soft`]);
+});
+
 test("bad objects exit 1 naming each object and its reason; nothing is sent", async () => {
   const long = `k${"x".repeat(1100)}`;
   const { io, stdout, stderr } = scaledIo(env);
-  const code = await purgeCommand(["--cdn", "fastly", "--service-id", SERVICE, "--type", "tag", "--json", "good-key", "has space", long], io);
+  const code = await purgeCommand(
+    ["--cdn", "fastly", "--service-id", SERVICE, "--type", "tag", "--json", "good-key", "has space", long],
+    io
+  );
   expect(code).toBe(1);
   const json = JSON.parse(stdout()) as CdnJson;
   expect(json.rejected.map((r) => [r.object, r.reason])).toEqual([
@@ -83,9 +97,22 @@ test("bad objects exit 1 naming each object and its reason; nothing is sent", as
 
 test("URLs outside --allow-host are rejected naming the host and the list; --skip-invalid sends the rest", async () => {
   const { io, stdout, stderr } = scaledIo(env);
-  const argv = ["--cdn", "fastly", "--service-id", SERVICE, "--allow-host", HOST, "--skip-invalid", `https://${HOST}/ok`, "https://evil.example.net/x", "ftp://x/y"];
+  const argv = [
+    "--cdn",
+    "fastly",
+    "--service-id",
+    SERVICE,
+    "--allow-host",
+    HOST,
+    "--skip-invalid",
+    `https://${HOST}/ok`,
+    "https://evil.example.net/x",
+    "ftp://x/y",
+  ];
   expect(await purgeCommand(argv, io)).toBe(1);
-  expect(stderr()).toMatch(/"https:\/\/evil\.example\.net\/x" \(argument 2\): hostNotServed: host "evil\.example\.net" is not allowed; allowed \(--allow-host\): www\.example\.com/);
+  expect(stderr()).toMatch(
+    /"https:\/\/evil\.example\.net\/x" \(argument 2\): hostNotServed: host "evil\.example\.net" is not allowed; allowed \(--allow-host\): www\.example\.com/
+  );
   expect(stderr()).toMatch(/"ftp:\/\/x\/y" \(argument 3\): invalidUrl:/);
   expect(stdout()).toMatch(/^purge url on fastly service SVCCLITEST01: 1 object\(s\) purged in 1 request\(s\)$/m);
   expect(stdout()).toMatch(/^not everything was purged: 2 rejected, 0 failed$/m);
@@ -145,12 +172,17 @@ describe("usage errors exit 64 naming the CDN, the type or the variable", () => 
 });
 
 test("as a child process (node cli/bin.cjs): purge-all with --allow-purge-all", async () => {
-  const result = await runCli(["purge", "--cdn", "fastly", "--service-id", SERVICE, "--type", "all", "--allow-purge-all", "--json"], {
-    env: { ...env, FASTLY_API_TOKEN: TOKEN },
-  });
+  const result = await runCli(
+    ["purge", "--cdn", "fastly", "--service-id", SERVICE, "--type", "all", "--allow-purge-all", "--json"],
+    {
+      env: { ...env, FASTLY_API_TOKEN: TOKEN },
+    }
+  );
   // The emulator's token lacks purge_all: Fastly answers 403, reported as forbidden.
   expect(result.code).toBe(1);
   const json = JSON.parse(result.stdout) as CdnJson;
-  expect(json.failed).toEqual([{ cdn: "fastly", objects: 1, reason: "forbidden", detail: expect.any(String), status: 403, batch: 0 }]);
+  expect(json.failed).toEqual([
+    { cdn: "fastly", objects: 1, reason: "forbidden", detail: expect.any(String), status: 403, batch: 0 },
+  ]);
   expect(result.stdout).not.toContain(TOKEN);
 });

@@ -27,7 +27,13 @@ beforeAll(async () => {
     startFastlyEmulator({
       services: [{ id: SERVICE }, { id: "SVCOTHER" }],
       tokens: [
-        { token: "fastly-good", scope: "purge_select", services: [SERVICE], name: "ci purge", expiresAtMs: Date.now() + 30 * DAY + 3_600_000 },
+        {
+          token: "fastly-good",
+          scope: "purge_select",
+          services: [SERVICE],
+          name: "ci purge",
+          expiresAtMs: Date.now() + 30 * DAY + 3_600_000,
+        },
         { token: "fastly-read-only", scope: "global:read", services: [SERVICE] },
         { token: "fastly-other-service", scope: "purge_select", services: ["SVCOTHER"] },
       ],
@@ -57,8 +63,16 @@ afterAll(async () => {
   await Promise.all([fastly.close(), cloudflare.close(), cloudfront.close()]);
 });
 
-const fastlyEnv = (token: string) => ({ EDGEPLANE_FASTLY_API_URL: fastly.url, EDGEPLANE_INSECURE_LOOPBACK: "1", FASTLY_API_TOKEN: token });
-const cloudflareEnv = (token: string) => ({ EDGEPLANE_CLOUDFLARE_API_URL: `${cloudflare.url}/client/v4`, EDGEPLANE_INSECURE_LOOPBACK: "1", CLOUDFLARE_API_TOKEN: token });
+const fastlyEnv = (token: string) => ({
+  EDGEPLANE_FASTLY_API_URL: fastly.url,
+  EDGEPLANE_INSECURE_LOOPBACK: "1",
+  FASTLY_API_TOKEN: token,
+});
+const cloudflareEnv = (token: string) => ({
+  EDGEPLANE_CLOUDFLARE_API_URL: `${cloudflare.url}/client/v4`,
+  EDGEPLANE_INSECURE_LOOPBACK: "1",
+  CLOUDFLARE_API_TOKEN: token,
+});
 const awsEnv = (key: { accessKeyId: string; secretAccessKey: string }) => ({
   AWS_ENDPOINT_URL_CLOUDFRONT: cloudfront.url,
   AWS_ENDPOINT_URL_STS: cloudfront.url,
@@ -85,24 +99,42 @@ describe("fastly", () => {
     expect(result.stdout).toMatch(/^ {2}ok\s+scope\s+the token's scope is "purge_select"/m);
     expect(result.stdout).toMatch(/^ {2}ok\s+probe\s+soft-purged the random surrogate key edgeplane-validate-/m);
     expect(result.stdout).toMatch(/^all 5 checks passed$/m);
-    expect(fastlyPurgedObjects(fastly.state, { kind: "key", soft: true })).toEqual([expect.stringMatching(/^edgeplane-validate-/)]);
+    expect(fastlyPurgedObjects(fastly.state, { kind: "key", soft: true })).toEqual([
+      expect.stringMatching(/^edgeplane-validate-/),
+    ]);
     expect(result.stdout).not.toContain("fastly-good");
   });
 
   test("a token without purge_select: MISSING scope named, exit 1; --json has the same", async () => {
     const result = await validate(fastlyEnv("fastly-read-only"), "--cdn", "fastly", "--service-id", SERVICE);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^ {2}MISSING\s+scope\s+token scope lacks purge_select \(or global\); the token's scope is "global:read"$/m);
+    expect(result.stdout).toMatch(
+      /^ {2}MISSING\s+scope\s+token scope lacks purge_select \(or global\); the token's scope is "global:read"$/m
+    );
     expect(result.stdout).toMatch(/not ok: scope \(missing\)$/m);
     const json = await validate(fastlyEnv("fastly-read-only"), "--cdn", "fastly", "--service-id", SERVICE, "--json");
     expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout)).toMatchObject({ cdn: "fastly", target: SERVICE, ok: false, checks: expect.arrayContaining([{ name: "scope", status: "missing", reason: expect.stringContaining("purge_select") }]) });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      cdn: "fastly",
+      target: SERVICE,
+      ok: false,
+      checks: expect.arrayContaining([{ name: "scope", status: "missing", reason: expect.stringContaining("purge_select") }]),
+    });
   });
 
   test("a token limited to another service, and --allow-purge-all without purge_all: both named, exit 1", async () => {
-    const result = await validate(fastlyEnv("fastly-other-service"), "--cdn", "fastly", "--service-id", SERVICE, "--allow-purge-all");
+    const result = await validate(
+      fastlyEnv("fastly-other-service"),
+      "--cdn",
+      "fastly",
+      "--service-id",
+      SERVICE,
+      "--allow-purge-all"
+    );
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/MISSING\s+service\s+service SVCVALIDATE01 not allowed by this token \(it is limited to SVCOTHER\)/);
+    expect(result.stdout).toMatch(
+      /MISSING\s+service\s+service SVCVALIDATE01 not allowed by this token \(it is limited to SVCOTHER\)/
+    );
     expect(result.stdout).toMatch(/MISSING\s+scope purge_all\s+token scope lacks purge_all/);
   });
 
@@ -121,14 +153,18 @@ describe("cloudflare", () => {
     const result = await validate(cloudflareEnv("cf-good"), "--cdn", "cloudflare", "--zone-id", ZONE, "--probe");
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/ok\s+token\s+an active user token/);
-    expect(result.stdout).toMatch(/ok\s+probe\s+purged the random cache tag edgeplane-validate-.* on zone 0123456789abcdef0123456789abcdef/);
+    expect(result.stdout).toMatch(
+      /ok\s+probe\s+purged the random cache tag edgeplane-validate-.* on zone 0123456789abcdef0123456789abcdef/
+    );
     expect(cloudflarePurgedObjects(cloudflare.state, { kind: "tags", zoneId: ZONE })).toHaveLength(1);
   });
 
   test("a token without Cache Purge on the zone: the probe names the missing permission, exit 1", async () => {
     const result = await validate(cloudflareEnv("cf-other-zone"), "--cdn", "cloudflare", "--zone-id", ZONE, "--probe");
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/MISSING\s+probe\s+the token lacks Zone → Cache Purge → Purge on zone 0123456789abcdef0123456789abcdef/);
+    expect(result.stdout).toMatch(
+      /MISSING\s+probe\s+the token lacks Zone → Cache Purge → Purge on zone 0123456789abcdef0123456789abcdef/
+    );
   });
 
   test("without --probe the purge permission is not proven and a note says so; an account token needs --account-id", async () => {
@@ -138,9 +174,19 @@ describe("cloudflare", () => {
     const account = await validate(cloudflareEnv("cf-account"), "--cdn", "cloudflare", "--zone-id", ZONE);
     expect(account.code).toBe(1);
     expect(account.stdout).toMatch(/REFUSED\s+token\s+Cloudflare refused the token .*give the account id/);
-    const withAccount = await validate(cloudflareEnv("cf-account"), "--cdn", "cloudflare", "--zone-id", ZONE, "--account-id", ACCOUNT);
+    const withAccount = await validate(
+      cloudflareEnv("cf-account"),
+      "--cdn",
+      "cloudflare",
+      "--zone-id",
+      ZONE,
+      "--account-id",
+      ACCOUNT
+    );
     expect(withAccount.code).toBe(0);
-    expect(withAccount.stdout).toMatch(/ok\s+token\s+an active account token \(verified at \/accounts\/aaaabbbbccccddddeeeeffff00001111\/tokens\/verify\)/);
+    expect(withAccount.stdout).toMatch(
+      /ok\s+token\s+an active account token \(verified at \/accounts\/aaaabbbbccccddddeeeeffff00001111\/tokens\/verify\)/
+    );
   });
 });
 
@@ -149,25 +195,43 @@ describe("cloudfront", () => {
     const result = await validate(awsEnv(KEY), "--cdn", "cloudfront", "--distribution-id", DISTRIBUTION, "--probe");
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/ok\s+identity\s+AWS accepted the credential: account 123456789012/);
-    expect(result.stdout).toMatch(/ok\s+probe\s+invalidated the random path \/edgeplane-validate-.*billable: one invalidation path.* \[billable\]$/m);
+    expect(result.stdout).toMatch(
+      /ok\s+probe\s+invalidated the random path \/edgeplane-validate-.*billable: one invalidation path.* \[billable\]$/m
+    );
     expect(cloudFrontInvalidatedPaths(cloudfront.state, DISTRIBUTION)).toEqual([expect.stringMatching(/^\/edgeplane-validate-/)]);
   });
 
   test("a credential without cloudfront:CreateInvalidation: the probe names it, exit 1", async () => {
-    const result = await validate(awsEnv(LIST_ONLY), "--cdn", "cloudfront", "--distribution-id", DISTRIBUTION, "--probe", "--json");
+    const result = await validate(
+      awsEnv(LIST_ONLY),
+      "--cdn",
+      "cloudfront",
+      "--distribution-id",
+      DISTRIBUTION,
+      "--probe",
+      "--json"
+    );
     expect(result.code).toBe(1);
     const json = JSON.parse(result.stdout);
     expect(json).toMatchObject({ cdn: "cloudfront", target: DISTRIBUTION, ok: false });
     expect(json.checks).toEqual([
       { name: "identity", status: "ok", reason: expect.any(String) },
-      { name: "probe", status: "missing", reason: expect.stringMatching(/may not create invalidations on distribution E1VALIDATEDIST \(cloudfront:CreateInvalidation on its ARN\)/) },
+      {
+        name: "probe",
+        status: "missing",
+        reason: expect.stringMatching(
+          /may not create invalidations on distribution E1VALIDATEDIST \(cloudfront:CreateInvalidation on its ARN\)/
+        ),
+      },
     ]);
   });
 
   test("--help says the CloudFront probe is billable", async () => {
     const result = await validate({}, "--help");
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/--probe invalidates one\s+random path on the distribution to prove cloudfront:CreateInvalidation: it is BILLABLE/);
+    expect(result.stdout).toMatch(
+      /--probe invalidates one\s+random path on the distribution to prove cloudfront:CreateInvalidation: it is BILLABLE/
+    );
   });
 });
 
@@ -176,7 +240,10 @@ describe("usage errors exit 64", () => {
     [["--cdn", "fastly"], /--cdn fastly needs --service-id/],
     [["--cdn", "cloudflare", "--zone-id", "example.com"], /--zone-id "example.com" is not a cloudflare zone id/],
     [["--cdn", "cloudfront", "--distribution-id", DISTRIBUTION, "--edgerc", "x"], /--edgerc only applies to akamai/],
-    [["--cdn", "cloudfront", "--distribution-id", DISTRIBUTION, "--zone-id", ZONE], /--zone-id only applies with --cdn cloudflare/],
+    [
+      ["--cdn", "cloudfront", "--distribution-id", DISTRIBUTION, "--zone-id", ZONE],
+      /--zone-id only applies with --cdn cloudflare/,
+    ],
     [["--cdn", "akamai-ish"], /--cdn "akamai-ish" is not allowed; allowed: akamai, fastly, cloudflare, cloudfront/],
     [["--probe"], /--probe only applies with --cdn fastly, cloudflare or cloudfront/],
   ])("%j", async (argv, message) => {
@@ -187,7 +254,9 @@ describe("usage errors exit 64", () => {
 });
 
 test("as a child process (node cli/bin.cjs): cloudflare, a good token", async () => {
-  const result = await runCli(["validate-credentials", "--cdn", "cloudflare", "--zone-id", ZONE], { env: cloudflareEnv("cf-good") });
+  const result = await runCli(["validate-credentials", "--cdn", "cloudflare", "--zone-id", ZONE], {
+    env: cloudflareEnv("cf-good"),
+  });
   expect(result.code).toBe(0);
   expect(result.stdout).toMatch(/^cloudflare zone 0123456789abcdef0123456789abcdef \(token from CLOUDFLARE_API_TOKEN\)$/m);
 });
