@@ -11,7 +11,10 @@ module.exports = {
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
   transform: {
-    "^.+\\.ts$": ["ts-jest", { tsconfig: { module: "commonjs", moduleResolution: "node10", isolatedModules: true }, diagnostics: false }],
+    "^.+\\.ts$": [
+      "ts-jest",
+      { tsconfig: { module: "commonjs", moduleResolution: "node10", isolatedModules: true }, diagnostics: false },
+    ],
   },
   moduleFileExtensions: ["ts", "js", "json"],
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup-cdktf.ts"],

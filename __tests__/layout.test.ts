@@ -6,7 +6,11 @@ const ROOT = join(__dirname, "..");
 // config/schema.ts is shared on purpose: the Lambdas parse what the stack hands them with its pieces.
 const LAYERS_ABOVE_CORE = ["cli", "functions", "constructs", "sandbox", "bench"];
 /** Lambda runtime and AWS service adapters belong to functions/; core talks to them through ports. */
-const PACKAGES_FORBIDDEN_IN_CORE = [/^aws-lambda$/, /^@aws-lambda-powertools\//, /^@aws-sdk\/(client-(dynamodb|sqs|secrets-manager|s3)|lib-dynamodb)$/];
+const PACKAGES_FORBIDDEN_IN_CORE = [
+  /^aws-lambda$/,
+  /^@aws-lambda-powertools\//,
+  /^@aws-sdk\/(client-(dynamodb|sqs|secrets-manager|s3)|lib-dynamodb)$/,
+];
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -17,7 +21,8 @@ function tsFiles(dir: string): string[] {
 }
 
 function importSpecifiers(source: string): string[] {
-  const pattern = /(?:^|\n)\s*(?:import|export)\b[^"';]*?from\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)|\brequire\(\s*["']([^"']+)["']\s*\)/g;
+  const pattern =
+    /(?:^|\n)\s*(?:import|export)\b[^"';]*?from\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)|\brequire\(\s*["']([^"']+)["']\s*\)/g;
   return [...source.matchAll(pattern)].map((match) => match[1] ?? match[2] ?? match[3] ?? "");
 }
 

@@ -50,5 +50,10 @@ for (const bundle of measureBundles(lambdaEntries())) {
     `${name.padEnd(20)} ${kib(bundle.codeBytes).padStart(10)}   node + require ${ms(whole)} (bare node ${ms(bare)}, +${ms(whole - bare)}); ` +
       `require alone ${ms(requireOnly)}`,
   );
-  console.log(`  largest: ${bundle.packages.slice(0, 10).map((p) => `${p.name} ${kib(p.bytes)}`).join(", ")}`);
+  console.log(
+    `  largest: ${bundle.packages
+      .slice(0, 10)
+      .map((p) => `${p.name} ${kib(p.bytes)}`)
+      .join(", ")}`,
+  );
 }

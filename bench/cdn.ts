@@ -27,7 +27,8 @@ function cases(): BenchCaseName[] {
   if (text === undefined) return [...BENCH_CASES];
   const names = text.split(",").map((s) => s.trim());
   const unknown = names.filter((n) => !(BENCH_CASES as readonly string[]).includes(n));
-  if (unknown.length > 0) throw new RangeError(`--only: unknown case(s) ${unknown.join(", ")}; choose from ${BENCH_CASES.join(", ")}`);
+  if (unknown.length > 0)
+    throw new RangeError(`--only: unknown case(s) ${unknown.join(", ")}; choose from ${BENCH_CASES.join(", ")}`);
   return names as BenchCaseName[];
 }
 
@@ -73,7 +74,11 @@ const HEADER = [
 
 function table(rows: string[][]): string {
   const widths = HEADER.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 2 || i === 4 || i === 6 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 2 || i === 4 || i === 6 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   return [line(HEADER), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 

@@ -18,7 +18,8 @@ function flag(name: string, fallback: number): number {
   return value;
 }
 
-const n = (x: number, digits = 0): string => x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const n = (x: number, digits = 0): string =>
+  x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 async function main(): Promise<number> {
   const urls = Math.round(flag("--urls", 50_000));
@@ -28,16 +29,24 @@ async function main(): Promise<number> {
     if (!pass) ok = false;
     return pass ? "ok" : "MISSED";
   };
-  console.log(`purge job bench: ${n(urls)} URLs of ${urlLength} characters, POST /purge → SQS → purge-worker → sandbox Fast Purge (simulated time)`);
+  console.log(
+    `purge job bench: ${n(urls)} URLs of ${urlLength} characters, POST /purge → SQS → purge-worker → sandbox Fast Purge (simulated time)`,
+  );
   const f = await runJobBench({ urls, urlLength });
-  console.log(`POST /purge          ${f.apiStatus}, ${n(f.batches)} batches; job ends ${f.jobStatus}: ${check(f.apiStatus === 202 && f.jobStatus === "done")}`);
-  console.log(`DLQ                  ${f.dlqMessages} messages (${f.redriven} by SQS redrive); target 0: ${check(f.dlqMessages === 0)}`);
+  console.log(
+    `POST /purge          ${f.apiStatus}, ${n(f.batches)} batches; job ends ${f.jobStatus}: ${check(f.apiStatus === 202 && f.jobStatus === "done")}`,
+  );
+  console.log(
+    `DLQ                  ${f.dlqMessages} messages (${f.redriven} by SQS redrive); target 0: ${check(f.dlqMessages === 0)}`,
+  );
   console.log(
     `accounted for        ${n(f.arrivedOnce)} of ${n(f.urls)} URLs purged exactly once; ${f.arrivedMoreThanOnce} more than once, ${f.missing} missing: ` +
       check(f.arrivedOnce === f.urls),
   );
   console.log(`Fast Purge requests  ${n(f.requests)} (${f.throttled429} answered 429) for ${n(f.batches)} batches`);
-  console.log(`SQS receives         ${n(f.receives)} for ${n(f.batches)} messages, at most ${f.mostReceives} for one (SQS redrives after ${PURGE_QUEUE_MAX_RECEIVE_COUNT})`);
+  console.log(
+    `SQS receives         ${n(f.receives)} for ${n(f.batches)} messages, at most ${f.mostReceives} for one (SQS redrives after ${PURGE_QUEUE_MAX_RECEIVE_COUNT})`,
+  );
   const share = f.objectsPerMinuteBeyondBurst / f.refillPerMinute;
   console.log(
     `throughput           ${(f.simulatedMs / 60_000).toFixed(2)} simulated min vs the bucket's minimum ${(f.bucketMinimumMs / 60_000).toFixed(2)} min; ` +

@@ -21,7 +21,8 @@ function flag(name: string, fallback: number): number {
   return value;
 }
 
-const n = (x: number, digits = 0): string => x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const n = (x: number, digits = 0): string =>
+  x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 
 async function main(): Promise<number> {
@@ -51,8 +52,15 @@ async function main(): Promise<number> {
       `target ≥ 95%: ${check(sustainedShare >= 0.95)}`,
   );
   const share429 = f.requests > 0 ? f.throttled429 / f.requests : 0;
-  console.log(`429s                 ${n(f.throttled429)} = ${pct(share429)} of requests; target ≤ 1%: ${check(share429 <= 0.01)}`);
-  const allOnce = f.arrivedOnce === urls && f.arrivedMoreThanOnce === 0 && f.missing === 0 && f.unexpected === 0 && f.failedBatches.length === 0;
+  console.log(
+    `429s                 ${n(f.throttled429)} = ${pct(share429)} of requests; target ≤ 1%: ${check(share429 <= 0.01)}`,
+  );
+  const allOnce =
+    f.arrivedOnce === urls &&
+    f.arrivedMoreThanOnce === 0 &&
+    f.missing === 0 &&
+    f.unexpected === 0 &&
+    f.failedBatches.length === 0;
   console.log(
     `accounted for        ${n(f.arrivedOnce)} of ${n(urls)} arrived exactly once at the sandbox; ${f.arrivedMoreThanOnce} more than once, ` +
       `${f.missing} missing, ${f.unexpected} unexpected, ${f.failedBatches.length} failed batches: ${check(allOnce)}`,
@@ -78,7 +86,9 @@ async function main(): Promise<number> {
   }
   console.log(`\nEdgeGrid signing, bundled and loaded cold the same way (median of ${loadRuns})`);
   for (const signer of measureSigners(loadRuns)) {
-    console.log(`  ${signer.name.padEnd(26)} ${n(signer.codeBytes / 1024, 1).padStart(8)} KiB code, load median ${signer.medianMs.toFixed(1)} ms`);
+    console.log(
+      `  ${signer.name.padEnd(26)} ${n(signer.codeBytes / 1024, 1).padStart(8)} KiB code, load median ${signer.medianMs.toFixed(1)} ms`,
+    );
   }
   return ok ? 0 : 1;
 }
@@ -88,7 +98,7 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(`bench/purge: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    console.error(`bench/purge: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exitCode = 1;
   },
 );

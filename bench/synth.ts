@@ -50,17 +50,27 @@ function time(label: string, command: string, args: string[], extraEnv: Record<s
 
 function report(label: string, samples: number[]): void {
   const sorted = [...samples].sort((a, b) => a - b);
-  const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+  const median =
+    sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const cpu = [...(cpuSamples.get(label) ?? [])].sort((a, b) => a - b);
   const cpuText = cpu.length > 0 ? `  cpu median ${s(cpu[Math.floor(cpu.length / 2)]!)}` : "";
-  console.log(`${label.padEnd(30)} median ${s(median)}  min ${s(sorted[0]!)}  max ${s(sorted.at(-1)!)}${cpuText}  (${runs} runs)`);
+  console.log(
+    `${label.padEnd(30)} median ${s(median)}  min ${s(sorted[0]!)}  max ${s(sorted.at(-1)!)}${cpuText}  (${runs} runs)`,
+  );
 }
 
-console.log(`synth of all example stacks (dev, staging, prod), ${runs} runs each; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+console.log(
+  `synth of all example stacks (dev, staging, prod), ${runs} runs each; load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`,
+);
 const npm = "npm";
 spawnSync(npm, ["run", "--silent", "synth"], { cwd: root, env }); // fills the bundle cache
 report("npm run synth, warm", time("npm run synth, warm", npm, ["run", "--silent", "synth"]));
-report("npm run synth, cold bundles", time("npm run synth, cold bundles", npm, ["run", "--silent", "synth"], { EDGEPLANE_BUNDLE_CACHE: "off" }));
+report(
+  "npm run synth, cold bundles",
+  time("npm run synth, cold bundles", npm, ["run", "--silent", "synth"], { EDGEPLANE_BUNDLE_CACHE: "off" }),
+);
 report("cdktf synth, warm", time("cdktf synth, warm", join(root, "node_modules/.bin/cdktf"), ["synth"]));
 console.log("target: npm run synth, warm, median ≤ 2.50 s");

@@ -7,7 +7,14 @@
  *   3. else the command's default .edgerc (~/.edgerc for tokens and validate-credentials), if it has one.
  * Messages name files, sections and variables, never a value.
  */
-import { EdgeGridCredentialsError, type EdgeGridCredentials, edgeGridEnvNames, edgeGridEnvPrefix, readEdgerc, readEnvCredentials } from "../core/edgegrid/credentials";
+import {
+  EdgeGridCredentialsError,
+  type EdgeGridCredentials,
+  edgeGridEnvNames,
+  edgeGridEnvPrefix,
+  readEdgerc,
+  readEnvCredentials,
+} from "../core/edgegrid/credentials";
 import { UsageError } from "./io";
 
 export interface CredentialChoice {
@@ -28,13 +35,22 @@ export function resolveCredentials(
   defaultEdgerc?: string,
 ): ResolvedCredentials {
   if (choice.edgerc !== undefined) {
-    return { credentials: readEdgerc(choice.edgerc, choice.section), source: `--edgerc ${choice.edgerc} [${choice.section}]`, from: "edgerc" };
+    return {
+      credentials: readEdgerc(choice.edgerc, choice.section),
+      source: `--edgerc ${choice.edgerc} [${choice.section}]`,
+      from: "edgerc",
+    };
   }
   const fromEnv = readEnvCredentials(env, choice.section);
-  if (fromEnv !== undefined) return { credentials: fromEnv, source: `environment ${edgeGridEnvPrefix(choice.section)}*`, from: "environment" };
+  if (fromEnv !== undefined)
+    return { credentials: fromEnv, source: `environment ${edgeGridEnvPrefix(choice.section)}*`, from: "environment" };
   if (defaultEdgerc !== undefined) {
     try {
-      return { credentials: readEdgerc(defaultEdgerc, choice.section), source: `--edgerc ${defaultEdgerc} [${choice.section}]`, from: "edgerc" };
+      return {
+        credentials: readEdgerc(defaultEdgerc, choice.section),
+        source: `--edgerc ${defaultEdgerc} [${choice.section}]`,
+        from: "edgerc",
+      };
     } catch (error) {
       if (!(error instanceof EdgeGridCredentialsError)) throw error;
       throw new EdgeGridCredentialsError(
@@ -43,5 +59,7 @@ export function resolveCredentials(
       );
     }
   }
-  throw new UsageError(`no Akamai credential: pass --edgerc PATH [--section S], or set ${edgeGridEnvNames(choice.section).join(", ")}`);
+  throw new UsageError(
+    `no Akamai credential: pass --edgerc PATH [--section S], or set ${edgeGridEnvNames(choice.section).join(", ")}`,
+  );
 }

@@ -42,7 +42,11 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
   const byShort = new Map(specs.filter((spec) => spec.short !== undefined).map((spec) => [spec.short as string, spec]));
   const options: Record<string, { type: "string" | "boolean"; multiple: true; short?: string }> = {};
   for (const spec of specs) {
-    options[spec.name.slice(2)] = { type: spec.value === undefined ? "boolean" : "string", multiple: true, ...(spec.short ? { short: spec.short } : {}) };
+    options[spec.name.slice(2)] = {
+      type: spec.value === undefined ? "boolean" : "string",
+      multiple: true,
+      ...(spec.short ? { short: spec.short } : {}),
+    };
   }
   // strict: false so that every problem is reported here in the project's words, from the tokens.
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
@@ -61,7 +65,9 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
     }
     const spec = token.rawName.startsWith("--") ? byName.get(token.name) : byShort.get(token.rawName.slice(1));
     if (spec === undefined) {
-      throw new UsageError(`unknown option "${token.rawName}"; options: ${options_} (an object that starts with "-" goes after "--")`);
+      throw new UsageError(
+        `unknown option "${token.rawName}"; options: ${options_} (an object that starts with "-" goes after "--")`,
+      );
     }
     const name = spec.name;
     if (spec.value === undefined) {
@@ -108,7 +114,8 @@ export function refuseFlags(parsed: ParsedFlags, flags: readonly string[], why: 
 export function edgeWorkerIds(flag: string, values: readonly string[]): number[] {
   const ids: number[] = [];
   for (const part of values.flatMap((v) => v.split(",")).map((v) => v.trim())) {
-    if (!/^[1-9]\d{0,11}$/.test(part)) throw new UsageError(`${flag} "${part}" is not an EdgeWorker id; expected a positive integer such as 4242`);
+    if (!/^[1-9]\d{0,11}$/.test(part))
+      throw new UsageError(`${flag} "${part}" is not an EdgeWorker id; expected a positive integer such as 4242`);
     ids.push(Number(part));
   }
   return [...new Set(ids)];

@@ -40,7 +40,8 @@ export function cdktfAppEnv(outdir: string, projectDir = PROJECT_DIR, base: Node
   const env = Object.fromEntries(Object.entries(base).filter(([key]) => !key.startsWith("TF_VAR_")));
   if (!env.NODE_OPTIONS) env.NODE_OPTIONS = "--max-old-space-size=4096";
   // The CLI replaces CDKTF_CONTEXT_JSON with cdktf.json's context when that has one.
-  const context = config.context ?? (base.CDKTF_CONTEXT_JSON ? (JSON.parse(base.CDKTF_CONTEXT_JSON) as Record<string, unknown>) : {});
+  const context =
+    config.context ?? (base.CDKTF_CONTEXT_JSON ? (JSON.parse(base.CDKTF_CONTEXT_JSON) as Record<string, unknown>) : {});
   const cdktfRelativeModules = (config.terraformModules ?? []).filter((module) => {
     const source = typeof module === "string" ? module : module.source;
     return source.startsWith("./") || source.startsWith("../");
@@ -66,7 +67,11 @@ interface Manifest {
 
 function stackDirectories(outdir: string): string[] {
   const stacks = join(outdir, "stacks");
-  return existsSync(stacks) ? readdirSync(stacks, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name) : [];
+  return existsSync(stacks)
+    ? readdirSync(stacks, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+    : [];
 }
 
 /** Synthesizes the app into `outdir`; returns the exit status (1 when an annotation is an error). */
@@ -91,7 +96,8 @@ export function synthesize(outdir = defaultOutdir(), projectDir = PROJECT_DIR): 
     }
   }
   const names = new Set(stacks.map((s) => s.name));
-  for (const orphan of before.filter((dir) => !names.has(basename(dir)))) rmSync(join(absoluteOutdir, "stacks", orphan), { recursive: true, force: true });
+  for (const orphan of before.filter((dir) => !names.has(basename(dir))))
+    rmSync(join(absoluteOutdir, "stacks", orphan), { recursive: true, force: true });
   if (errors > 0) {
     console.error("While synthesizing one or more error annotations have been encountered. Please check the log output above.");
     return 1;

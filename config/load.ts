@@ -33,7 +33,12 @@ export function validateEnvironments(inputs: Record<string, unknown>): Environme
       continue;
     }
     if (result.data.name !== key) {
-      problems.push({ environment: key, field: "name", value: show(result.data.name), allowed: `expected "${key}", the key it is registered under` });
+      problems.push({
+        environment: key,
+        field: "name",
+        value: show(result.data.name),
+        allowed: `expected "${key}", the key it is registered under`,
+      });
       continue;
     }
     valid.push(result.data);
@@ -51,7 +56,12 @@ function crossEnvironmentProblems(envs: EnvironmentConfig[]): ConfigProblem[] {
     const location = `s3://${env.aws.backend.bucket}/${env.aws.backend.key}`;
     const other = stateKeys.get(location);
     if (other) {
-      problems.push({ environment: env.name, field: "aws.backend.key", value: show(env.aws.backend.key), allowed: `a state location not shared with environment "${other}"` });
+      problems.push({
+        environment: env.name,
+        field: "aws.backend.key",
+        value: show(env.aws.backend.key),
+        allowed: `a state location not shared with environment "${other}"`,
+      });
     }
     stateKeys.set(location, env.name);
   }
@@ -75,7 +85,12 @@ function describeIssue(environment: string, root: unknown, issue: z.core.$ZodIss
     {
       environment,
       field: formatPath(path),
-      value: value === undefined ? "nothing (the field is missing)" : /secret|password|token/i.test(String(path.at(-1))) ? "(a value, hidden)" : show(value),
+      value:
+        value === undefined
+          ? "nothing (the field is missing)"
+          : /secret|password|token/i.test(String(path.at(-1)))
+            ? "(a value, hidden)"
+            : show(value),
       allowed: issue.message,
     },
   ];
@@ -92,9 +107,7 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): { present: boolea
 
 export function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return "(the environment itself)";
-  return path
-    .map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
-    .join("");
+  return path.map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`)).join("");
 }
 
 function show(value: unknown): string {

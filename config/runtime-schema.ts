@@ -30,7 +30,9 @@ export const purgePolicySchema = z.strictObject({
   /** Objects accepted in one POST /purge request. */
   maxObjectsPerRequest: z.int().check(z.minimum(1), z.maximum(100_000, { error: "expected at most 100000" })),
   /** Bytes accepted in one POST /purge request body (API Gateway payloads stop at 10 MB). */
-  maxRequestBytes: z.int().check(z.minimum(1_024), z.maximum(6_000_000, { error: "expected 1024..6000000 (Lambda's 6 MB payload limit)" })),
+  maxRequestBytes: z
+    .int()
+    .check(z.minimum(1_024), z.maximum(6_000_000, { error: "expected 1024..6000000 (Lambda's 6 MB payload limit)" })),
 });
 
 // The token pieces carry their own messages (what is allowed), so they read the same with or without a
@@ -43,7 +45,9 @@ const permissions = z
 
 export const edgeKvTokenSchema = z.strictObject(
   {
-    namePrefix: z.string({ error: "must be a string" }).check(z.regex(TOKEN_PREFIX, { error: "must be 1-20 characters of A-Z a-z 0-9 _ - (a date suffix is added)" })),
+    namePrefix: z
+      .string({ error: "must be a string" })
+      .check(z.regex(TOKEN_PREFIX, { error: "must be 1-20 characters of A-Z a-z 0-9 _ - (a date suffix is added)" })),
     /** namespace -> permissions ("r" read, "w" write, "d" delete); 1–20 namespaces. */
     namespacePermissions: z
       .record(z.string(), permissions, { error: 'must be an object like {"namespace": ["r"]}' })
@@ -51,10 +55,15 @@ export const edgeKvTokenSchema = z.strictObject(
     allowOnStaging: flag,
     allowOnProduction: flag,
     /** EdgeWorker ids that may use the token (at most 8); empty allows every EdgeWorker. */
-    edgeWorkerIds: z.array(wholeNumber, { error: "must be a list of EdgeWorker ids" }).check(z.maxLength(8, { error: "must hold at most 8 EdgeWorker ids" })),
+    edgeWorkerIds: z
+      .array(wholeNumber, { error: "must be a list of EdgeWorker ids" })
+      .check(z.maxLength(8, { error: "must hold at most 8 EdgeWorker ids" })),
     /** Optional EdgeWorker whose bundle gets the new edgekv_tokens.js on rotation. */
     deployTo: z.optional(
-      z.strictObject({ edgeWorkerId: wholeNumber, activateOnProduction: flag }, { error: "must be {edgeWorkerId, activateOnProduction}" }),
+      z.strictObject(
+        { edgeWorkerId: wholeNumber, activateOnProduction: flag },
+        { error: "must be {edgeWorkerId, activateOnProduction}" },
+      ),
     ),
   },
   { error: "must be an object" },
@@ -75,7 +84,9 @@ const allowPurgeAll = z.optional(flag);
 export const akamaiTargetSchema = z.strictObject({ cdn: z.literal("akamai"), hostnames: cdnHostnames });
 export const fastlyTargetSchema = z.strictObject({
   cdn: z.literal("fastly"),
-  serviceId: z.string().check(z.regex(/^[A-Za-z0-9]{10,32}$/, { error: "expected a Fastly service id (10-32 letters and digits)" })),
+  serviceId: z
+    .string()
+    .check(z.regex(/^[A-Za-z0-9]{10,32}$/, { error: "expected a Fastly service id (10-32 letters and digits)" })),
   hostnames: cdnHostnames,
   /** Mark content stale (Fastly-Soft-Purge: 1) instead of removing it. @default false */
   softPurge: z.optional(flag),
@@ -86,7 +97,9 @@ export const cloudflareTargetSchema = z.strictObject({
   cdn: z.literal("cloudflare"),
   zoneId: z.string().check(z.regex(/^[0-9a-f]{32}$/, { error: "expected a Cloudflare zone id (32 hex characters)" })),
   /** Needed to verify account-owned API tokens. */
-  accountId: z.optional(z.string().check(z.regex(/^[0-9a-f]{32}$/, { error: "expected a Cloudflare account id (32 hex characters)" }))),
+  accountId: z.optional(
+    z.string().check(z.regex(/^[0-9a-f]{32}$/, { error: "expected a Cloudflare account id (32 hex characters)" })),
+  ),
   plan: z.enum(["free", "pro", "business", "enterprise"], { error: 'must be "free", "pro", "business" or "enterprise"' }),
   hostnames: cdnHostnames,
   /** Items per purge request; Cloudflare's documented caps are the default (30 URLs, 500 on Enterprise; 100 others). */
@@ -95,7 +108,9 @@ export const cloudflareTargetSchema = z.strictObject({
 });
 export const cloudfrontTargetSchema = z.strictObject({
   cdn: z.literal("cloudfront"),
-  distributionId: z.string().check(z.regex(/^E[A-Z0-9]{7,20}$/, { error: "expected a CloudFront distribution id like E2QWRUHAPOMQZL" })),
+  distributionId: z
+    .string()
+    .check(z.regex(/^E[A-Z0-9]{7,20}$/, { error: "expected a CloudFront distribution id like E2QWRUHAPOMQZL" })),
   hostnames: cdnHostnames,
   /** The distribution is configured to purge by cache tag (`#tag` items). */
   cacheTags: flag,
@@ -103,16 +118,23 @@ export const cloudfrontTargetSchema = z.strictObject({
   tagFallback: z.optional(z.enum(["reject", "purgeAll"], { error: 'must be "reject" or "purgeAll"' })),
   allowPurgeAll,
 });
-export const cdnTargetSchema = z.discriminatedUnion("cdn", [akamaiTargetSchema, fastlyTargetSchema, cloudflareTargetSchema, cloudfrontTargetSchema]);
-export const cdnTargetsSchema = z
-  .array(cdnTargetSchema)
-  .check(
-    z.minLength(1, { error: "expected at least one CDN" }),
-    z.refine((targets) => new Set(targets.map(targetKey)).size === targets.length, { error: "lists the same CDN target twice" }),
-  );
+export const cdnTargetSchema = z.discriminatedUnion("cdn", [
+  akamaiTargetSchema,
+  fastlyTargetSchema,
+  cloudflareTargetSchema,
+  cloudfrontTargetSchema,
+]);
+export const cdnTargetsSchema = z.array(cdnTargetSchema).check(
+  z.minLength(1, { error: "expected at least one CDN" }),
+  z.refine((targets) => new Set(targets.map(targetKey)).size === targets.length, { error: "lists the same CDN target twice" }),
+);
 
 /** What the stack hands the purge functions: a target plus, for token-based CDNs, the secret holding the token. */
-const tokenSecretArn = z.string().check(z.regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, { error: "expected a Secrets Manager secret ARN" }));
+const tokenSecretArn = z
+  .string()
+  .check(
+    z.regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, { error: "expected a Secrets Manager secret ARN" }),
+  );
 export const cdnRuntimeTargetSchema = z.discriminatedUnion("cdn", [
   akamaiTargetSchema,
   z.extend(fastlyTargetSchema, { tokenSecretArn }),
@@ -150,6 +172,9 @@ export function formatPath(path: readonly PropertyKey[]): string {
 export function describeIssues(issues: readonly z.core.$ZodIssue[], root = "(root)", limit = 10): string {
   return issues
     .slice(0, limit)
-    .map((issue) => `${formatPath(issue.path) || root}: ${issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}` : issue.message}`)
+    .map(
+      (issue) =>
+        `${formatPath(issue.path) || root}: ${issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}` : issue.message}`,
+    )
     .join("; ");
 }

@@ -12,7 +12,7 @@ const ENV_NAME = /^[a-z][a-z0-9-]{0,19}$/;
 const EDGEKV_NAMESPACE = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,31}$/;
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
 const IPV6_CIDR = /^[0-9a-fA-F:]+:[0-9a-fA-F:]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/;
 const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -30,14 +30,17 @@ const awsSchema = z.strictObject({
   accountId: z.string().regex(/^\d{12}$/, { error: "expected a 12-digit AWS account id" }),
   region: z.string().regex(AWS_REGION, { error: "expected an AWS region like eu-west-1" }),
   /** Role Terraform assumes in the target account; omit to use the caller's credentials. */
-  assumeRoleArn: z.string().regex(ROLE_ARN, { error: "expected an IAM role ARN (arn:aws:iam::123456789012:role/name)" }).optional(),
+  assumeRoleArn: z
+    .string()
+    .regex(ROLE_ARN, { error: "expected an IAM role ARN (arn:aws:iam::123456789012:role/name)" })
+    .optional(),
   backend: z.discriminatedUnion(
     "type",
     [
       z.strictObject({
         type: z.literal("s3"),
         bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "expected an S3 bucket name" }),
-        key: z.string().regex(/^[A-Za-z0-9!_.*'()\/-]{1,1024}$/, { error: "expected an S3 object key" }),
+        key: z.string().regex(/^[A-Za-z0-9!_.*'()/-]{1,1024}$/, { error: "expected an S3 object key" }),
         region: z.string().regex(AWS_REGION, { error: "expected an AWS region like eu-west-1" }).optional(),
         /** Optional KMS key for the state object; S3 state is always encrypted and locked with a lockfile. */
         kmsKeyId: z.string().min(1).optional(),
@@ -86,7 +89,11 @@ const purgeApiClientSchema = z.strictObject({
   purgeByTag: z.boolean(),
   purgeByCpCode: z.boolean(),
   /** CIDRs the client may call from; empty means no IP ACL. */
-  ipAcl: z.array(z.string().refine((c) => IPV4_CIDR.test(c) || IPV6_CIDR.test(c), { error: "expected an IPv4 or IPv6 CIDR like 203.0.113.0/24" })),
+  ipAcl: z.array(
+    z
+      .string()
+      .refine((c) => IPV4_CIDR.test(c) || IPV6_CIDR.test(c), { error: "expected an IPv4 or IPv6 CIDR like 203.0.113.0/24" }),
+  ),
   notificationEmails: z.array(email),
 });
 
@@ -110,10 +117,12 @@ const edgeKvNamespaceSchema = z
     groups: z
       .record(
         z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, { error: "expected a group name of 1–128 characters [A-Za-z0-9_-]" }),
-        z.record(
-          z.string().regex(/^[A-Za-z0-9_-]{1,512}$/, { error: "expected an item key of 1–512 characters [A-Za-z0-9_-]" }),
-          z.string().max(262_144, { error: "an EdgeKV value cannot exceed 262144 characters" }),
-        ).refine((items) => Object.keys(items).length > 0, { error: "a group needs at least one item" }),
+        z
+          .record(
+            z.string().regex(/^[A-Za-z0-9_-]{1,512}$/, { error: "expected an item key of 1–512 characters [A-Za-z0-9_-]" }),
+            z.string().max(262_144, { error: "an EdgeKV value cannot exceed 262144 characters" }),
+          )
+          .refine((items) => Object.keys(items).length > 0, { error: "a group needs at least one item" }),
       )
       .optional(),
   })
@@ -135,7 +144,10 @@ const rotationSchema = z.strictObject({
 });
 
 const alarmsSchema = z
-  .strictObject({ email: email.optional(), snsTopicArn: z.string().regex(SNS_TOPIC_ARN, { error: "expected an SNS topic ARN" }).optional() })
+  .strictObject({
+    email: email.optional(),
+    snsTopicArn: z.string().regex(SNS_TOPIC_ARN, { error: "expected an SNS topic ARN" }).optional(),
+  })
   .refine((a) => (a.email === undefined) !== (a.snsTopicArn === undefined), {
     error: "expected exactly one of alarms.email or alarms.snsTopicArn",
   });
@@ -145,11 +157,16 @@ const ciAccessSchema = z
     githubOrg: z.string().regex(GITHUB_NAME, { error: "expected a GitHub organisation name" }),
     githubRepo: z.string().regex(GITHUB_NAME, { error: "expected a GitHub repository name" }),
     /** Git refs whose workflows may purge, e.g. refs/heads/main. */
-    allowedRefs: z.array(z.string().regex(/^refs\/(heads|tags)\/[A-Za-z0-9._\/*-]+$/, { error: "expected refs/heads/<branch> or refs/tags/<tag>" })),
+    allowedRefs: z.array(
+      z.string().regex(/^refs\/(heads|tags)\/[A-Za-z0-9._/*-]+$/, { error: "expected refs/heads/<branch> or refs/tags/<tag>" }),
+    ),
     /** GitHub deployment environments whose jobs may purge. */
     allowedEnvironments: z.array(z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, { error: "expected a GitHub environment name" })),
     /** Reference an existing GitHub OIDC provider instead of creating one (one per account). */
-    existingOidcProviderArn: z.string().regex(OIDC_PROVIDER_ARN, { error: "expected arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com" }).optional(),
+    existingOidcProviderArn: z
+      .string()
+      .regex(OIDC_PROVIDER_ARN, { error: "expected arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com" })
+      .optional(),
   })
   .refine((c) => c.allowedRefs.length + c.allowedEnvironments.length > 0, {
     error: "expected at least one allowed ref or environment; otherwise no pipeline could purge",
@@ -177,8 +194,13 @@ export const environmentSchema = z
     cdns: z.optional(cdnTargetsSchema),
     rotation: rotationSchema,
     logRetentionDays: z.union(
-      [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].map((d) => z.literal(d)),
-      { error: "expected a CloudWatch Logs retention: 1,3,5,7,14,30,60,90,120,150,180,365,400,545,731,1096,1827,2192,2557,2922,3288,3653" },
+      [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].map((d) =>
+        z.literal(d),
+      ),
+      {
+        error:
+          "expected a CloudWatch Logs retention: 1,3,5,7,14,30,60,90,120,150,180,365,400,545,731,1096,1827,2192,2557,2922,3288,3653",
+      },
     ),
     alarms: alarmsSchema,
     ciAccess: ciAccessSchema,
@@ -188,7 +210,12 @@ export const environmentSchema = z
     env.edgeKv.namespaces.forEach((ns, i) => {
       const key = `${ns.name}:${ns.network}`;
       if (names.has(key)) {
-        ctx.addIssue({ code: "custom", path: ["edgeKv", "namespaces", i, "name"], input: ns.name, message: `duplicate namespace ${key}; each name may appear once per network` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["edgeKv", "namespaces", i, "name"],
+          input: ns.name,
+          message: `duplicate namespace ${key}; each name may appear once per network`,
+        });
       }
       names.add(key);
     });
@@ -196,26 +223,48 @@ export const environmentSchema = z
     env.edgeKv.tokens.forEach((token, i) => {
       for (const ns of Object.keys(token.namespacePermissions)) {
         if (!declared.has(ns)) {
-          ctx.addIssue({ code: "custom", path: ["edgeKv", "tokens", i, "namespacePermissions"], input: token.namespacePermissions, message: `namespace "${ns}" is not declared in edgeKv.namespaces; declared: ${[...declared].join(", ") || "none"}` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["edgeKv", "tokens", i, "namespacePermissions"],
+            input: token.namespacePermissions,
+            message: `namespace "${ns}" is not declared in edgeKv.namespaces; declared: ${[...declared].join(", ") || "none"}`,
+          });
         }
       }
       if (!token.allowOnStaging && !token.allowOnProduction) {
-        ctx.addIssue({ code: "custom", path: ["edgeKv", "tokens", i, "allowOnStaging"], input: false, message: "at least one of allowOnStaging or allowOnProduction must be true" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["edgeKv", "tokens", i, "allowOnStaging"],
+          input: false,
+          message: "at least one of allowOnStaging or allowOnProduction must be true",
+        });
       }
     });
     const prefixes = env.edgeKv.tokens.map((t) => t.namePrefix);
     prefixes.forEach((p, i) => {
       if (prefixes.indexOf(p) !== i) {
-        ctx.addIssue({ code: "custom", path: ["edgeKv", "tokens", i, "namePrefix"], input: p, message: "duplicate token name prefix; each must be unique" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["edgeKv", "tokens", i, "namePrefix"],
+          input: p,
+          message: "duplicate token name prefix; each must be unique",
+        });
       }
     });
     const client = env.purgeApiClient;
     if (client.cpCodes !== "all" && new Set(client.cpCodes).size !== client.cpCodes.length) {
       ctx.addIssue({ code: "custom", path: ["purgeApiClient", "cpCodes"], input: client.cpCodes, message: "duplicate CP codes" });
     }
-    if (env.cdns) for (const issue of cdnHostnameProblems(env.cdns, env.purgePolicy.allowedHostnames)) ctx.addIssue({ code: "custom", ...issue });
+    if (env.cdns)
+      for (const issue of cdnHostnameProblems(env.cdns, env.purgePolicy.allowedHostnames))
+        ctx.addIssue({ code: "custom", ...issue });
     if (env.protected && env.aws.backend.type === "local") {
-      ctx.addIssue({ code: "custom", path: ["aws", "backend", "type"], input: "local", message: 'a protected environment needs a shared, locked backend; use "s3"' });
+      ctx.addIssue({
+        code: "custom",
+        path: ["aws", "backend", "type"],
+        input: "local",
+        message: 'a protected environment needs a shared, locked backend; use "s3"',
+      });
     }
   });
 
@@ -236,7 +285,10 @@ export function hostnameCovers(pattern: string, host: string): boolean {
  * is checked against the policy first), and every allowed hostname must be served by some target (otherwise a
  * purge of it would be accepted and sent nowhere).
  */
-function cdnHostnameProblems(cdns: readonly CdnTargetConfig[], allowed: readonly string[]): Array<{ path: PropertyKey[]; input: unknown; message: string }> {
+function cdnHostnameProblems(
+  cdns: readonly CdnTargetConfig[],
+  allowed: readonly string[],
+): Array<{ path: PropertyKey[]; input: unknown; message: string }> {
   const problems: Array<{ path: PropertyKey[]; input: unknown; message: string }> = [];
   cdns.forEach((target, i) => {
     target.hostnames.forEach((host, j) => {
@@ -254,7 +306,8 @@ function cdnHostnameProblems(cdns: readonly CdnTargetConfig[], allowed: readonly
       problems.push({
         path: ["purgePolicy", "allowedHostnames", k],
         input: host,
-        message: "served by no CDN in cdns; add it to the hostnames of the CDN(s) that serve it, or remove it from allowedHostnames",
+        message:
+          "served by no CDN in cdns; add it to the hostnames of the CDN(s) that serve it, or remove it from allowedHostnames",
       });
     }
   });

@@ -1,5 +1,5 @@
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
-import { Construct } from "constructs";
+import type { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { AkamaiProvider } from "../.gen/providers/akamai/provider";
 import type { EnvironmentConfig } from "../config/schema";
@@ -31,8 +31,17 @@ export class EdgeStack extends TerraformStack {
     });
     const credentials = env.akamai.credentials;
     // "env": the provider reads AKAMAI_<SECTION>_* variables for a non-default section (providers/akamai/NOTES.md).
-    new AkamaiProvider(this, "akamai", credentials.source === "edgerc" ? { edgerc: credentials.path, configSection: credentials.section } : { configSection: credentials.section });
-    this.addOverride(`terraform.required_providers.akamai`, { source: AKAMAI_PROVIDER_SOURCE, version: AKAMAI_PROVIDER_CONSTRAINT });
+    new AkamaiProvider(
+      this,
+      "akamai",
+      credentials.source === "edgerc"
+        ? { edgerc: credentials.path, configSection: credentials.section }
+        : { configSection: credentials.section },
+    );
+    this.addOverride(`terraform.required_providers.akamai`, {
+      source: AKAMAI_PROVIDER_SOURCE,
+      version: AKAMAI_PROVIDER_CONSTRAINT,
+    });
 
     this.apiClient = new PurgeApiClient(this, "purge-api-client", { client: env.purgeApiClient, protected: env.protected });
     this.namespaces = new EdgeKvNamespaces(this, "edgekv", { namespaces: env.edgeKv.namespaces, protected: env.protected });
@@ -42,7 +51,10 @@ export class EdgeStack extends TerraformStack {
       terraformCredentialId: this.apiClient.credentialId,
     });
 
-    new TerraformOutput(this, "purge_api_url", { value: this.aws.purge.api.apiEndpoint, description: "POST /purge, GET /purge/{jobId} (AWS_IAM)" });
+    new TerraformOutput(this, "purge_api_url", {
+      value: this.aws.purge.api.apiEndpoint,
+      description: "POST /purge, GET /purge/{jobId} (AWS_IAM)",
+    });
     new TerraformOutput(this, "ci_role_arn", { value: this.aws.ci.role.arn, description: "Role GitHub Actions assume to purge" });
   }
 }

@@ -18,7 +18,10 @@ interface SchemaBlock {
   block_types?: Record<string, { nesting_mode: string; block: SchemaBlock; min_items?: number; max_items?: number }>;
 }
 export interface ProviderSchemaFile {
-  provider_schemas: Record<string, { resource_schemas: Record<string, { block: SchemaBlock }>; data_source_schemas: Record<string, { block: SchemaBlock }> }>;
+  provider_schemas: Record<
+    string,
+    { resource_schemas: Record<string, { block: SchemaBlock }>; data_source_schemas: Record<string, { block: SchemaBlock }> }
+  >;
   x_constraints: Record<string, { attributes?: Record<string, { allowed_values?: unknown[] }> }>;
 }
 
@@ -30,7 +33,17 @@ export interface SchemaProblem {
 
 const AKAMAI = "registry.terraform.io/akamai/akamai";
 /** Terraform meta-arguments and cdktf's metadata key are allowed on every block. */
-const META_ARGUMENTS = new Set(["//", "alias", "count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection"]);
+const META_ARGUMENTS = new Set([
+  "//",
+  "alias",
+  "count",
+  "for_each",
+  "provider",
+  "depends_on",
+  "lifecycle",
+  "provisioner",
+  "connection",
+]);
 
 export function loadAkamaiSchema(root = join(__dirname, "..")): ProviderSchemaFile {
   return JSON.parse(readFileSync(join(root, "providers/akamai/schema.json"), "utf8")) as ProviderSchemaFile;
@@ -43,7 +56,13 @@ export function checkAkamaiBlocks(stackJson: Record<string, any>, schema: Provid
   const problems: SchemaProblem[] = [];
   const providerBlock = (provider as unknown as { provider: { block: SchemaBlock } }).provider.block;
   for (const [i, config] of ((stackJson.provider?.akamai ?? []) as Record<string, unknown>[]).entries()) {
-    checkBlock(config, providerBlock, "", (path, problem) => problems.push({ resource: `provider.akamai[${i}]`, path, problem }), true);
+    checkBlock(
+      config,
+      providerBlock,
+      "",
+      (path, problem) => problems.push({ resource: `provider.akamai[${i}]`, path, problem }),
+      true,
+    );
   }
   for (const [kind, schemas, prefix] of [
     ["resource", provider.resource_schemas, "resource"],
@@ -96,8 +115,10 @@ function checkBlock(value: Record<string, unknown>, block: SchemaBlock, path: st
     const v = value[name];
     if (v === undefined) continue;
     const items = Array.isArray(v) ? v : [v];
-    if (blockType.max_items !== undefined && items.length > blockType.max_items) report(join2(path, name), `at most ${blockType.max_items} block(s) allowed`);
-    for (const [i, item] of items.entries()) checkBlock(item as Record<string, unknown>, blockType.block, `${join2(path, name)}[${i}]`, report, false);
+    if (blockType.max_items !== undefined && items.length > blockType.max_items)
+      report(join2(path, name), `at most ${blockType.max_items} block(s) allowed`);
+    for (const [i, item] of items.entries())
+      checkBlock(item as Record<string, unknown>, blockType.block, `${join2(path, name)}[${i}]`, report, false);
   }
 }
 
@@ -140,12 +161,20 @@ function checkType(value: unknown, type: unknown, path: string, report: Report):
 }
 
 /** x_constraints paths like "network" or "api_access.apis[*].access_level" with `allowed_values`. */
-function checkAllowedValues(body: Record<string, unknown>, attributes: Record<string, { allowed_values?: unknown[] }>, report: Report): void {
+function checkAllowedValues(
+  body: Record<string, unknown>,
+  attributes: Record<string, { allowed_values?: unknown[] }>,
+  report: Report,
+): void {
   for (const [path, constraint] of Object.entries(attributes)) {
     if (!constraint.allowed_values) continue;
     for (const [at, v] of valuesAt(body, path.split("."), "")) {
       if (v === undefined || isExpression(v)) continue;
-      if (!constraint.allowed_values.includes(v)) report(at, `${JSON.stringify(v)} is not allowed; allowed: ${constraint.allowed_values.map((a) => JSON.stringify(a)).join(", ")}`);
+      if (!constraint.allowed_values.includes(v))
+        report(
+          at,
+          `${JSON.stringify(v)} is not allowed; allowed: ${constraint.allowed_values.map((a) => JSON.stringify(a)).join(", ")}`,
+        );
     }
   }
 }
@@ -165,9 +194,11 @@ function valuesAt(value: unknown, parts: string[], at: string): Array<[string, u
 const RULES: Record<string, (body: Record<string, any>, report: Report) => void> = {
   akamai_edgekv(body, report) {
     const r = body.retention_in_seconds;
-    if (typeof r === "number" && r !== 0 && (r < 86_400 || r > 315_360_000)) report("retention_in_seconds", `${r} is not allowed; allowed: 0 or 86400..315360000`);
+    if (typeof r === "number" && r !== 0 && (r < 86_400 || r > 315_360_000))
+      report("retention_in_seconds", `${r} is not allowed; allowed: 0 or 86400..315360000`);
     if (typeof body.group_id === "number" && body.group_id < 0) report("group_id", "must be ≥ 0");
-    if (body.geo_location === undefined) report("geo_location", "must be set explicitly (left out, a read-back of US can force a replacement)");
+    if (body.geo_location === undefined)
+      report("geo_location", "must be set explicitly (left out, a read-back of US can force a replacement)");
   },
   akamai_edgekv_group_items(body, report) {
     if (isObject(body.items) && Object.keys(body.items).length === 0) report("items", "must have at least one item");
@@ -179,16 +210,22 @@ const RULES: Record<string, (body: Record<string, any>, report: Report) => void>
     if (isObject(access) && access.all_accessible_apis === false && !(Array.isArray(access.apis) && access.apis.length > 0)) {
       report("api_access.apis", "at least one API is required when all_accessible_apis is false");
     }
-    if (isObject(access) && access.all_accessible_apis === true && access.apis !== undefined) report("api_access.apis", "must be empty when all_accessible_apis is true");
+    if (isObject(access) && access.all_accessible_apis === true && access.apis !== undefined)
+      report("api_access.apis", "must be empty when all_accessible_apis is true");
     const groups = body.group_access;
-    if (isObject(groups) && groups.clone_authorized_user_groups === false && !(Array.isArray(groups.groups) && groups.groups.length > 0)) {
+    if (
+      isObject(groups) &&
+      groups.clone_authorized_user_groups === false &&
+      !(Array.isArray(groups.groups) && groups.groups.length > 0)
+    ) {
       report("group_access.groups", "at least one group is required when clone_authorized_user_groups is false");
     }
     const cp = body.purge_options?.cp_code_access;
     if (isObject(cp) && cp.all_current_and_new_cp_codes === true && Array.isArray(cp.cp_codes) && cp.cp_codes.length > 0) {
       report("purge_options.cp_code_access.cp_codes", "must be empty when all_current_and_new_cp_codes is true");
     }
-    if (isObject(body.ip_acl) && !(Array.isArray(body.ip_acl.cidr) && body.ip_acl.cidr.length > 0)) report("ip_acl.cidr", "at least one CIDR is required");
+    if (isObject(body.ip_acl) && !(Array.isArray(body.ip_acl.cidr) && body.ip_acl.cidr.length > 0))
+      report("ip_acl.cidr", "at least one CIDR is required");
     if (body.client_description === "") report("client_description", "must not be empty when set");
   },
 };

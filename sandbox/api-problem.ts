@@ -23,12 +23,26 @@ export function iamProblem(status: number, detail: string, instance: string, kin
   return {
     status,
     contentType: PROBLEM_CONTENT_TYPE,
-    body: { type: `/identity-management/error-types/${kind}`, title: TITLES[status] ?? "Error", detail, instance, status, httpStatus: status },
+    body: {
+      type: `/identity-management/error-types/${kind}`,
+      title: TITLES[status] ?? "Error",
+      detail,
+      instance,
+      status,
+      httpStatus: status,
+    },
   };
 }
 
-export function edgeKvProblem(status: number, errorCode: string, detail: string, instance: string, requestId: string): RouteResponse {
-  const kind = { 400: "bad-request", 404: "not-found", 409: "conflict", 410: "not-found", 422: "unprocessable-entity" }[status] ?? "error";
+export function edgeKvProblem(
+  status: number,
+  errorCode: string,
+  detail: string,
+  instance: string,
+  requestId: string,
+): RouteResponse {
+  const kind =
+    { 400: "bad-request", 404: "not-found", 409: "conflict", 410: "not-found", 422: "unprocessable-entity" }[status] ?? "error";
   return {
     status,
     contentType: PROBLEM_CONTENT_TYPE,
@@ -44,7 +58,13 @@ export function edgeKvProblem(status: number, errorCode: string, detail: string,
   };
 }
 
-export function edgeWorkersProblem(status: number, errorCode: string, detail: string, instance: string, kind = "bad-request"): RouteResponse {
+export function edgeWorkersProblem(
+  status: number,
+  errorCode: string,
+  detail: string,
+  instance: string,
+  kind = "bad-request",
+): RouteResponse {
   return {
     status,
     contentType: PROBLEM_CONTENT_TYPE,
@@ -73,7 +93,17 @@ export function isoDate(ms: number): string {
 /** Adds calendar months in UTC (day clamped to the target month's length). */
 export function addMonthsMs(ms: number, months: number): number {
   const date = new Date(ms);
-  const target = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + months, 1, date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds(), date.getUTCMilliseconds()));
+  const target = new Date(
+    Date.UTC(
+      date.getUTCFullYear(),
+      date.getUTCMonth() + months,
+      1,
+      date.getUTCHours(),
+      date.getUTCMinutes(),
+      date.getUTCSeconds(),
+      date.getUTCMilliseconds(),
+    ),
+  );
   const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
   target.setUTCDate(Math.min(date.getUTCDate(), lastDay));
   return target.getTime();

@@ -14,7 +14,10 @@ import { purgedObjects } from "./state";
 const HOST = "www.example.com";
 
 export const SAMPLE: ReadonlyArray<{ type: PurgeType; objects: readonly string[] }> = [
-  { type: "url", objects: Array.from({ length: 300 }, (_, i) => `https://${HOST}/products/item-${String(i + 1).padStart(4, "0")}.html`) },
+  {
+    type: "url",
+    objects: Array.from({ length: 300 }, (_, i) => `https://${HOST}/products/item-${String(i + 1).padStart(4, "0")}.html`),
+  },
   { type: "tag", objects: Array.from({ length: 25 }, (_, i) => `catalog-${i + 1}`) },
   { type: "cpcode", objects: ["123456"] },
 ];
@@ -31,14 +34,19 @@ export async function runDemo(write: (text: string) => void): Promise<boolean> {
       const result = await sendPlanned(prepared, { credentials, env: { [INSECURE_LOOPBACK_ENV]: "1" } });
       write(`${type}: ${objects.length} object(s), ${prepared.plan.batches.length} request(s)\n`);
       for (const purge of result.succeeded) {
-        write(`  purgeId ${purge.purgeId} (${purge.objects.length} object(s), estimatedSeconds ${purge.estimatedSeconds ?? "?"})\n`);
+        write(
+          `  purgeId ${purge.purgeId} (${purge.objects.length} object(s), estimatedSeconds ${purge.estimatedSeconds ?? "?"})\n`,
+        );
       }
       for (const failure of result.failed) {
         ok = false;
         write(`  FAILED ${failure.batch.objects.length} object(s): ${failure.reason}: ${failure.detail}\n`);
       }
       const arrived = purgedObjects(sandbox.state, { type, network: "staging", action: "invalidate" }).map(String);
-      const once = arrived.length === objects.length && new Set(arrived).size === arrived.length && objects.every((o) => arrived.includes(o));
+      const once =
+        arrived.length === objects.length &&
+        new Set(arrived).size === arrived.length &&
+        objects.every((o) => arrived.includes(o));
       if (!once) ok = false;
       write(`  sandbox: ${arrived.length} object(s) arrived${once ? ", each exactly once" : " — NOT each exactly once"}\n`);
     }

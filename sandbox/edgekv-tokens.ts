@@ -46,7 +46,10 @@ export function isTokenExpired(token: SandboxEdgeKvToken, nowMs: number): boolea
   return tokenExpiresMs(token) <= nowMs;
 }
 
-export function tokenActivationStatus(token: SandboxEdgeKvToken, nowMs: number): "IN_PROGRESS" | "COMPLETE" | "ERROR" | undefined {
+export function tokenActivationStatus(
+  token: SandboxEdgeKvToken,
+  nowMs: number,
+): "IN_PROGRESS" | "COMPLETE" | "ERROR" | undefined {
   if (token.kind !== "enhanced") return undefined;
   return nowMs >= token.activationDoneMs ? token.activationOutcome : "IN_PROGRESS";
 }
@@ -65,7 +68,11 @@ export function tokenByName(state: EdgeKvState, name: string, nowMs: number): Sa
  * How an entry of a bundle's edgekv_tokens.js fares, in EdgeWorkers validation-type words
  * (TD-ew validation-types); undefined when it is usable.
  */
-export function checkBundleTokenEntry(state: EdgeKvState, entry: { name: string; value?: string; reference?: string }, nowMs: number): string | undefined {
+export function checkBundleTokenEntry(
+  state: EdgeKvState,
+  entry: { name: string; value?: string; reference?: string },
+  nowMs: number,
+): string | undefined {
   if (entry.reference !== undefined) {
     const token = state.tokens.find((t) => t.uuid === entry.reference && t.revokedMs === undefined);
     if (!token || token.kind !== "enhanced" || token.name !== entry.name) {
@@ -76,7 +83,9 @@ export function checkBundleTokenEntry(state: EdgeKvState, entry: { name: string;
     }
     return undefined;
   }
-  const token = state.tokens.find((t) => t.kind === "legacy" && t.name === entry.name && t.value === entry.value && t.revokedMs === undefined);
+  const token = state.tokens.find(
+    (t) => t.kind === "legacy" && t.name === entry.name && t.value === entry.value && t.revokedMs === undefined,
+  );
   if (!token) return `ACCESS_TOKEN_INVALID: token ${entry.name} is not a token of this account`;
   if (isTokenExpired(token, nowMs)) return `ACCESS_TOKEN_EXPIRED: token ${entry.name} expired on ${token.expiry}`;
   return undefined;
@@ -97,7 +106,8 @@ export function legacyValue(token: Omit<SandboxEdgeKvToken, "value">): string {
     env: [...(token.allowOnStaging ? ["s"] : []), ...(token.allowOnProduction ? ["p"] : [])],
     cpc: token.cpcode,
   };
-  for (const [namespace, permissions] of Object.entries(token.namespacePermissions)) payload[`namespace-${namespace}`] = permissions;
+  for (const [namespace, permissions] of Object.entries(token.namespacePermissions))
+    payload[`namespace-${namespace}`] = permissions;
   return `${base64url({ typ: "JWT", alg: "RS256" })}.${base64url(payload)}.${randomBytes(64).toString("base64url")}`;
 }
 
@@ -122,7 +132,15 @@ function fullView(token: SandboxEdgeKvToken, nowMs: number): Record<string, unkn
 function listView(token: SandboxEdgeKvToken, nowMs: number): Record<string, unknown> {
   if (token.kind === "legacy") {
     // The live API lists legacy tokens with the enhanced workflow's fields present and null (see the module comment).
-    return { name: token.name, uuid: token.uuid, expiry: token.expiry, tokenActivationStatus: null, issueDate: null, latestRefreshDate: null, nextScheduledRefreshDate: null };
+    return {
+      name: token.name,
+      uuid: token.uuid,
+      expiry: token.expiry,
+      tokenActivationStatus: null,
+      issueDate: null,
+      latestRefreshDate: null,
+      nextScheduledRefreshDate: null,
+    };
   }
   return {
     name: token.name,
@@ -135,12 +153,20 @@ function listView(token: SandboxEdgeKvToken, nowMs: number): Record<string, unkn
   };
 }
 
-type Parsed = { ok: true; token: Omit<SandboxEdgeKvToken, "value"> } | { ok: false; status: number; code: string; detail: string };
+type Parsed =
+  | { ok: true; token: Omit<SandboxEdgeKvToken, "value"> }
+  | { ok: false; status: number; code: string; detail: string };
 
 function parseCreate(body: Buffer, state: EdgeKvState, nowMs: number): Parsed {
   const bad = (detail: string): Parsed => ({ ok: false, status: 400, code: "EKV_2000", detail });
   const parsed = parseJsonBody(body);
-  if (!parsed.ok) return { ok: false, status: 422, code: "EKV_2001", detail: "The JSON request body contained a syntax error or duplicate attributes." };
+  if (!parsed.ok)
+    return {
+      ok: false,
+      status: 422,
+      code: "EKV_2001",
+      detail: "The JSON request body contained a syntax error or duplicate attributes.",
+    };
   if (!isPlainObject(parsed.value)) return bad("The request body must be a JSON object.");
   const request = parsed.value;
   const unknown = Object.keys(request).filter((key) => !FIELDS.includes(key));
@@ -148,11 +174,19 @@ function parseCreate(body: Buffer, state: EdgeKvState, nowMs: number): Parsed {
 
   const { name, allowOnStaging, allowOnProduction, namespacePermissions, restrictToEdgeWorkerIds, expiry } = request;
   if (typeof name !== "string" || !NAME.test(name)) return bad("Name contains invalid characters.");
-  for (const [field, value] of [["allowOnStaging", allowOnStaging], ["allowOnProduction", allowOnProduction]] as const) {
+  for (const [field, value] of [
+    ["allowOnStaging", allowOnStaging],
+    ["allowOnProduction", allowOnProduction],
+  ] as const) {
     if (value !== undefined && typeof value !== "boolean") return bad(`${field} must be a boolean.`);
   }
-  if (allowOnStaging !== true && allowOnProduction !== true) return bad("At least one of allowOnStaging and allowOnProduction must be true.");
-  if (!isPlainObject(namespacePermissions) || Object.keys(namespacePermissions).length < 1 || Object.keys(namespacePermissions).length > 20) {
+  if (allowOnStaging !== true && allowOnProduction !== true)
+    return bad("At least one of allowOnStaging and allowOnProduction must be true.");
+  if (
+    !isPlainObject(namespacePermissions) ||
+    Object.keys(namespacePermissions).length < 1 ||
+    Object.keys(namespacePermissions).length > 20
+  ) {
     return bad("namespacePermissions must name 1 to 20 namespaces.");
   }
   const permissions: Record<string, string[]> = {};
@@ -169,10 +203,17 @@ function parseCreate(body: Buffer, state: EdgeKvState, nowMs: number): Parsed {
     }
     permissions[namespace] = [...(list as string[])];
   }
-  if (restrictToEdgeWorkerIds !== undefined && (!Array.isArray(restrictToEdgeWorkerIds) || !restrictToEdgeWorkerIds.every((id) => typeof id === "string" && /^\d+$/.test(id)))) {
+  if (
+    restrictToEdgeWorkerIds !== undefined &&
+    (!Array.isArray(restrictToEdgeWorkerIds) ||
+      !restrictToEdgeWorkerIds.every((id) => typeof id === "string" && /^\d+$/.test(id)))
+  ) {
     return bad("restrictToEdgeWorkerIds must be a list of EdgeWorker ids as strings.");
   }
-  if (expiry !== undefined && (typeof expiry !== "string" || !DATE.test(expiry) || Number.isNaN(Date.parse(`${expiry}T00:00:00Z`)))) {
+  if (
+    expiry !== undefined &&
+    (typeof expiry !== "string" || !DATE.test(expiry) || Number.isNaN(Date.parse(`${expiry}T00:00:00Z`)))
+  ) {
     return bad("expiry must be a date in the format YYYY-MM-DD.");
   }
 
@@ -226,12 +267,14 @@ export function edgeKvTokenRoutes(context: SandboxContext): Route[] {
     const token = tokenByName(state(), name, request.nowMs);
     return token ?? problem(404, "EKV_3000", `Token with name ${name} does not exist.`);
   };
-  const isResponse = (value: SandboxEdgeKvToken | RouteResponse): value is RouteResponse => typeof (value as RouteResponse).status === "number";
+  const isResponse = (value: SandboxEdgeKvToken | RouteResponse): value is RouteResponse =>
+    typeof (value as RouteResponse).status === "number";
 
   const create = (request: RouteRequest): RouteResponse => {
     const parsed = parseCreate(request.body, state(), request.nowMs);
     if (!parsed.ok) return problem(parsed.status, parsed.code, parsed.detail);
-    const token: SandboxEdgeKvToken = parsed.token.kind === "legacy" ? { ...parsed.token, value: legacyValue(parsed.token) } : { ...parsed.token };
+    const token: SandboxEdgeKvToken =
+      parsed.token.kind === "legacy" ? { ...parsed.token, value: legacyValue(parsed.token) } : { ...parsed.token };
     state().tokens.push(token);
     const view = fullView(token, request.nowMs);
     // Akamai answers IN_PROGRESS on create (GO fixture), whatever the activation delay.
@@ -261,7 +304,8 @@ export function edgeKvTokenRoutes(context: SandboxContext): Route[] {
     const token = named(request, params[0] as string);
     if (isResponse(token)) return token;
     if (isTokenExpired(token, request.nowMs)) return problem(410, "EKV_3000", "Token has expired.");
-    if (token.kind !== "enhanced") return problem(400, "EKV_2000", "Only tokens of the enhanced token workflow can be refreshed.");
+    if (token.kind !== "enhanced")
+      return problem(400, "EKV_2000", "Only tokens of the enhanced token workflow can be refreshed.");
     token.latestRefreshDate = isoDate(request.nowMs);
     token.nextScheduledRefreshDate = isoDate(addMonthsMs(request.nowMs, 2));
     return { status: 200, body: fullView(token, request.nowMs) };

@@ -39,7 +39,8 @@ const ACCOUNT_ID = "A-SANDBOX";
 const SANDBOX_GROUP_ID = 100_001;
 const NETWORKS: readonly EdgeWorkersNetwork[] = ["STAGING", "PRODUCTION"];
 const TOKENS_FILE = "edgekv_tokens.js";
-const TOKENS_SOURCE = /^\s*var\s+edgekv_access_tokens\s*=\s*(\{[\s\S]*\})\s*;?\s*export\s*\{\s*edgekv_access_tokens\s*\}\s*;?\s*$/;
+const TOKENS_SOURCE =
+  /^\s*var\s+edgekv_access_tokens\s*=\s*(\{[\s\S]*\})\s*;?\s*export\s*\{\s*edgekv_access_tokens\s*\}\s*;?\s*$/;
 
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z"); // "2020-07-05T18:17:46Z", as in the OAS examples
@@ -70,10 +71,15 @@ export function applyActivationFaults(
 }
 
 /** Problems with a bundle's edgekv_tokens.js, in EdgeWorkers validation-type words. */
-export function edgeKvTokensFileProblems(files: readonly TarFile[], check: (entry: { name: string; value?: string; reference?: string }) => string | undefined): string[] {
+export function edgeKvTokensFileProblems(
+  files: readonly TarFile[],
+  check: (entry: { name: string; value?: string; reference?: string }) => string | undefined,
+): string[] {
   const tokensFile = files.find((f) => f.name === TOKENS_FILE);
   if (!tokensFile) {
-    return files.some((f) => f.name === "edgekv.js") ? [`EDGEKV_TOKENS_FILE_MISSING: the bundle has edgekv.js but no ${TOKENS_FILE}`] : [];
+    return files.some((f) => f.name === "edgekv.js")
+      ? [`EDGEKV_TOKENS_FILE_MISSING: the bundle has edgekv.js but no ${TOKENS_FILE}`]
+      : [];
   }
   const match = TOKENS_SOURCE.exec(tokensFile.data.toString("utf8"));
   let tokens: unknown;
@@ -83,7 +89,9 @@ export function edgeKvTokensFileProblems(files: readonly TarFile[], check: (entr
     tokens = undefined;
   }
   if (!isPlainObject(tokens)) {
-    return [`EDGEKV_TOKENS_FILE_INVALID: ${TOKENS_FILE} must be "var edgekv_access_tokens = {…}; export { edgekv_access_tokens };" with a JSON object`];
+    return [
+      `EDGEKV_TOKENS_FILE_INVALID: ${TOKENS_FILE} must be "var edgekv_access_tokens = {…}; export { edgekv_access_tokens };" with a JSON object`,
+    ];
   }
   const problems: string[] = [];
   for (const [key, entry] of Object.entries(tokens)) {
@@ -154,18 +162,25 @@ export function edgeWorkersRoutes(context: SandboxContext): Route[] {
       return problem(415, "EW1001", "Content-Type must be application/gzip (a .tgz code bundle)", "unsupported-media-type");
     }
     if (request.body.length > MAX_BUNDLE_COMPRESSED_BYTES) {
-      return problem(400, "EW1101", `The bundle is ${request.body.length} bytes; at most ${MAX_BUNDLE_COMPRESSED_BYTES} bytes compressed are allowed`);
+      return problem(
+        400,
+        "EW1101",
+        `The bundle is ${request.body.length} bytes; at most ${MAX_BUNDLE_COMPRESSED_BYTES} bytes compressed are allowed`,
+      );
     }
     let files: TarFile[];
     try {
-      files = unpackTgz(request.body, { maxUnpackedBytes: 4 * MAX_BUNDLE_UNCOMPRESSED_BYTES }).filter((f) => !/(^|\/)\._/.test(f.name));
+      files = unpackTgz(request.body, { maxUnpackedBytes: 4 * MAX_BUNDLE_UNCOMPRESSED_BYTES }).filter(
+        (f) => !/(^|\/)\._/.test(f.name),
+      );
     } catch (error) {
       const reason = error instanceof TgzFormatError ? error.message : "unreadable archive";
       return problem(400, "EW1101", `The bundle is not a valid .tgz: ${reason}`);
     }
     const problems: string[] = [];
     const contentBytes = files.reduce((sum, f) => sum + f.data.length, 0);
-    if (contentBytes > MAX_BUNDLE_UNCOMPRESSED_BYTES) problems.push(`the files hold ${contentBytes} bytes; at most ${MAX_BUNDLE_UNCOMPRESSED_BYTES} are allowed`);
+    if (contentBytes > MAX_BUNDLE_UNCOMPRESSED_BYTES)
+      problems.push(`the files hold ${contentBytes} bytes; at most ${MAX_BUNDLE_UNCOMPRESSED_BYTES} are allowed`);
     if (!files.some((f) => f.name === "main.js")) problems.push("the bundle has no main.js");
     const executable = files.filter((f) => ((f.mode ?? 0) & 0o111) !== 0).map((f) => f.name);
     if (executable.length > 0) problems.push(`executable files are not allowed: ${executable.join(", ")}`);
@@ -175,10 +190,18 @@ export function edgeWorkersRoutes(context: SandboxContext): Route[] {
     } catch (error) {
       problems.push(error instanceof EdgeWorkersRequestError ? error.message : "bundle.json is unreadable");
     }
-    problems.push(...edgeKvTokensFileProblems(files, (entry) => checkBundleTokenEntry(context.state.edgeKv, entry, request.nowMs)));
-    if (problems.length > 0 || version === undefined) return problem(400, "EW1101", `Bundle validation failed: ${problems.join("; ")}`);
+    problems.push(
+      ...edgeKvTokensFileProblems(files, (entry) => checkBundleTokenEntry(context.state.edgeKv, entry, request.nowMs)),
+    );
+    if (problems.length > 0 || version === undefined)
+      return problem(400, "EW1101", `Bundle validation failed: ${problems.join("; ")}`);
     if (state().versions.some((v) => v.edgeWorkerId === id && v.version === version)) {
-      return problem(409, "EW1102", `Version ${version} already exists for EdgeWorker ${id}; bump "edgeworker-version" in bundle.json`, "conflict");
+      return problem(
+        409,
+        "EW1102",
+        `Version ${version} already exists for EdgeWorker ${id}; bump "edgeworker-version" in bundle.json`,
+        "conflict",
+      );
     }
     const stored: SandboxEdgeWorkerVersion = {
       edgeWorkerId: id,
@@ -199,14 +222,23 @@ export function edgeWorkersRoutes(context: SandboxContext): Route[] {
   const listVersions = (_request: RouteRequest, params: string[]): RouteResponse => {
     const id = known(params[0] as string);
     if (typeof id !== "number") return id;
-    return { status: 200, body: { versions: state().versions.filter((v) => v.edgeWorkerId === id).map(versionView) } };
+    return {
+      status: 200,
+      body: {
+        versions: state()
+          .versions.filter((v) => v.edgeWorkerId === id)
+          .map(versionView),
+      },
+    };
   };
 
   const getVersion = (_request: RouteRequest, params: string[]): RouteResponse => {
     const id = known(params[0] as string);
     if (typeof id !== "number") return id;
     const version = findVersion(id, params[1] as string);
-    return version ? { status: 200, body: versionView(version) } : problem(404, "EW1002", `Version ${params[1]} does not exist`, "not-found");
+    return version
+      ? { status: 200, body: versionView(version) }
+      : problem(404, "EW1002", `Version ${params[1]} does not exist`, "not-found");
   };
 
   const getContent = (_request: RouteRequest, params: string[]): RouteResponse => {
@@ -224,7 +256,8 @@ export function edgeWorkersRoutes(context: SandboxContext): Route[] {
     if (!parsed.ok || !isPlainObject(parsed.value)) return problem(400, "EW1000", "The request body must be a JSON object");
     const { network, version, note } = parsed.value;
     const unknown = Object.keys(parsed.value).filter((k) => !["network", "version", "note"].includes(k));
-    if (unknown.length > 0) return problem(400, "EW1000", `Unknown field(s): ${unknown.join(", ")}; allowed: network, version, note`);
+    if (unknown.length > 0)
+      return problem(400, "EW1000", `Unknown field(s): ${unknown.join(", ")}; allowed: network, version, note`);
     if (typeof network !== "string" || !NETWORKS.includes(network as EdgeWorkersNetwork)) {
       return problem(400, "EW1000", `network must be one of ${NETWORKS.join(", ")}`);
     }
@@ -235,7 +268,11 @@ export function edgeWorkersRoutes(context: SandboxContext): Route[] {
     if (!state().versions.some((v) => v.edgeWorkerId === id && v.version === version)) {
       return problem(400, "EW1003", `Version ${version} does not exist for EdgeWorker ${id}`);
     }
-    const shaped = applyActivationFaults(state().activationFaults, { edgeWorkerId: id, network: network as EdgeWorkersNetwork }, state().activationMs);
+    const shaped = applyActivationFaults(
+      state().activationFaults,
+      { edgeWorkerId: id, network: network as EdgeWorkersNetwork },
+      state().activationMs,
+    );
     const activation: SandboxActivation = {
       activationId: state().activations.filter((a) => a.edgeWorkerId === id).length + 1,
       edgeWorkerId: id,

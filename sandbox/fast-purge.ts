@@ -90,7 +90,8 @@ function checkObject(type: PurgeObjectType, object: unknown, index: number, host
 
 /** Validates a purge body for one object type. "One bad object fails the request" (TD-purge api-errors). */
 export function validatePurgeBody(type: PurgeObjectType, parsed: unknown): PurgeValidation {
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return invalid("body must be a JSON object with an objects array");
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    return invalid("body must be a JSON object with an objects array");
   const body = parsed as Record<string, unknown>;
   const allowed = type === "url" ? ["objects", "hostname"] : ["objects"];
   const unknown = Object.keys(body).filter((key) => !allowed.includes(key));
@@ -170,7 +171,12 @@ export function fastPurgeRoutes(context: SandboxContext, buckets: FastPurgeBucke
       return purgeProblem(415, "Unsupported Media Type", "Content-Type must be application/json", supportId);
     }
     if (request.body.length > MAX_PURGE_BODY_BYTES) {
-      return purgeProblem(413, "Request Entity Too Large", `The request body is ${request.body.length} bytes; the limit is ${MAX_PURGE_BODY_BYTES} bytes`, supportId);
+      return purgeProblem(
+        413,
+        "Request Entity Too Large",
+        `The request body is ${request.body.length} bytes; the limit is ${MAX_PURGE_BODY_BYTES} bytes`,
+        supportId,
+      );
     }
     let parsed: unknown;
     try {
@@ -183,7 +189,8 @@ export function fastPurgeRoutes(context: SandboxContext, buckets: FastPurgeBucke
 
     const count = validation.value.objects.length;
     const objectBucket = buckets.objects[type];
-    const shortOf = buckets.request.available(request.nowMs) < 1 ? "request" : objectBucket.available(request.nowMs) < count ? type : undefined;
+    const shortOf =
+      buckets.request.available(request.nowMs) < 1 ? "request" : objectBucket.available(request.nowMs) < count ? type : undefined;
     if (shortOf !== undefined) {
       const bucket = shortOf === "request" ? buckets.request : objectBucket;
       return purgeProblem(

@@ -333,7 +333,10 @@ export async function startFastlyEmulator(options: FastlyEmulatorOptions): Promi
     const scopes = t.scope.split(" ");
     if (options.tokensSelfNeedsRead === true && !scopes.includes("global") && !scopes.includes("global:read")) {
       return {
-        ...json(403, { msg: "You are not authorized to perform this action", detail: "Reading a token needs scope global or global:read" }),
+        ...json(403, {
+          msg: "You are not authorized to perform this action",
+          detail: "Reading a token needs scope global or global:read",
+        }),
         authFailure: "forbidden",
       };
     }

@@ -150,7 +150,8 @@ export class SandboxIam {
       const credential = live(caller(request)).find((c) => c.credentialId === Number(idText));
       return credential ?? iamProblem(404, `Credential ${idText} not found for this API client`, instance(request), "not-found");
     };
-    const isResponse = (value: SandboxCredential | RouteResponse): value is RouteResponse => "status" in value && typeof value.status === "number";
+    const isResponse = (value: SandboxCredential | RouteResponse): value is RouteResponse =>
+      "status" in value && typeof value.status === "number";
 
     const create = (request: RouteRequest): RouteResponse => {
       const client = caller(request);
@@ -203,13 +204,23 @@ export class SandboxIam {
       const found = find(request, params[0] as string);
       if (isResponse(found)) return found;
       const parsed = parseJsonBody(request.body);
-      if (!parsed.ok || !isPlainObject(parsed.value)) return iamProblem(400, "The request body must be a JSON object", instance(request));
+      if (!parsed.ok || !isPlainObject(parsed.value))
+        return iamProblem(400, "The request body must be a JSON object", instance(request));
       const body = parsed.value;
       const unknown = Object.keys(body).filter((key) => !["expiresOn", "status", "description"].includes(key));
-      if (unknown.length > 0) return iamProblem(400, `Unknown field(s): ${unknown.join(", ")}; allowed: expiresOn, status, description`, instance(request));
+      if (unknown.length > 0)
+        return iamProblem(
+          400,
+          `Unknown field(s): ${unknown.join(", ")}; allowed: expiresOn, status, description`,
+          instance(request),
+        );
       const { expiresOn, status, description } = body;
       if (typeof expiresOn !== "string" || !WITH_MILLISECONDS.test(expiresOn) || Number.isNaN(Date.parse(expiresOn))) {
-        return iamProblem(400, "expiresOn is required: an ISO 8601 timestamp with milliseconds, e.g. 2026-01-31T12:00:00.000Z", instance(request));
+        return iamProblem(
+          400,
+          "expiresOn is required: an ISO 8601 timestamp with milliseconds, e.g. 2026-01-31T12:00:00.000Z",
+          instance(request),
+        );
       }
       if (typeof status !== "string" || !STATUSES.includes(status as CredentialStatus)) {
         return iamProblem(400, `status is required: one of ${STATUSES.join(", ")}`, instance(request));
@@ -219,7 +230,11 @@ export class SandboxIam {
       }
       const expiresMs = Date.parse(expiresOn);
       if (expiresMs > this.maxAllowedMs(found)) {
-        return iamProblem(400, `expiresOn must not be later than maxAllowedExpiry ${iso(this.maxAllowedMs(found))}`, instance(request));
+        return iamProblem(
+          400,
+          `expiresOn must not be later than maxAllowedExpiry ${iso(this.maxAllowedMs(found))}`,
+          instance(request),
+        );
       }
       if (status === "ACTIVE" && expiresMs <= request.nowMs) {
         return iamProblem(400, "expiresOn must be in the future for an ACTIVE credential", instance(request));

@@ -87,21 +87,27 @@ export function parseMainOptions(argv: readonly string[], env: Record<string, st
   const portText = flagValue(argv, "--port") ?? env.EDGEPLANE_SANDBOX_PORT ?? "0";
   const scaleText = flagValue(argv, "--time-scale") ?? env.EDGEPLANE_SANDBOX_TIME_SCALE ?? "1";
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) throw new RangeError(`--port must be an integer from 0 to 65535, got "${portText}"`);
+  if (!/^\d+$/.test(portText) || port > 65535)
+    throw new RangeError(`--port must be an integer from 0 to 65535, got "${portText}"`);
   const timeScale = Number(scaleText);
-  if (!Number.isFinite(timeScale) || timeScale <= 0) throw new RangeError(`--time-scale must be a positive number, got "${scaleText}"`);
+  if (!Number.isFinite(timeScale) || timeScale <= 0)
+    throw new RangeError(`--time-scale must be a positive number, got "${scaleText}"`);
   const options: MainOptions = { port, timeScale };
 
-  const ids = flagValues(argv, "--edgeworker-id").flatMap((v) => v.split(",")).map((v) => v.trim());
+  const ids = flagValues(argv, "--edgeworker-id")
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim());
   for (const id of ids) {
-    if (!/^[1-9]\d{0,11}$/.test(id)) throw new RangeError(`--edgeworker-id must be a positive integer (repeatable, or comma-separated), got "${id}"`);
+    if (!/^[1-9]\d{0,11}$/.test(id))
+      throw new RangeError(`--edgeworker-id must be a positive integer (repeatable, or comma-separated), got "${id}"`);
   }
   if (ids.length > 0) options.edgeWorkerIds = [...new Set(ids.map(Number))];
 
   const kinds = flagValues(argv, "--token-kind");
   if (kinds.length > 1) throw new RangeError("--token-kind was given more than once");
   if (kinds.length === 1) {
-    if (kinds[0] !== "enhanced" && kinds[0] !== "legacy") throw new RangeError(`--token-kind must be enhanced or legacy, got "${kinds[0]}"`);
+    if (kinds[0] !== "enhanced" && kinds[0] !== "legacy")
+      throw new RangeError(`--token-kind must be enhanced or legacy, got "${kinds[0]}"`);
     options.tokenKind = kinds[0];
   }
 
@@ -112,9 +118,12 @@ export function parseMainOptions(argv: readonly string[], env: Record<string, st
     options.edgercOut = out[0] as string;
   }
 
-  const only = flagValues(argv, "--only").flatMap((v) => v.split(",")).map((v) => v.trim());
+  const only = flagValues(argv, "--only")
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim());
   for (const name of only) {
-    if (!(SANDBOX_NAMES as readonly string[]).includes(name)) throw new RangeError(`--only takes ${SANDBOX_NAMES.join(", ")} (repeatable, or comma-separated), got "${name}"`);
+    if (!(SANDBOX_NAMES as readonly string[]).includes(name))
+      throw new RangeError(`--only takes ${SANDBOX_NAMES.join(", ")} (repeatable, or comma-separated), got "${name}"`);
   }
   if (only.length > 0) options.only = [...new Set(only as SandboxName[])];
   if (options.edgercOut !== undefined && options.only !== undefined && !options.only.includes("akamai")) {
@@ -124,7 +133,8 @@ export function parseMainOptions(argv: readonly string[], env: Record<string, st
   const plans = flagValues(argv, "--cloudflare-plan");
   if (plans.length > 1) throw new RangeError("--cloudflare-plan was given more than once");
   if (plans.length === 1) {
-    if (!CLOUDFLARE_PLANS.includes(plans[0] as CloudflarePlan)) throw new RangeError(`--cloudflare-plan must be free, pro, business or enterprise, got "${plans[0]}"`);
+    if (!CLOUDFLARE_PLANS.includes(plans[0] as CloudflarePlan))
+      throw new RangeError(`--cloudflare-plan must be free, pro, business or enterprise, got "${plans[0]}"`);
     options.cloudflarePlan = plans[0] as CloudflarePlan;
   }
   if (argv.includes("--no-seed-tokens")) options.noSeedTokens = true;
@@ -144,7 +154,9 @@ export function writeEdgercOut(path: string, section: string): void {
       others = ["(unreadable)"];
     }
     if (others.length > 0) {
-      throw new RangeError(`--edgerc-out ${path} already holds other sections (${others.map((s) => `[${s}]`).join(", ")}); give a new file, it is never overwritten`);
+      throw new RangeError(
+        `--edgerc-out ${path} already holds other sections (${others.map((s) => `[${s}]`).join(", ")}); give a new file, it is never overwritten`,
+      );
     }
   }
   writeFileSync(path, section, { mode: 0o600 });

@@ -123,7 +123,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     ["edgeKv.tokenActivationMs", options.edgeKv?.tokenActivationMs],
     ["edgeWorkers.activationMs", options.edgeWorkers?.activationMs],
   ] as const) {
-    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw new RangeError(`${name} must be a non-negative number`);
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0))
+      throw new RangeError(`${name} must be a non-negative number`);
   }
   context.state.edgeKv.createKind = options.edgeKv?.tokenKind ?? "enhanced";
   context.state.edgeKv.tokenActivationMs = options.edgeKv?.tokenActivationMs ?? 0;
@@ -135,7 +136,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   faults.set(options.faults ?? []);
   const seenNonces = new SeenNonces();
   const buckets = new FastPurgeBuckets({ timeScale, startMs: now(), ...(options.buckets ? { buckets: options.buckets } : {}) });
-  const routes: Route[] = [...fastPurgeRoutes(context, buckets), ...iam.routes(), ...edgeKvTokenRoutes(context), ...edgeWorkersRoutes(context)];
+  const routes: Route[] = [
+    ...fastPurgeRoutes(context, buckets),
+    ...iam.routes(),
+    ...edgeKvTokenRoutes(context),
+    ...edgeWorkersRoutes(context),
+  ];
   // Pending fault delays, cancelled on close so no timer outlives the sandbox.
   const delays = new Set<NodeJS.Timeout>();
   const sleep = (ms: number): Promise<void> =>
@@ -169,7 +175,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       res.end(payload);
       options.onExchange?.({
         request: { method, path, query: requestUrl.searchParams, contentType: req.headers["content-type"], body: requestBody },
-        response: { status: response.status, contentType, body: response.rawBody === undefined ? response.body : undefined, rawBody: payload },
+        response: {
+          status: response.status,
+          contentType,
+          body: response.rawBody === undefined ? response.body : undefined,
+          rawBody: payload,
+        },
       });
     };
 
@@ -190,7 +201,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       return;
     }
     if (fault?.status !== undefined) {
-      const problem = purgeProblem(fault.status, "Injected fault", "The sandbox answered with an injected status", context.newId("edcp-"));
+      const problem = purgeProblem(
+        fault.status,
+        "Injected fault",
+        "The sandbox answered with an injected status",
+        context.newId("edcp-"),
+      );
       record(fault.status, { fault: faultName });
       send(problem, fault.malformedJson === true);
       return;
@@ -211,24 +227,49 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     let response: RouteResponse;
     if (!verification.ok) {
       // A credential the sandbox knows but refuses (INACTIVE, DELETED, expired) gets the gateway's wording for it.
-      const signerToken = verification.reason === "unknown_client" ? parseAuthorization(String(req.headers.authorization ?? ""))?.clientToken : undefined;
+      const signerToken =
+        verification.reason === "unknown_client"
+          ? parseAuthorization(String(req.headers.authorization ?? ""))?.clientToken
+          : undefined;
       const refusal = signerToken !== undefined ? iam.refusal(signerToken, now()) : undefined;
       response = gatewayProblem(401, "Not authorized", refusal ?? AUTH_DETAILS[verification.reason], instance, "pep-authn/deny");
-      record(401, { authFailure: refusal !== undefined ? "inactive_credential" : verification.reason, ...(faultName ? { fault: faultName } : {}) });
+      record(401, {
+        authFailure: refusal !== undefined ? "inactive_credential" : verification.reason,
+        ...(faultName ? { fault: faultName } : {}),
+      });
       send(response, fault?.malformedJson === true);
       return;
     }
     if (tooLarge) {
-      response = purgeProblem(413, "Request Entity Too Large", `The request body is over ${MAX_READ_BYTES} bytes`, context.newId("edcp-"));
+      response = purgeProblem(
+        413,
+        "Request Entity Too Large",
+        `The request body is over ${MAX_READ_BYTES} bytes`,
+        context.newId("edcp-"),
+      );
     } else {
       const match = matchRoute(routes, method, path);
       if (match.kind === "found") {
         response = match.route.handle(
-          { method, path, query: requestUrl.searchParams, headers: req.headers, body, clientToken: verification.clientToken, nowMs: now() },
+          {
+            method,
+            path,
+            query: requestUrl.searchParams,
+            headers: req.headers,
+            body,
+            clientToken: verification.clientToken,
+            nowMs: now(),
+          },
           match.params,
         );
       } else if (match.kind === "method_not_allowed") {
-        response = gatewayProblem(405, "Method Not Allowed", `Allowed: ${match.allowed.join(", ")}`, instance, "sandbox/method-not-allowed");
+        response = gatewayProblem(
+          405,
+          "Method Not Allowed",
+          `Allowed: ${match.allowed.join(", ")}`,
+          instance,
+          "sandbox/method-not-allowed",
+        );
         response.headers = { Allow: match.allowed.join(", ") };
       } else {
         response = gatewayProblem(404, "Not Found", "The sandbox has no API at this path", instance, "sandbox/not-found");

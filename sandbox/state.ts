@@ -179,6 +179,11 @@ export function purgedObjects(
   filter: Partial<Pick<AcceptedPurge, "action" | "type" | "network">> = {},
 ): Array<string | number> {
   return state.purges
-    .filter((p) => (filter.action ?? p.action) === p.action && (filter.type ?? p.type) === p.type && (filter.network ?? p.network) === p.network)
+    .filter(
+      (p) =>
+        (filter.action ?? p.action) === p.action &&
+        (filter.type ?? p.type) === p.type &&
+        (filter.network ?? p.network) === p.network,
+    )
     .flatMap((p) => p.objects);
 }

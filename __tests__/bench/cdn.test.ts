@@ -2,7 +2,15 @@
  * The CDN bench's measurement code at a small size, against the real emulators over loopback. Only correctness is
  * checked (each object purged once, requests at least the minimum, nothing over a limit), never speed.
  */
-import { BENCH_CASES, type CdnBenchRun, documentedRate, runCdnBench, runProblems, sampleTags, scaledClock } from "../../bench/cdn/run";
+import {
+  BENCH_CASES,
+  type CdnBenchRun,
+  documentedRate,
+  runCdnBench,
+  runProblems,
+  sampleTags,
+  scaledClock,
+} from "../../bench/cdn/run";
 
 describe("CDN bench at 300 URLs and 60 tags", () => {
   let runs: CdnBenchRun[];
@@ -20,8 +28,18 @@ describe("CDN bench at 300 URLs and 60 tags", () => {
 
   it("every object reached the emulator exactly once, nothing failed, no request over a limit", () => {
     for (const run of runs) {
-      expect({ name: run.name, kind: run.kind, problems: runProblems(run) }).toEqual({ name: run.name, kind: run.kind, problems: [] });
-      expect(run).toMatchObject({ accepted: run.objects, purgedOnce: run.objects, purgedMoreThanOnce: 0, missing: 0, unexpected: 0 });
+      expect({ name: run.name, kind: run.kind, problems: runProblems(run) }).toEqual({
+        name: run.name,
+        kind: run.kind,
+        problems: [],
+      });
+      expect(run).toMatchObject({
+        accepted: run.objects,
+        purgedOnce: run.objects,
+        purgedMoreThanOnce: 0,
+        missing: 0,
+        unexpected: 0,
+      });
       expect(run.failed).toEqual([]);
       expect(run.limitProblems).toEqual([]);
     }
@@ -50,7 +68,9 @@ describe("CDN bench at 300 URLs and 60 tags", () => {
       }
       const documented = documentedRate(run.name, run.kind);
       expect(run.documented).toEqual(documented);
-      expect(run.leastCdnMs).toBe((Math.max(0, run.accepted - (documented?.burstObjects ?? 0)) * 60_000) / (documented?.objectsPerMinute ?? 1));
+      expect(run.leastCdnMs).toBe(
+        (Math.max(0, run.accepted - (documented?.burstObjects ?? 0)) * 60_000) / (documented?.objectsPerMinute ?? 1),
+      );
       expect(run.cdnMs).toBeGreaterThanOrEqual(0);
     }
   });
@@ -83,13 +103,17 @@ describe("runProblems", () => {
 
   it("names each broken promise", () => {
     expect(runProblems(clean)).toEqual([]);
-    expect(runProblems({ ...clean, purgedOnce: 2, purgedMoreThanOnce: 1 })).toEqual(["2/3 purged once, 1 more than once, 0 missing"]);
+    expect(runProblems({ ...clean, purgedOnce: 2, purgedMoreThanOnce: 1 })).toEqual([
+      "2/3 purged once, 1 more than once, 0 missing",
+    ]);
     expect(runProblems({ ...clean, unexpected: 2 })).toEqual(["2 unexpected objects at the emulator"]);
     expect(runProblems({ ...clean, limitProblems: ["cloudflare got 31 files in one request; the cap is 30"] })).toHaveLength(1);
     expect(runProblems({ ...clean, planned: 1, minimum: 2, requestsSent: 2 })).toEqual([
       "planned 1 requests, below the computed minimum 2: the minimum is wrong",
     ]);
-    expect(runProblems({ ...clean, failed: [{ reason: "forbidden", detail: "no", objects: 3 }] })).toEqual(["failed (3 objects): forbidden: no"]);
+    expect(runProblems({ ...clean, failed: [{ reason: "forbidden", detail: "no", objects: 3 }] })).toEqual([
+      "failed (3 objects): forbidden: no",
+    ]);
   });
 });
 

@@ -9,7 +9,13 @@ test("pushes URLs past the bucket's burst through the sandbox; every one arrives
   // 12,000 URLs: more than the 10,000-object burst, so the sender has to pace on the refill.
   const figures = await runPurgeBench({ urls: 12_000, timeScale: 200 });
   expect(figures.failedBatches).toEqual([]);
-  expect(figures).toMatchObject({ arrivedOnce: 12_000, arrivedMoreThanOnce: 0, missing: 0, unexpected: 0, objectsAccepted: 12_000 });
+  expect(figures).toMatchObject({
+    arrivedOnce: 12_000,
+    arrivedMoreThanOnce: 0,
+    missing: 0,
+    unexpected: 0,
+    objectsAccepted: 12_000,
+  });
   expect(figures.requests).toBeGreaterThanOrEqual(figures.minimumRequests);
   expect(figures.requests).toBeGreaterThanOrEqual(figures.batches);
   expect(figures.minimumRequests).toBe(Math.ceil(figures.totalBodyBytes / 50_000));
@@ -27,7 +33,12 @@ test("sample URLs are distinct and on the bench host", () => {
 
 test("percentile and median", () => {
   expect(percentile([5, 1, 3, 2, 4], 50)).toBe(3);
-  expect(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 99)).toBe(99);
+  expect(
+    percentile(
+      Array.from({ length: 100 }, (_, i) => i + 1),
+      99,
+    ),
+  ).toBe(99);
   expect(percentile([7], 99)).toBe(7);
   expect(median([4, 1, 3, 2])).toBe(2.5);
 });

@@ -4,7 +4,12 @@ import { CREDENTIAL_FLAGS, type FlagSpec, HELP_FLAG, parseFlags } from "../../cl
 import { CommandError, EdgeplaneError, EXIT_STATUS, UsageError } from "../../cli/io";
 import { captureIo } from "./purge/run-cli";
 
-const SPECS: readonly FlagSpec[] = [...CREDENTIAL_FLAGS, { name: "--file", value: "a file", repeatable: true }, { name: "--json" }, HELP_FLAG];
+const SPECS: readonly FlagSpec[] = [
+  ...CREDENTIAL_FLAGS,
+  { name: "--file", value: "a file", repeatable: true },
+  { name: "--json" },
+  HELP_FLAG,
+];
 
 test("values inline or next, repeatable flags in order, positionals with '-' and after '--'", () => {
   const parsed = parseFlags(["--edgerc=e", "--file", "a", "x", "--file=-b", "-", "--json", "--", "--json", "-"], SPECS);
@@ -35,7 +40,9 @@ test("the command frame maps errors to their exit status and rethrows bugs", asy
   expect(await runCommand("x", usage.io, async () => Promise.reject(new UsageError("bad flag")))).toBe(EXIT_STATUS.usage);
   expect(usage.stderr()).toBe("edgeplane x: bad flag\n(see edgeplane x --help)\n");
   const failed = captureIo();
-  expect(await runCommand("x", failed.io, async () => Promise.reject(new CommandError("no file", "io")))).toBe(EXIT_STATUS.failed);
+  expect(await runCommand("x", failed.io, async () => Promise.reject(new CommandError("no file", "io")))).toBe(
+    EXIT_STATUS.failed,
+  );
   expect(failed.stderr()).toBe("edgeplane x: no file\n");
   expect(new CommandError("m", "io")).toMatchObject({ code: "io", exitStatus: 1 });
   expect(new UsageError("m")).toBeInstanceOf(EdgeplaneError);

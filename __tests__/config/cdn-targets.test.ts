@@ -8,11 +8,19 @@ const akamai = { cdn: "akamai", hostnames: ["www.example.com", "*.example.com"] 
 describe("CDN targets (config cdns, and what the stack hands the purge functions)", () => {
   it("accepts one target per CDN and names each", () => {
     const parsed = cdnTargetsSchema.parse([akamai, fastly, cloudflare, cloudfront]);
-    expect(parsed.map(targetKey)).toEqual(["akamai", "fastly:SU1Z0isxPaozGVKXdv0eY", "cloudflare:023e105f4ecef8ad9ca31a8372d0c353", "cloudfront:E2QWRUHAPOMQZL"]);
+    expect(parsed.map(targetKey)).toEqual([
+      "akamai",
+      "fastly:SU1Z0isxPaozGVKXdv0eY",
+      "cloudflare:023e105f4ecef8ad9ca31a8372d0c353",
+      "cloudfront:E2QWRUHAPOMQZL",
+    ]);
   });
 
   it("names each bad field and what is allowed", () => {
-    const result = cdnTargetsSchema.safeParse([{ ...cloudflare, plan: "gold", zoneId: "zone" }, { ...cloudfront, cacheTags: "yes", extra: 1 }]);
+    const result = cdnTargetsSchema.safeParse([
+      { ...cloudflare, plan: "gold", zoneId: "zone" },
+      { ...cloudfront, cacheTags: "yes", extra: 1 },
+    ]);
     expect(result.success).toBe(false);
     const message = describeIssues(result.error!.issues);
     expect(message).toContain('[0].plan: must be "free", "pro", "business" or "enterprise"');

@@ -6,7 +6,11 @@ function problemsFor(inputs: Record<string, unknown>): string[] {
   try {
     validateEnvironments(inputs);
   } catch (error) {
-    if (error instanceof ConfigError) return error.message.split("\n").slice(1).map((l) => l.trim());
+    if (error instanceof ConfigError)
+      return error.message
+        .split("\n")
+        .slice(1)
+        .map((l) => l.trim());
     throw error;
   }
   throw new Error("expected the configuration to be rejected");
@@ -90,7 +94,9 @@ test("cross-field rules: tokens name declared namespaces, staging is US, protect
   expect(problemsFor(devWith((e) => (e.edgeKv.namespaces[0].geoLocation = "EU")))).toEqual([
     '- environment "dev", field edgeKv.namespaces[0].geoLocation: got "EU"; staging namespaces are always stored in US; set geoLocation to US',
   ]);
-  expect(problemsFor(devWith((e) => (e.alarms = { email: "a@example.com", snsTopicArn: "arn:aws:sns:eu-west-1:111111111111:ops" })))).toEqual([
+  expect(
+    problemsFor(devWith((e) => (e.alarms = { email: "a@example.com", snsTopicArn: "arn:aws:sns:eu-west-1:111111111111:ops" }))),
+  ).toEqual([
     '- environment "dev", field alarms: got {"email":"a@example.com","snsTopicArn":"arn:aws:sns:eu-west-1:111111111111:ops"}; expected exactly one of alarms.email or alarms.snsTopicArn',
   ]);
 });
@@ -127,7 +133,11 @@ describe("cdns: the CDNs serving an environment", () => {
     expect(
       problemsFor(
         devWith((e) => {
-          e.cdns = [{ cdn: "cloudflare", zoneId: "zone-1", plan: "gold", hostnames: ["www.example.com"] }, { ...fastly, token: "x" }, { cdn: "edgecast", hostnames: [] }];
+          e.cdns = [
+            { cdn: "cloudflare", zoneId: "zone-1", plan: "gold", hostnames: ["www.example.com"] },
+            { ...fastly, token: "x" },
+            { cdn: "edgecast", hostnames: [] },
+          ];
           e.purgePolicy.allowedHostnames = ["www.example.com"];
         }),
       ),
@@ -147,7 +157,10 @@ describe("cdns: the CDNs serving an environment", () => {
       problemsFor(
         devWith((e) => {
           e.cdns = [
-            { cdn: "akamai", hostnames: ["www.example.com", "static.example.com", "img.assets.example.com", "*.assets.example.com"] },
+            {
+              cdn: "akamai",
+              hostnames: ["www.example.com", "static.example.com", "img.assets.example.com", "*.assets.example.com"],
+            },
             { ...fastly, hostnames: ["shop.example.com", "*.example.com", "assets.example.com"] },
           ];
         }),

@@ -22,7 +22,12 @@ describe("EdgeStack (prod example)", () => {
   });
 
   test("S3 backend is encrypted and locked with a lockfile; dev uses a relative local path", () => {
-    expect(prod.json.terraform.backend.s3).toMatchObject({ bucket: "example-org-edgeplane-tfstate", key: "edgeplane/prod.tfstate", encrypt: true, use_lockfile: true });
+    expect(prod.json.terraform.backend.s3).toMatchObject({
+      bucket: "example-org-edgeplane-tfstate",
+      key: "edgeplane/prod.tfstate",
+      encrypt: true,
+      use_lockfile: true,
+    });
     expect(dev.json.terraform.backend).toEqual({ local: { path: "terraform.edgeplane-dev.tfstate" } });
   });
 
@@ -75,9 +80,22 @@ describe("PurgeApiClient", () => {
 
 describe("EdgeKvNamespaces", () => {
   test("protected environments prevent destroying namespaces; geo_location is always explicit", () => {
-    expect(prod.text).toHaveResourceWithProperties(Edgekv, { namespace_name: "site_config", network: "production", geo_location: "EU", lifecycle: { prevent_destroy: true } });
-    expect(prod.text).toHaveResourceWithProperties(Edgekv, { namespace_name: "redirects", retention_in_seconds: 31536000, lifecycle: { prevent_destroy: true } });
-    expect(dev.text).toHaveResourceWithProperties(Edgekv, { namespace_name: "dev_config", geo_location: "US", lifecycle: { prevent_destroy: false } });
+    expect(prod.text).toHaveResourceWithProperties(Edgekv, {
+      namespace_name: "site_config",
+      network: "production",
+      geo_location: "EU",
+      lifecycle: { prevent_destroy: true },
+    });
+    expect(prod.text).toHaveResourceWithProperties(Edgekv, {
+      namespace_name: "redirects",
+      retention_in_seconds: 31536000,
+      lifecycle: { prevent_destroy: true },
+    });
+    expect(dev.text).toHaveResourceWithProperties(Edgekv, {
+      namespace_name: "dev_config",
+      geo_location: "US",
+      lifecycle: { prevent_destroy: false },
+    });
   });
 
   test("namespaces keep stable addresses; group items depend on their namespace", () => {
@@ -92,7 +110,8 @@ describe("EdgeGridSecrets", () => {
   test("KMS key rotates; both secrets use it", () => {
     const [key] = resourcesOfType(prod.json, "aws_kms_key");
     expect(key.enable_key_rotation).toBe(true);
-    for (const secret of resourcesOfType(prod.json, "aws_secretsmanager_secret")) expect(secret.kms_key_id).toBe("${aws_kms_key.edgegrid.arn}");
+    for (const secret of resourcesOfType(prod.json, "aws_secretsmanager_secret"))
+      expect(secret.kms_key_id).toBe("${aws_kms_key.edgegrid.arn}");
   });
 
   test("Terraform writes a version only to the bootstrap secret, never to the rotating one", () => {
@@ -107,7 +126,9 @@ describe("EdgeGridSecrets", () => {
       secret_id: "${aws_secretsmanager_secret.edgegrid_rotating.id}",
       rotation_rules: { schedule_expression: "rate(30 days)" },
     });
-    const [permission] = resourcesOfType(prod.json, "aws_lambda_permission").filter((p) => p.principal === "secretsmanager.amazonaws.com");
+    const [permission] = resourcesOfType(prod.json, "aws_lambda_permission").filter(
+      (p) => p.principal === "secretsmanager.amazonaws.com",
+    );
     expect(permission.source_arn).toBe("${aws_secretsmanager_secret.edgegrid_rotating.arn}");
   });
 });
@@ -132,35 +153,66 @@ describe("PurgeService", () => {
     expect(prod.text).toHaveResourceWithProperties(SqsQueue, { name: "edgeplane-prod-purge" });
     const queue = prod.json.resource.aws_sqs_queue.purge;
     // Receives are not the retry budget (the job record counts real attempts): the redrive is a safety net.
-    expect(JSON.parse(queue.redrive_policy)).toEqual({ deadLetterTargetArn: "${aws_sqs_queue.purge_dlq.arn}", maxReceiveCount: 100 });
+    expect(JSON.parse(queue.redrive_policy)).toEqual({
+      deadLetterTargetArn: "${aws_sqs_queue.purge_dlq.arn}",
+      maxReceiveCount: 100,
+    });
     expect(queue.visibility_timeout_seconds * 100).toBeLessThan(queue.message_retention_seconds);
-    const dlqAlarm = resourcesOfType(prod.json, "aws_cloudwatch_metric_alarm").find((a) => a.metric_name === "ApproximateNumberOfMessagesVisible");
-    expect(dlqAlarm).toMatchObject({ dimensions: { QueueName: "${aws_sqs_queue.purge_dlq.name}" }, alarm_actions: ["${aws_sns_topic.aws-control-plane_alarms_topic_B2349CBF.arn}"] });
+    const dlqAlarm = resourcesOfType(prod.json, "aws_cloudwatch_metric_alarm").find(
+      (a) => a.metric_name === "ApproximateNumberOfMessagesVisible",
+    );
+    expect(dlqAlarm).toMatchObject({
+      dimensions: { QueueName: "${aws_sqs_queue.purge_dlq.name}" },
+      alarm_actions: ["${aws_sns_topic.aws-control-plane_alarms_topic_B2349CBF.arn}"],
+    });
   });
 
   test("the worker may send to the DLQ only (it moves batches out of attempts there) and knows its URL", () => {
-    const worker = resourcesOfType(prod.json, "aws_lambda_function").find((f) => f.function_name === "edgeplane-prod-purge-worker")!;
+    const worker = resourcesOfType(prod.json, "aws_lambda_function").find(
+      (f) => f.function_name === "edgeplane-prod-purge-worker",
+    )!;
     expect(worker.environment.variables.EDGEPLANE_PURGE_DLQ_URL).toBe("${aws_sqs_queue.purge_dlq.url}");
     const statements = resourcesOfType(prod.json, "aws_iam_role_policy").flatMap((p) => JSON.parse(p.policy).Statement);
     const sends = statements.filter((s: { Action: string[] }) => [s.Action].flat().includes("sqs:SendMessage"));
-    expect(sends.map((s: { Resource: string[] }) => s.Resource).sort()).toEqual([["${aws_sqs_queue.purge.arn}"], ["${aws_sqs_queue.purge_dlq.arn}"]]);
+    expect(sends.map((s: { Resource: string[] }) => s.Resource).sort()).toEqual([
+      ["${aws_sqs_queue.purge.arn}"],
+      ["${aws_sqs_queue.purge_dlq.arn}"],
+    ]);
     expect(sends.find((s: { Sid: string }) => s.Sid === "DeadLetterBatches")).toMatchObject({ Action: ["sqs:SendMessage"] });
   });
 
   test("the worker has low reserved concurrency and reports partial batch failures", () => {
-    expect(prod.text).toHaveResourceWithProperties(LambdaFunction, { function_name: "edgeplane-prod-purge-worker", reserved_concurrent_executions: 2 });
-    expect(prod.text).toHaveResourceWithProperties(LambdaEventSourceMapping, { function_response_types: ["ReportBatchItemFailures"], scaling_config: { maximum_concurrency: 2 } });
+    expect(prod.text).toHaveResourceWithProperties(LambdaFunction, {
+      function_name: "edgeplane-prod-purge-worker",
+      reserved_concurrent_executions: 2,
+    });
+    expect(prod.text).toHaveResourceWithProperties(LambdaEventSourceMapping, {
+      function_response_types: ["ReportBatchItemFailures"],
+      scaling_config: { maximum_concurrency: 2 },
+    });
   });
 
   test("the jobs table has TTL, point-in-time recovery, and deletion protection when protected", () => {
     const [table] = resourcesOfType(prod.json, "aws_dynamodb_table");
-    expect(table).toMatchObject({ hash_key: "jobId", range_key: "item", ttl: { attribute_name: "expiresAt", enabled: true }, deletion_protection_enabled: true });
+    expect(table).toMatchObject({
+      hash_key: "jobId",
+      range_key: "item",
+      ttl: { attribute_name: "expiresAt", enabled: true },
+      deletion_protection_enabled: true,
+    });
     expect(resourcesOfType(dev.json, "aws_dynamodb_table")[0].deletion_protection_enabled).toBe(false);
   });
 
   test("every function has an errors alarm", () => {
-    const alarmed = resourcesOfType(prod.json, "aws_cloudwatch_metric_alarm").filter((a) => a.metric_name === "Errors").map((a) => a.dimensions.FunctionName);
-    expect(alarmed.sort()).toEqual(["edgeplane-prod-edgekv-tokens", "edgeplane-prod-purge-api", "edgeplane-prod-purge-worker", "edgeplane-prod-rotate-credentials"]);
+    const alarmed = resourcesOfType(prod.json, "aws_cloudwatch_metric_alarm")
+      .filter((a) => a.metric_name === "Errors")
+      .map((a) => a.dimensions.FunctionName);
+    expect(alarmed.sort()).toEqual([
+      "edgeplane-prod-edgekv-tokens",
+      "edgeplane-prod-purge-api",
+      "edgeplane-prod-purge-worker",
+      "edgeplane-prod-rotate-credentials",
+    ]);
   });
 });
 
@@ -194,19 +246,32 @@ describe("CredentialRotation and EdgeKvTokenManager", () => {
     const [schedule] = resourcesOfType(prod.json, "aws_scheduler_schedule");
     expect(schedule.target.arn).toMatch(/aws_lambda_function\..*edgekv-tokens.*\.arn/);
     const policy = resourcesOfType(prod.json, "aws_iam_role_policy").find((p) => p.name === "invoke-token-manager")!;
-    expect(JSON.parse(policy.policy).Statement).toEqual([expect.objectContaining({ Action: ["lambda:InvokeFunction"], Resource: [schedule.target.arn] })]);
+    expect(JSON.parse(policy.policy).Statement).toEqual([
+      expect.objectContaining({ Action: ["lambda:InvokeFunction"], Resource: [schedule.target.arn] }),
+    ]);
   });
 
   test("the rotation Lambda knows the bootstrap secret and Terraform's credential id, and runs one at a time", () => {
-    const rotation = resourcesOfType(prod.json, "aws_lambda_function").find((f) => f.function_name === "edgeplane-prod-rotate-credentials")!;
+    const rotation = resourcesOfType(prod.json, "aws_lambda_function").find(
+      (f) => f.function_name === "edgeplane-prod-rotate-credentials",
+    )!;
     expect(rotation.reserved_concurrent_executions).toBe(1);
-    expect(rotation.environment.variables.EDGEPLANE_BOOTSTRAP_SECRET_ARN).toBe("${aws_secretsmanager_secret.edgegrid_bootstrap.arn}");
-    expect(rotation.environment.variables.EDGEPLANE_TERRAFORM_CREDENTIAL_ID).toBe("${tostring(akamai_iam_api_client.purge_api_client.credential.credential_id)}");
+    expect(rotation.environment.variables.EDGEPLANE_BOOTSTRAP_SECRET_ARN).toBe(
+      "${aws_secretsmanager_secret.edgegrid_bootstrap.arn}",
+    );
+    expect(rotation.environment.variables.EDGEPLANE_TERRAFORM_CREDENTIAL_ID).toBe(
+      "${tostring(akamai_iam_api_client.purge_api_client.credential.credential_id)}",
+    );
   });
 
   test("the tokens bucket is versioned, KMS-encrypted, private and TLS-only", () => {
     expect(resourcesOfType(prod.json, "aws_s3_bucket_versioning")[0].versioning_configuration.status).toBe("Enabled");
-    expect(resourcesOfType(prod.json, "aws_s3_bucket_public_access_block")[0]).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+    expect(resourcesOfType(prod.json, "aws_s3_bucket_public_access_block")[0]).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
     const tlsOnly = JSON.parse(resourcesOfType(prod.json, "aws_s3_bucket_policy")[0].policy);
     expect(tlsOnly.Statement[0]).toMatchObject({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } });
   });
@@ -224,7 +289,12 @@ describe("CiAccess", () => {
     ]);
     expect(trust(prod.json).Condition).toEqual({
       StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
-      StringLike: { "token.actions.githubusercontent.com:sub": ["repo:example-org/web-platform:ref:refs/heads/main", "repo:example-org/web-platform:environment:production"] },
+      StringLike: {
+        "token.actions.githubusercontent.com:sub": [
+          "repo:example-org/web-platform:ref:refs/heads/main",
+          "repo:example-org/web-platform:environment:production",
+        ],
+      },
     });
   });
 
@@ -240,7 +310,12 @@ describe("CiAccess", () => {
     const api = "${aws_apigatewayv2_api.aws-control-plane_purge_api_C10C1D23.execution_arn}";
     const stage = "${aws_apigatewayv2_stage.aws-control-plane_purge_stage_6AFD4C9E.name}";
     expect(JSON.parse(policy.policy).Statement).toEqual([
-      { Sid: "InvokePurgeRoutes", Effect: "Allow", Action: ["execute-api:Invoke"], Resource: [`${api}/${stage}/POST/purge`, `${api}/${stage}/GET/purge/*`] },
+      {
+        Sid: "InvokePurgeRoutes",
+        Effect: "Allow",
+        Action: ["execute-api:Invoke"],
+        Resource: [`${api}/${stage}/POST/purge`, `${api}/${stage}/GET/purge/*`],
+      },
     ]);
   });
 });
@@ -248,35 +323,41 @@ describe("CiAccess", () => {
 describe("least privilege and secrets, across every example stack", () => {
   const stacks = (["dev", "staging", "prod"] as const).map((name) => ({ name, ...synthEdgeStack(exampleEnv(name)) }));
 
-  test.each(stacks.map((s) => [s.name, s] as const))("%s: no Allow statement has a wildcard action or a '*' resource", (_name, stack) => {
-    const documents = [
-      ...resourcesOfType(stack.json, "aws_iam_role_policy").map((p) => p.policy),
-      ...resourcesOfType(stack.json, "aws_iam_role").map((r) => r.assume_role_policy),
-    ];
-    expect(documents.length).toBeGreaterThan(8);
-    for (const doc of documents) {
-      for (const statement of JSON.parse(doc).Statement) {
-        if (statement.Effect !== "Allow") continue;
-        for (const action of [statement.Action].flat()) expect(action).not.toContain("*");
-        for (const resource of [statement.Resource ?? []].flat()) expect(resource).not.toBe("*");
+  test.each(stacks.map((s) => [s.name, s] as const))(
+    "%s: no Allow statement has a wildcard action or a '*' resource",
+    (_name, stack) => {
+      const documents = [
+        ...resourcesOfType(stack.json, "aws_iam_role_policy").map((p) => p.policy),
+        ...resourcesOfType(stack.json, "aws_iam_role").map((r) => r.assume_role_policy),
+      ];
+      expect(documents.length).toBeGreaterThan(8);
+      for (const doc of documents) {
+        for (const statement of JSON.parse(doc).Statement) {
+          if (statement.Effect !== "Allow") continue;
+          for (const action of [statement.Action].flat()) expect(action).not.toContain("*");
+          for (const resource of [statement.Resource ?? []].flat()) expect(resource).not.toBe("*");
+        }
       }
-    }
-    expect(resourcesOfType(stack.json, "aws_iam_role_policy_attachment")).toHaveLength(0); // no broad managed policies
-  });
+      expect(resourcesOfType(stack.json, "aws_iam_role_policy_attachment")).toHaveLength(0); // no broad managed policies
+    },
+  );
 
-  test.each(stacks.map((s) => [s.name, s] as const))("%s: no secret value appears anywhere in the synthesized JSON", (_name, stack) => {
-    // EdgeGrid secrets are 44-char base64; client/access tokens look like akab-…; AWS secret keys are 40 chars.
-    const withoutCodeHashes = stack.text.replace(/"source_code_hash": "[^"]*"/g, "");
-    expect(withoutCodeHashes).not.toMatch(/"[A-Za-z0-9+/]{43}="/);
-    expect(stack.text).not.toMatch(/akab-[a-z0-9]{16}-[a-z0-9]{16}/);
-    expect(stack.text).not.toMatch(/(client_secret|access_token|client_token|secret_key)"\s*:\s*"(?!\$\{)/);
-    for (const fn of resourcesOfType(stack.json, "aws_lambda_function")) {
-      for (const [name, value] of Object.entries<string>(fn.environment.variables)) {
-        expect(name).not.toMatch(/SECRET$|TOKEN$|PASSWORD/);
-        expect(value).not.toMatch(/client_secret|clientSecret/);
+  test.each(stacks.map((s) => [s.name, s] as const))(
+    "%s: no secret value appears anywhere in the synthesized JSON",
+    (_name, stack) => {
+      // EdgeGrid secrets are 44-char base64; client/access tokens look like akab-…; AWS secret keys are 40 chars.
+      const withoutCodeHashes = stack.text.replace(/"source_code_hash": "[^"]*"/g, "");
+      expect(withoutCodeHashes).not.toMatch(/"[A-Za-z0-9+/]{43}="/);
+      expect(stack.text).not.toMatch(/akab-[a-z0-9]{16}-[a-z0-9]{16}/);
+      expect(stack.text).not.toMatch(/(client_secret|access_token|client_token|secret_key)"\s*:\s*"(?!\$\{)/);
+      for (const fn of resourcesOfType(stack.json, "aws_lambda_function")) {
+        for (const [name, value] of Object.entries<string>(fn.environment.variables)) {
+          expect(name).not.toMatch(/SECRET$|TOKEN$|PASSWORD/);
+          expect(value).not.toMatch(/client_secret|clientSecret/);
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 test("Testing.synth output is stable for the same config (no timestamps, random ids or absolute paths)", () => {

@@ -12,8 +12,10 @@ const alarms = resourcesOfType(prod.json, "aws_cloudwatch_metric_alarm");
 describe("EdgeKvTokenManager alarms", () => {
   test("the expiry alarm watches the least days left of the served tokens, below the rotation threshold", () => {
     const expiry = alarms.find((a) => a.alarm_name === "edgeplane-prod-edgekv-token-expiring")!;
-    const threshold = Number(resourcesOfType(prod.json, "aws_lambda_function").find((f) => f.function_name === "edgeplane-prod-edgekv-tokens")!
-      .environment.variables.EDGEPLANE_TOKEN_EXPIRY_THRESHOLD_DAYS);
+    const threshold = Number(
+      resourcesOfType(prod.json, "aws_lambda_function").find((f) => f.function_name === "edgeplane-prod-edgekv-tokens")!
+        .environment.variables.EDGEPLANE_TOKEN_EXPIRY_THRESHOLD_DAYS,
+    );
     expect(expiry).toMatchObject({
       namespace: "edgeplane",
       metric_name: "EdgeKvTokenDaysToExpiry",
@@ -66,19 +68,29 @@ describe("EdgeKvTokenManager CDN tokens", () => {
   const synth = (props: Partial<EdgeKvTokenManagerProps>) =>
     JSON.parse(
       Testing.synthScope((scope) => {
-        const secrets = new EdgeGridSecrets(scope, "secrets", { namePrefix: "edgeplane-prod", secretPathPrefix: "edgeplane/prod", bootstrapSecretString: "{}", protected: true, region: "eu-west-1" });
+        const secrets = new EdgeGridSecrets(scope, "secrets", {
+          namePrefix: "edgeplane-prod",
+          secretPathPrefix: "edgeplane/prod",
+          bootstrapSecretString: "{}",
+          protected: true,
+          region: "eu-west-1",
+        });
         new EdgeKvTokenManager(scope, "tokens", { ...base, secrets, ...props });
       }),
     ) as Record<string, any>;
   const fn = (json: Record<string, any>) => resourcesOfType(json, "aws_lambda_function")[0]!;
   const statements = (json: Record<string, any>) =>
-    resourcesOfType(json, "aws_iam_role_policy").flatMap((p) => (JSON.parse(p.policy).Statement as Array<{ Sid: string; Action: string[]; Resource: string[] }>));
+    resourcesOfType(json, "aws_iam_role_policy").flatMap(
+      (p) => JSON.parse(p.policy).Statement as Array<{ Sid: string; Action: string[]; Resource: string[] }>,
+    );
 
   test("without CDN tokens: no CDN setting, permission or alarm", () => {
     const json = synth({});
     expect(fn(json).environment.variables.EDGEPLANE_CDN_TOKENS).toBeUndefined();
     expect(statements(json).map((s) => s.Sid)).not.toContain("ReadCdnTokens");
-    expect(resourcesOfType(json, "aws_cloudwatch_metric_alarm").map((a) => a.alarm_name)).not.toContainEqual(expect.stringMatching(/fastly|cloudflare/));
+    expect(resourcesOfType(json, "aws_cloudwatch_metric_alarm").map((a) => a.alarm_name)).not.toContainEqual(
+      expect.stringMatching(/fastly|cloudflare/),
+    );
   });
 
   test("with CDN tokens: the job gets their declarations, reads exactly their secrets, and each CDN gets an expiry alarm", () => {
@@ -90,7 +102,10 @@ describe("EdgeKvTokenManager CDN tokens", () => {
     const json = synth({ cdnTokens, cdnTokenExpiryAlarmDays: 10 });
     const variable = fn(json).environment.variables.EDGEPLANE_CDN_TOKENS;
     expect(parseCdnTokenDeclarations(variable, "EDGEPLANE_CDN_TOKENS")).toEqual(cdnTokens);
-    expect(statements(json).find((s) => s.Sid === "ReadCdnTokens")).toMatchObject({ Action: ["secretsmanager:GetSecretValue"], Resource: [FASTLY_ARN, CLOUDFLARE_ARN] });
+    expect(statements(json).find((s) => s.Sid === "ReadCdnTokens")).toMatchObject({
+      Action: ["secretsmanager:GetSecretValue"],
+      Resource: [FASTLY_ARN, CLOUDFLARE_ARN],
+    });
 
     const alarms = resourcesOfType(json, "aws_cloudwatch_metric_alarm");
     for (const cdn of ["fastly", "cloudflare"]) {
@@ -113,9 +128,15 @@ describe("EdgeKvTokenManager CDN tokens", () => {
   });
 
   test("the CDN alarm threshold defaults to two weeks and must be a whole number of days", () => {
-    const json = synth({ cdnTokens: [{ cdn: "cloudflare", secretArn: CLOUDFLARE_ARN, zoneId: "0123456789abcdef0123456789abcdef" }] });
-    expect(resourcesOfType(json, "aws_cloudwatch_metric_alarm").find((a) => a.metric_name === "CdnTokenDaysToExpiry")!.threshold).toBe(CDN_TOKEN_EXPIRY_ALARM_DAYS);
+    const json = synth({
+      cdnTokens: [{ cdn: "cloudflare", secretArn: CLOUDFLARE_ARN, zoneId: "0123456789abcdef0123456789abcdef" }],
+    });
+    expect(
+      resourcesOfType(json, "aws_cloudwatch_metric_alarm").find((a) => a.metric_name === "CdnTokenDaysToExpiry")!.threshold,
+    ).toBe(CDN_TOKEN_EXPIRY_ALARM_DAYS);
     expect(CDN_TOKEN_EXPIRY_ALARM_DAYS).toBe(14);
-    expect(() => synth({ cdnTokenExpiryAlarmDays: 0.5 })).toThrow("cdnTokenExpiryAlarmDays must be a whole number of days from 1 to 365; got 0.5");
+    expect(() => synth({ cdnTokenExpiryAlarmDays: 0.5 })).toThrow(
+      "cdnTokenExpiryAlarmDays must be a whole number of days from 1 to 365; got 0.5",
+    );
   });
 });

@@ -5,7 +5,13 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { lambdaEntries, measureBundles, packageSizes, PROJECT_ROOT, type BundleMeasure } from "../../constructs/aws/lambda-bundle";
+import {
+  lambdaEntries,
+  measureBundles,
+  packageSizes,
+  PROJECT_ROOT,
+  type BundleMeasure,
+} from "../../constructs/aws/lambda-bundle";
 
 const KiB = 1024;
 /** No Lambda bundle may exceed this (issue 8). */
@@ -59,7 +65,9 @@ test.each(Object.keys(BUDGETS))("%s stays within its size budget", (entry) => {
     .map((p) => `${p.name} ${kib(p.bytes)}`)
     .join(", ");
   if (bundle.codeBytes > BUDGETS[entry]!) {
-    throw new Error(`${entry} is ${kib(bundle.codeBytes)}, over its budget of ${kib(BUDGETS[entry]!)}; largest packages: ${largest}`);
+    throw new Error(
+      `${entry} is ${kib(bundle.codeBytes)}, over its budget of ${kib(BUDGETS[entry]!)}; largest packages: ${largest}`,
+    );
   }
   expect(bundle.codeBytes).toBeLessThanOrEqual(BUDGETS[entry]!);
 });
@@ -85,8 +93,16 @@ describe("the SDK's credentials inside a bundle", () => {
     expect(probe!.packages.map((p) => p.name)).toContain("@aws-sdk/credential-provider-env");
     const mod: { exports: { handler?: () => Promise<Record<string, unknown>> } } = { exports: {} };
     new Function("module", "exports", "require", Buffer.from(probe!.code).toString("utf8"))(mod, mod.exports, require);
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: "AKIAPROBEPROBEPROBE0", AWS_SECRET_ACCESS_KEY: "probe-secret", AWS_SESSION_TOKEN: "probe-session" });
-    await expect(mod.exports.handler!()).resolves.toMatchObject({ accessKeyId: "AKIAPROBEPROBEPROBE0", secretAccessKey: "probe-secret", sessionToken: "probe-session" });
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: "AKIAPROBEPROBEPROBE0",
+      AWS_SECRET_ACCESS_KEY: "probe-secret",
+      AWS_SESSION_TOKEN: "probe-session",
+    });
+    await expect(mod.exports.handler!()).resolves.toMatchObject({
+      accessKeyId: "AKIAPROBEPROBEPROBE0",
+      secretAccessKey: "probe-secret",
+      sessionToken: "probe-session",
+    });
     delete process.env.AWS_ACCESS_KEY_ID;
     delete process.env.AWS_SECRET_ACCESS_KEY;
     // Without them there is nothing else to fall back on: a clear error, never a call to some other source.

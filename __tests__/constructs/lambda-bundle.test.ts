@@ -36,7 +36,11 @@ describe("the on-disk bundle cache", () => {
   // Under cdktf.out/ (git-ignored), so a synth of the tree never sees this entry.
   const dir = join(PROJECT_ROOT, "cdktf.out", `.bundle-cache-test-${process.pid}`, "cache-probe");
   const entry = join(dir, "index.ts").slice(PROJECT_ROOT.length + 1);
-  const write = (answer: string) => writeFileSync(join(dir, "index.ts"), `import { answer } from "./answer";\nexport const handler = async () => answer + ${JSON.stringify(answer)};\n`);
+  const write = (answer: string) =>
+    writeFileSync(
+      join(dir, "index.ts"),
+      `import { answer } from "./answer";\nexport const handler = async () => answer + ${JSON.stringify(answer)};\n`,
+    );
 
   beforeAll(() => {
     mkdirSync(dir, { recursive: true });
@@ -72,7 +76,8 @@ describe("the on-disk bundle cache", () => {
     const built = bundleLambda(entry);
     const cacheRoot = join(PROJECT_ROOT, "node_modules/.cache/edgeplane-bundles");
     const mine = readdirSync(cacheRoot).filter(
-      (d) => d.startsWith("cache-probe-") && readFileSync(join(cacheRoot, d, "manifest.json"), "utf8").includes(built.sha256Base64),
+      (d) =>
+        d.startsWith("cache-probe-") && readFileSync(join(cacheRoot, d, "manifest.json"), "utf8").includes(built.sha256Base64),
     );
     expect(mine.length).toBeGreaterThan(0);
     for (const d of mine) writeFileSync(join(cacheRoot, d, "bundle.zip"), "not a zip");

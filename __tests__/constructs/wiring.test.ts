@@ -36,29 +36,59 @@ test("every function gets the common environment from NodejsFunction: environmen
   }
 });
 
-test.each(["purge-api", "purge-worker", "edgekv-tokens"])("%s reads the rotating credential through EdgeGridSecrets.grantRead", (suffix) => {
-  const fn = byName(suffix);
-  expect(prod.json.provider.aws[0].region).toBe("eu-west-1");
-  expect(fn.environment.variables.EDGEPLANE_EDGEGRID_SECRET_ARN).toBe(ROTATING);
-  expect(fn.environment.variables.EDGEPLANE_BOOTSTRAP_SECRET_ARN).toBeUndefined();
-  const statements = statementsOf(fn);
-  expect(statements.ReadEdgeGridCredential).toEqual({ Sid: "ReadEdgeGridCredential", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [ROTATING] });
-  expect(statements.DecryptEdgeGridCredential).toEqual({ Sid: "DecryptEdgeGridCredential", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [KEY], Condition: VIA_SECRETS_MANAGER });
-  // Nothing else touches the secrets.
-  const others = Object.values(statements).filter((s: any) => !["ReadEdgeGridCredential", "DecryptEdgeGridCredential"].includes(s.Sid));
-  expect(others.flatMap((s: any) => s.Resource)).not.toContain(ROTATING);
-  expect(others.flatMap((s: any) => s.Resource)).not.toContain(BOOTSTRAP);
-});
+test.each(["purge-api", "purge-worker", "edgekv-tokens"])(
+  "%s reads the rotating credential through EdgeGridSecrets.grantRead",
+  (suffix) => {
+    const fn = byName(suffix);
+    expect(prod.json.provider.aws[0].region).toBe("eu-west-1");
+    expect(fn.environment.variables.EDGEPLANE_EDGEGRID_SECRET_ARN).toBe(ROTATING);
+    expect(fn.environment.variables.EDGEPLANE_BOOTSTRAP_SECRET_ARN).toBeUndefined();
+    const statements = statementsOf(fn);
+    expect(statements.ReadEdgeGridCredential).toEqual({
+      Sid: "ReadEdgeGridCredential",
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue"],
+      Resource: [ROTATING],
+    });
+    expect(statements.DecryptEdgeGridCredential).toEqual({
+      Sid: "DecryptEdgeGridCredential",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [KEY],
+      Condition: VIA_SECRETS_MANAGER,
+    });
+    // Nothing else touches the secrets.
+    const others = Object.values(statements).filter(
+      (s: any) => !["ReadEdgeGridCredential", "DecryptEdgeGridCredential"].includes(s.Sid),
+    );
+    expect(others.flatMap((s: any) => s.Resource)).not.toContain(ROTATING);
+    expect(others.flatMap((s: any) => s.Resource)).not.toContain(BOOTSTRAP);
+  },
+);
 
 test("rotation reads the bootstrap secret through grantRead and gets the rotation protocol from rotateWith", () => {
   const fn = byName("rotate-credentials");
   expect(fn.environment.variables.EDGEPLANE_BOOTSTRAP_SECRET_ARN).toBe(BOOTSTRAP);
   expect(fn.environment.variables.EDGEPLANE_EDGEGRID_SECRET_ARN).toBeUndefined();
   const statements = statementsOf(fn);
-  expect(Object.keys(statements).sort()).toEqual(["DecryptBootstrapCredential", "EncryptNewVersions", "ReadBootstrapCredential", "RotateEdgeGridSecret", "WriteOwnLogs"]);
+  expect(Object.keys(statements).sort()).toEqual([
+    "DecryptBootstrapCredential",
+    "EncryptNewVersions",
+    "ReadBootstrapCredential",
+    "RotateEdgeGridSecret",
+    "WriteOwnLogs",
+  ]);
   expect(statements.ReadBootstrapCredential.Resource).toEqual([BOOTSTRAP]);
-  expect(statements.DecryptBootstrapCredential).toMatchObject({ Action: ["kms:Decrypt"], Resource: [KEY], Condition: VIA_SECRETS_MANAGER });
-  expect(statements.EncryptNewVersions).toMatchObject({ Action: ["kms:GenerateDataKey"], Resource: [KEY], Condition: VIA_SECRETS_MANAGER });
+  expect(statements.DecryptBootstrapCredential).toMatchObject({
+    Action: ["kms:Decrypt"],
+    Resource: [KEY],
+    Condition: VIA_SECRETS_MANAGER,
+  });
+  expect(statements.EncryptNewVersions).toMatchObject({
+    Action: ["kms:GenerateDataKey"],
+    Resource: [KEY],
+    Condition: VIA_SECRETS_MANAGER,
+  });
   expect(statements.RotateEdgeGridSecret.Resource).toEqual([ROTATING]);
 });
 
@@ -79,7 +109,11 @@ describe("NodejsFunction", () => {
     const fn = make();
     const json = JSON.parse(Testing.synth(TerraformStack.of(fn)));
     const lambda = Object.values<any>(json.resource.aws_lambda_function)[0];
-    expect(Object.keys(lambda.environment.variables).sort()).toEqual(["EDGEPLANE_ENVIRONMENT", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_SERVICE_NAME"]);
+    expect(Object.keys(lambda.environment.variables).sort()).toEqual([
+      "EDGEPLANE_ENVIRONMENT",
+      "POWERTOOLS_METRICS_NAMESPACE",
+      "POWERTOOLS_SERVICE_NAME",
+    ]);
     expect(lambda.reserved_concurrent_executions).toBeUndefined();
     expect(lambda.memory_size).toBe(256);
     const policy = JSON.parse(Object.values<any>(json.resource.aws_iam_role_policy)[0].policy);
@@ -91,13 +125,25 @@ describe("NodejsFunction", () => {
     fn.addEnvironment("EDGEPLANE_JOBS_TABLE", "a");
     fn.addEnvironment("EDGEPLANE_JOBS_TABLE", "a"); // the same value again is fine
     expect(() => fn.addEnvironment("EDGEPLANE_JOBS_TABLE", "b")).toThrow("EDGEPLANE_JOBS_TABLE is already set to another value");
-    expect(() => fn.addStatements({ sid: "WriteOwnLogs", actions: ["logs:PutLogEvents"], resources: ["arn:aws:logs:eu-west-1:111111111111:log-group:x"] })).toThrow(
-      "policy statement WriteOwnLogs is already there",
-    );
+    expect(() =>
+      fn.addStatements({
+        sid: "WriteOwnLogs",
+        actions: ["logs:PutLogEvents"],
+        resources: ["arn:aws:logs:eu-west-1:111111111111:log-group:x"],
+      }),
+    ).toThrow("policy statement WriteOwnLogs is already there");
     expect(() => fn.addStatements({ sid: "Everything", actions: ["sqs:*"], resources: ["*"] })).toThrow();
     const stack = new TerraformStack(Testing.app(), "probe2");
     expect(
-      () => new NodejsFunction(stack, "bad", { functionName: "x", description: "x", entry: "cli/main.ts", environmentName: "t", timeoutSeconds: 1, logRetentionDays: 1 }),
+      () =>
+        new NodejsFunction(stack, "bad", {
+          functionName: "x",
+          description: "x",
+          entry: "cli/main.ts",
+          environmentName: "t",
+          timeoutSeconds: 1,
+          logRetentionDays: 1,
+        }),
     ).toThrow("entry must be functions/<service>/index.ts");
   });
 });
@@ -105,13 +151,18 @@ describe("NodejsFunction", () => {
 describe("AlarmTopic", () => {
   test("an existing topic is used as is; otherwise a topic with the e-mail subscription; one of the two is required", () => {
     const stack = new TerraformStack(Testing.app(), "alarms");
-    const existing = new AlarmTopic(stack, "existing", { namePrefix: "edgeplane-x", existingTopicArn: "arn:aws:sns:eu-west-1:111111111111:ops" });
+    const existing = new AlarmTopic(stack, "existing", {
+      namePrefix: "edgeplane-x",
+      existingTopicArn: "arn:aws:sns:eu-west-1:111111111111:ops",
+    });
     expect(existing.topicArn).toBe("arn:aws:sns:eu-west-1:111111111111:ops");
     new AlarmTopic(stack, "own", { namePrefix: "edgeplane-x", email: "ops@example.com" });
     const json = JSON.parse(Testing.synth(stack));
     expect(Object.values<any>(json.resource.aws_sns_topic).map((t) => t.name)).toEqual(["edgeplane-x-alarms"]);
     expect(Object.values<any>(json.resource.aws_sns_topic_subscription).map((s) => s.endpoint)).toEqual(["ops@example.com"]);
-    expect(() => new AlarmTopic(stack, "neither", { namePrefix: "edgeplane-x" })).toThrow("needs an e-mail address or an existing topic ARN");
+    expect(() => new AlarmTopic(stack, "neither", { namePrefix: "edgeplane-x" })).toThrow(
+      "needs an e-mail address or an existing topic ARN",
+    );
   });
 });
 

@@ -46,29 +46,52 @@ function operationsHit(checked: CheckedExchange[]): string[] {
 }
 
 test("EdgeKV tokens: the client's requests and the sandbox's answers, seeded legacy tokens with null fields included", async () => {
-  const checked = await recorded({ edgeKv: { tokens: defaultSeedTokens(Date.UTC(2025, 5, 1, 12)), tokenActivationMs: 1_000 } }, async (h) => {
-    const tokens = new EdgeKvTokensClient(h.transport);
-    const seeded = await tokens.listTokensDetailed();
-    expect(seeded.unreadable).toEqual([]);
-    expect(seeded.tokens.length).toBe(3);
-    await tokens.listTokens({ includeExpired: true });
-    // Enhanced (the default kind): no expiry sent, restricted to an EdgeWorker id.
-    await tokens.createToken({ name: "site-20250601", allowOnStaging: true, allowOnProduction: false, namespacePermissions: { site_config: ["r"] }, restrictToEdgeWorkerIds: [String(EW)] });
-    await tokens.getToken("site-20250601");
-    h.clock.advance(DAY_MS);
-    await tokens.refreshToken("site-20250601");
-    // Legacy: with expiry.
-    h.sandbox.state.edgeKv.createKind = "legacy";
-    await tokens.createToken({ name: "legacy-20250601", allowOnStaging: true, allowOnProduction: true, namespacePermissions: { default: ["r", "w"] }, expiry: "2025-06-20" });
-    await tokens.getToken("legacy-20250601");
-    await expect(tokens.createToken({ name: "legacy-20250601", allowOnStaging: true, allowOnProduction: true, namespacePermissions: { default: ["r"] }, expiry: "2025-06-20" })).rejects.toMatchObject({ status: 409 });
-    await expect(tokens.getToken("nope")).rejects.toMatchObject({ status: 404 });
-    await tokens.revokeToken("site-20250601");
-    h.clock.advance(20 * DAY_MS);
-    await expect(tokens.getToken("legacy-20250601")).rejects.toMatchObject({ status: 410 });
-    for (const token of await tokens.listTokens({ includeExpired: true })) await tokens.revokeToken(token.name);
-    expect(await tokens.listTokens()).toEqual([]); // the documented 404 "No tokens exist"
-  });
+  const checked = await recorded(
+    { edgeKv: { tokens: defaultSeedTokens(Date.UTC(2025, 5, 1, 12)), tokenActivationMs: 1_000 } },
+    async (h) => {
+      const tokens = new EdgeKvTokensClient(h.transport);
+      const seeded = await tokens.listTokensDetailed();
+      expect(seeded.unreadable).toEqual([]);
+      expect(seeded.tokens.length).toBe(3);
+      await tokens.listTokens({ includeExpired: true });
+      // Enhanced (the default kind): no expiry sent, restricted to an EdgeWorker id.
+      await tokens.createToken({
+        name: "site-20250601",
+        allowOnStaging: true,
+        allowOnProduction: false,
+        namespacePermissions: { site_config: ["r"] },
+        restrictToEdgeWorkerIds: [String(EW)],
+      });
+      await tokens.getToken("site-20250601");
+      h.clock.advance(DAY_MS);
+      await tokens.refreshToken("site-20250601");
+      // Legacy: with expiry.
+      h.sandbox.state.edgeKv.createKind = "legacy";
+      await tokens.createToken({
+        name: "legacy-20250601",
+        allowOnStaging: true,
+        allowOnProduction: true,
+        namespacePermissions: { default: ["r", "w"] },
+        expiry: "2025-06-20",
+      });
+      await tokens.getToken("legacy-20250601");
+      await expect(
+        tokens.createToken({
+          name: "legacy-20250601",
+          allowOnStaging: true,
+          allowOnProduction: true,
+          namespacePermissions: { default: ["r"] },
+          expiry: "2025-06-20",
+        }),
+      ).rejects.toMatchObject({ status: 409 });
+      await expect(tokens.getToken("nope")).rejects.toMatchObject({ status: 404 });
+      await tokens.revokeToken("site-20250601");
+      h.clock.advance(20 * DAY_MS);
+      await expect(tokens.getToken("legacy-20250601")).rejects.toMatchObject({ status: 410 });
+      for (const token of await tokens.listTokens({ includeExpired: true })) await tokens.revokeToken(token.name);
+      expect(await tokens.listTokens()).toEqual([]); // the documented 404 "No tokens exist"
+    },
+  );
   expectConforming(checked);
   expect(operationsHit(checked)).toEqual([
     "DELETE /edgekv/v1/tokens/{tokenName} → 200",
@@ -122,7 +145,11 @@ test("IAM self-credentials: create, list, get, update, deactivate, delete", asyn
     await iam.listSelfCredentials();
     await iam.listSelfCredentials({ actions: true });
     await iam.getSelfCredential(created.credentialId);
-    await iam.updateSelfCredential(created.credentialId, { expiresOn: new Date(h.clock.now() + 30 * DAY_MS), status: "ACTIVE", description: "rotated" });
+    await iam.updateSelfCredential(created.credentialId, {
+      expiresOn: new Date(h.clock.now() + 30 * DAY_MS),
+      status: "ACTIVE",
+      description: "rotated",
+    });
     await iam.deactivateSelfCredential(created.credentialId);
     await iam.deleteSelfCredential(created.credentialId);
   });
@@ -143,19 +170,31 @@ test("Fast Purge: the sender's purges of every type, action and network, a 429, 
     const buckets = new PurgeBuckets({ now: h.clock.now });
     const send = async (input: Parameters<typeof planBatches>[0]) => {
       const results = [];
-      for (const batch of planBatches(input).batches) results.push(await sendOne(batch, { http, buckets, random: () => 0, attempt: 1, maxAttempts: 3 }));
+      for (const batch of planBatches(input).batches)
+        results.push(await sendOne(batch, { http, buckets, random: () => 0, attempt: 1, maxAttempts: 3 }));
       return results;
     };
     // The sandbox's tag bucket holds 2; the sender's model starts from Akamai's documented 5,000: Akamai answers 429.
     expect(await send({ type: "tag", action: "invalidate", network: "staging", objects: ["t1", "t2", "t3"] })).toEqual([
       expect.objectContaining({ kind: "retryAfter", cause: "throttled", status: 429 }),
     ]);
-    expect(await send({ type: "url", action: "invalidate", network: "staging", objects: ["https://www.example.com/a", "https://www.example.com/b?x=1"] })).toEqual([
+    expect(
+      await send({
+        type: "url",
+        action: "invalidate",
+        network: "staging",
+        objects: ["https://www.example.com/a", "https://www.example.com/b?x=1"],
+      }),
+    ).toEqual([expect.objectContaining({ kind: "done" })]);
+    expect(await send({ type: "url", action: "delete", network: "production", objects: ["https://www.example.com/c"] })).toEqual([
       expect.objectContaining({ kind: "done" }),
     ]);
-    expect(await send({ type: "url", action: "delete", network: "production", objects: ["https://www.example.com/c"] })).toEqual([expect.objectContaining({ kind: "done" })]);
-    expect(await send({ type: "cpcode", action: "invalidate", network: "production", objects: [123456, 654321] })).toEqual([expect.objectContaining({ kind: "done" })]);
-    expect(await send({ type: "tag", action: "delete", network: "staging", objects: ["t1", "t2"] })).toEqual([expect.objectContaining({ kind: "done" })]);
+    expect(await send({ type: "cpcode", action: "invalidate", network: "production", objects: [123456, 654321] })).toEqual([
+      expect.objectContaining({ kind: "done" }),
+    ]);
+    expect(await send({ type: "tag", action: "delete", network: "staging", objects: ["t1", "t2"] })).toEqual([
+      expect.objectContaining({ kind: "done" }),
+    ]);
     const definitions = checkDefinitions([]);
     for (const id of ["ccu", "edgekv", "iam"]) await definitions.find((d) => d.id === id)!.run(h.transport);
   });
@@ -176,12 +215,18 @@ test("Fast Purge: the sandbox's 400 answer to a request it refuses is the docume
   const exchanges: SandboxExchange[] = [];
   const h = await startHarness({ onExchange: (exchange) => exchanges.push(exchange) });
   try {
-    const response = await h.transport.request({ method: "POST", path: "/ccu/v3/invalidate/url/staging", body: { objects: ["not a url"] } });
+    const response = await h.transport.request({
+      method: "POST",
+      path: "/ccu/v3/invalidate/url/staging",
+      body: { objects: ["not a url"] },
+    });
     expect(response.status).toBe(400);
   } finally {
     await h.close();
   }
   // Only the answer: the request is broken on purpose.
   const checked = exchanges.map((exchange) => checkExchange(validator, exchange, "response"));
-  expect(checked).toEqual([{ label: "POST /ccu/v3/invalidate/url/staging → 400", operation: "POST /ccu/v3/invalidate/url/{network}", problems: [] }]);
+  expect(checked).toEqual([
+    { label: "POST /ccu/v3/invalidate/url/staging → 400", operation: "POST /ccu/v3/invalidate/url/{network}", problems: [] },
+  ]);
 });

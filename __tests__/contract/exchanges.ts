@@ -26,11 +26,21 @@ export function requestBodyOf(exchange: SandboxExchange): unknown {
   }
 }
 
-export function checkExchange(validator: OpenApiValidator, exchange: SandboxExchange, side: "both" | "response" = "both"): CheckedExchange {
+export function checkExchange(
+  validator: OpenApiValidator,
+  exchange: SandboxExchange,
+  side: "both" | "response" = "both",
+): CheckedExchange {
   const { request, response } = exchange;
   const problems = [
     ...(side === "both"
-      ? validator.checkRequest({ method: request.method, path: request.path, query: request.query, contentType: request.contentType, body: requestBodyOf(exchange) })
+      ? validator.checkRequest({
+          method: request.method,
+          path: request.path,
+          query: request.query,
+          contentType: request.contentType,
+          body: requestBodyOf(exchange),
+        })
       : []),
     ...validator.checkResponse({
       method: request.method,

@@ -64,7 +64,10 @@ const TOKEN_ANSWER: Schema = {
     issueDate: { type: "string", format: "date" },
     latestRefreshDate: { type: "string", format: "date", nullable: true },
     nextScheduledRefreshDate: { type: "string", format: "date" },
-    namespacePermissions: { type: "object", additionalProperties: { type: "array", items: { type: "string", enum: ["r", "w", "d"] } } },
+    namespacePermissions: {
+      type: "object",
+      additionalProperties: { type: "array", items: { type: "string", enum: ["r", "w", "d"] } },
+    },
     restrictToEdgeWorkerIds: { type: "array", items: { type: "string" } },
     tokenActivationStatus: { type: "string", enum: ["IN_PROGRESS", "COMPLETE", "ERROR"] },
   },
@@ -84,7 +87,9 @@ export const LIVE_DIFFERENCES: readonly LiveDifference[] = [
       "akamai/AkamaiOPEN-edgegrid-golang pkg/edgeworkers/edgekv_access_tokens.go (EdgeKVAccessToken: the four fields are *string); " +
       "shared reference akamai-openapi/README.md: a token never refreshed, or a legacy token, carries null",
     apply(documents) {
-      const list = jsonSchema(operation(doc(documents, "/edgekv/v1"), "/tokens", "get"), "200") as { properties: { tokens: { items: { properties: Schema } } } };
+      const list = jsonSchema(operation(doc(documents, "/edgekv/v1"), "/tokens", "get"), "200") as {
+        properties: { tokens: { items: { properties: Schema } } };
+      };
       Object.assign(list.properties.tokens.items.properties, REFRESH_FIELDS);
     },
   },
@@ -95,7 +100,10 @@ export const LIVE_DIFFERENCES: readonly LiveDifference[] = [
       "TD-ekv 'Enhanced token workflow' (tokens created on or after 2024-08-30 have no value)",
     apply(documents) {
       const edgeKv = doc(documents, "/edgekv/v1");
-      for (const [template, method] of [["/tokens", "post"], ["/tokens/{tokenName}", "get"]] as const) {
+      for (const [template, method] of [
+        ["/tokens", "post"],
+        ["/tokens/{tokenName}", "get"],
+      ] as const) {
         const media = operation(edgeKv, template, method).responses["200"]?.content?.["application/json"];
         if (!media) throw new Error(`no 200 answer for ${method} ${template}`);
         media.schema = TOKEN_ANSWER;
@@ -104,9 +112,11 @@ export const LIVE_DIFFERENCES: readonly LiveDifference[] = [
   },
   {
     what: "EdgeKV create takes no `expiry` for enhanced tokens (legacy tokens still need it)",
-    source: "TD-ekv 'Enhanced token workflow': expiry is not required for tokens created after 2024-08-30; Go SDK 9.0.0 removed it from the request",
+    source:
+      "TD-ekv 'Enhanced token workflow': expiry is not required for tokens created after 2024-08-30; Go SDK 9.0.0 removed it from the request",
     apply(documents) {
-      const schema = operation(doc(documents, "/edgekv/v1"), "/tokens", "post").requestBody?.content["application/json"]?.schema as { required: string[] };
+      const schema = operation(doc(documents, "/edgekv/v1"), "/tokens", "post").requestBody?.content["application/json"]
+        ?.schema as { required: string[] };
       schema.required = schema.required.filter((field) => field !== "expiry");
     },
   },
@@ -117,11 +127,22 @@ export const LIVE_DIFFERENCES: readonly LiveDifference[] = [
       const edgeKv = doc(documents, "/edgekv/v1");
       const get = operation(edgeKv, "/tokens/{tokenName}", "get");
       const problem = EDGEKV_PROBLEM(get, "404");
-      const errors = Object.fromEntries(["400", "404", "410"].map((status) => [status, { description: status, content: { "application/problem+json": problem ?? {} } }]));
+      const errors = Object.fromEntries(
+        ["400", "404", "410"].map((status) => [
+          status,
+          { description: status, content: { "application/problem+json": problem ?? {} } },
+        ]),
+      );
       const pathParameters = edgeKv.paths["/tokens/{tokenName}"]?.parameters as OpenApiParameter[];
       edgeKv.paths["/tokens/{tokenName}/refresh"] = {
         parameters: pathParameters,
-        post: { operationId: "post-refresh-token", responses: { "200": { description: "The refreshed token", content: { "application/json": { schema: TOKEN_ANSWER } } }, ...errors } },
+        post: {
+          operationId: "post-refresh-token",
+          responses: {
+            "200": { description: "The refreshed token", content: { "application/json": { schema: TOKEN_ANSWER } } },
+            ...errors,
+          },
+        },
       };
     },
   },
@@ -133,8 +154,18 @@ export const LIVE_DIFFERENCES: readonly LiveDifference[] = [
     apply(documents) {
       const ccu = doc(documents, "/ccu/v3");
       const answer = { content: { "application/json": { schema: purgeAnswerSchema(documents) } } };
-      const objectType: OpenApiParameter = { name: "objectType", in: "path", required: true, schema: { type: "string", enum: ["url", "cpcode", "tag"] } };
-      const network: OpenApiParameter = { name: "network", in: "path", required: true, schema: { type: "string", enum: ["staging", "production"] } };
+      const objectType: OpenApiParameter = {
+        name: "objectType",
+        in: "path",
+        required: true,
+        schema: { type: "string", enum: ["url", "cpcode", "tag"] },
+      };
+      const network: OpenApiParameter = {
+        name: "network",
+        in: "path",
+        required: true,
+        schema: { type: "string", enum: ["staging", "production"] },
+      };
       const post = { operationId: "post-rate-limit-status", responses: { "200": answer, "201": answer } };
       ccu.paths["/rate-limit-status/{objectType}"] = { parameters: [objectType], post };
       ccu.paths["/rate-limit-status/{objectType}/{network}"] = { parameters: [objectType, network], post };
@@ -142,7 +173,8 @@ export const LIVE_DIFFERENCES: readonly LiveDifference[] = [
   },
   {
     what: "EdgeWorkers version ids in paths are strings (bundle.json's edgeworker-version, e.g. 1.0.0), not integers",
-    source: "TD-ew code-bundle-format: edgeworker-version is a string; the same documents type `version` as a string in every answer",
+    source:
+      "TD-ew code-bundle-format: edgeworker-version is a string; the same documents type `version` as a string in every answer",
     apply(documents) {
       const edgeWorkers = doc(documents, "/edgeworkers/v1");
       for (const template of ["/ids/{edgeWorkerId}/versions/{version}", "/ids/{edgeWorkerId}/versions/{version}/content"]) {

@@ -78,7 +78,8 @@ export interface FakeS3 {
   close(): Promise<void>;
 }
 
-const SIGNATURE = /^AWS4-HMAC-SHA256 Credential=([^/,]+)\/(\d{8})\/([^/,]+)\/([^/,]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+const SIGNATURE =
+  /^AWS4-HMAC-SHA256 Credential=([^/,]+)\/(\d{8})\/([^/,]+)\/([^/,]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
 
 function sha256Hex(data: Buffer | string): string {
   return createHash("sha256").update(data).digest("hex");
@@ -121,9 +122,15 @@ export async function startFakeS3(options: FakeS3Options): Promise<FakeS3> {
   /** Undefined when the request is signed as S3 would accept it; otherwise [status, code, why]. */
   function checkSignature(req: http.IncomingMessage, rawPath: string, body: Buffer): [number, string, string] | undefined {
     const match = SIGNATURE.exec(header(req, "authorization") ?? "");
-    if (!match) return [400, "AuthorizationHeaderMalformed", `Authorization is not a SigV4 header: ${header(req, "authorization") ?? "(none)"}`];
+    if (!match)
+      return [
+        400,
+        "AuthorizationHeaderMalformed",
+        `Authorization is not a SigV4 header: ${header(req, "authorization") ?? "(none)"}`,
+      ];
     const [, accessKeyId, date, region, service, signedHeaderList, signature] = match as unknown as string[];
-    if (accessKeyId !== options.accessKeyId) return [403, "InvalidAccessKeyId", `access key ${accessKeyId}, expected ${options.accessKeyId}`];
+    if (accessKeyId !== options.accessKeyId)
+      return [403, "InvalidAccessKeyId", `access key ${accessKeyId}, expected ${options.accessKeyId}`];
     if (service !== "s3" || region !== options.region) {
       return [400, "AuthorizationHeaderMalformed", `credential scope ${region}/${service}, expected ${options.region}/s3`];
     }
@@ -131,7 +138,8 @@ export async function startFakeS3(options: FakeS3Options): Promise<FakeS3> {
     const required = ["host", "x-amz-content-sha256", "x-amz-date", ...(options.sessionToken ? ["x-amz-security-token"] : [])];
     const unsigned = required.filter((name) => !signedHeaders.includes(name));
     if (unsigned.length > 0) return [403, "AccessDenied", `headers not signed: ${unsigned.join(", ")}`];
-    if ([...signedHeaders].sort().join(";") !== signedHeaderList) return [403, "SignatureDoesNotMatch", "SignedHeaders not sorted"];
+    if ([...signedHeaders].sort().join(";") !== signedHeaderList)
+      return [403, "SignatureDoesNotMatch", "SignedHeaders not sorted"];
     const amzDate = header(req, "x-amz-date") ?? "";
     if (!/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== date) {
       return [403, "SignatureDoesNotMatch", `x-amz-date ${amzDate} does not match the credential date ${date}`];
@@ -141,24 +149,34 @@ export async function startFakeS3(options: FakeS3Options): Promise<FakeS3> {
     }
     const payloadHash = header(req, "x-amz-content-sha256") ?? "";
     if (payloadHash !== sha256Hex(body)) {
-      return [400, "XAmzContentSHA256Mismatch", `x-amz-content-sha256 ${payloadHash || "(none)"} is not the SHA-256 of the ${body.length}-byte body`];
+      return [
+        400,
+        "XAmzContentSHA256Mismatch",
+        `x-amz-content-sha256 ${payloadHash || "(none)"} is not the SHA-256 of the ${body.length}-byte body`,
+      ];
     }
     const canonicalUri = rawPath
       .split("/")
       .map((segment) => uriEncode(decodeURIComponent(segment)))
       .join("/");
-    const canonicalHeaders = signedHeaders.map((name) => `${name}:${(header(req, name) ?? "").trim().replace(/\s+/g, " ")}\n`).join("");
+    const canonicalHeaders = signedHeaders
+      .map((name) => `${name}:${(header(req, name) ?? "").trim().replace(/\s+/g, " ")}\n`)
+      .join("");
     const canonicalRequest = [req.method, canonicalUri, "", canonicalHeaders, signedHeaderList, payloadHash].join("\n");
     const scope = `${date}/${region}/s3/aws4_request`;
     const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256Hex(canonicalRequest)].join("\n");
     let key: Buffer = Buffer.from(`AWS4${options.secretAccessKey}`);
     for (const part of [date!, region!, "s3", "aws4_request"]) key = createHmac("sha256", key).update(part).digest();
     const expected = createHmac("sha256", key).update(stringToSign).digest("hex");
-    if (expected !== signature) return [403, "SignatureDoesNotMatch", `signature mismatch; canonical request:\n${canonicalRequest}`];
+    if (expected !== signature)
+      return [403, "SignatureDoesNotMatch", `signature mismatch; canonical request:\n${canonicalRequest}`];
     return undefined;
   }
 
-  function answer(req: http.IncomingMessage, body: Buffer): { status: number; headers: Record<string, string>; body: string | Buffer } {
+  function answer(
+    req: http.IncomingMessage,
+    body: Buffer,
+  ): { status: number; headers: Record<string, string>; body: string | Buffer } {
     const [pathPart, query] = (req.url ?? "/").split("?", 2) as [string, string | undefined];
     const rejected = checkSignature(req, pathPart, body);
     if (rejected) {
@@ -166,10 +184,14 @@ export async function startFakeS3(options: FakeS3Options): Promise<FakeS3> {
       return { status: rejected[0], headers: {}, body: errorXml(rejected[1], rejected[2]) };
     }
     const [, bucket, ...keyParts] = pathPart.split("/");
-    if (bucket !== options.bucket) return { status: 404, headers: {}, body: errorXml("NoSuchBucket", "The specified bucket does not exist") };
+    if (bucket !== options.bucket)
+      return { status: 404, headers: {}, body: errorXml("NoSuchBucket", "The specified bucket does not exist") };
     const key = keyParts.map((part) => decodeURIComponent(part)).join("/");
-    if (key === "" || query) return { status: 501, headers: {}, body: errorXml("NotImplemented", "the fake serves GetObject and PutObject only") };
-    const fault = faults.find((f) => (f.method === undefined || f.method === req.method) && (f.key === undefined || f.key === key));
+    if (key === "" || query)
+      return { status: 501, headers: {}, body: errorXml("NotImplemented", "the fake serves GetObject and PutObject only") };
+    const fault = faults.find(
+      (f) => (f.method === undefined || f.method === req.method) && (f.key === undefined || f.key === key),
+    );
     if (fault) {
       if (fault.times !== undefined && --fault.times <= 0) faults = faults.filter((f) => f !== fault);
       return { status: fault.status, headers: {}, body: errorXml(fault.code, `injected ${fault.code}`, key) };
@@ -192,7 +214,11 @@ export async function startFakeS3(options: FakeS3Options): Promise<FakeS3> {
       const contentType = header(req, "content-type");
       const versionId = store(key, body, contentType ?? "binary/octet-stream", Date.now());
       puts.push({ key, body, contentType, versionId });
-      return { status: 200, headers: { etag: `"${createHash("md5").update(body).digest("hex")}"`, "x-amz-version-id": versionId }, body: "" };
+      return {
+        status: 200,
+        headers: { etag: `"${createHash("md5").update(body).digest("hex")}"`, "x-amz-version-id": versionId },
+        body: "",
+      };
     }
     return { status: 405, headers: {}, body: errorXml("MethodNotAllowed", `${req.method} is not served by the fake`) };
   }
@@ -205,7 +231,11 @@ export async function startFakeS3(options: FakeS3Options): Promise<FakeS3> {
       try {
         result = answer(req, Buffer.concat(chunks));
       } catch (error) {
-        result = { status: 400, headers: {}, body: errorXml("InvalidURI", `Couldn't parse the specified URI: ${(error as Error).message}`) };
+        result = {
+          status: 400,
+          headers: {},
+          body: errorXml("InvalidURI", `Couldn't parse the specified URI: ${(error as Error).message}`),
+        };
       }
       const rawPath = (req.url ?? "/").split("?")[0]!;
       const [, , ...keyParts] = rawPath.split("/");
@@ -231,7 +261,8 @@ export async function startFakeS3(options: FakeS3Options): Promise<FakeS3> {
     rejections,
     versions: (key) => [...(objects.get(key) ?? [])],
     current: (key) => objects.get(key)?.at(-1)?.body,
-    seed: (key, body, seedOptions = {}) => store(key, body, seedOptions.contentType ?? "application/octet-stream", seedOptions.lastModifiedMs ?? Date.now()),
+    seed: (key, body, seedOptions = {}) =>
+      store(key, body, seedOptions.contentType ?? "application/octet-stream", seedOptions.lastModifiedMs ?? Date.now()),
     fail: (fault) => {
       faults.push({ ...fault });
     },

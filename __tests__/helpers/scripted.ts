@@ -17,7 +17,8 @@ export function script<Req, Res>(steps: ScriptStep<Req, Res>[]): Script<Req, Res
     async answer(request, describe) {
       calls.push(request);
       const step = steps.shift();
-      if (step === undefined) throw new Error(`unexpected request #${calls.length}${describe ? ` ${describe(request)}` : ""}: script exhausted`);
+      if (step === undefined)
+        throw new Error(`unexpected request #${calls.length}${describe ? ` ${describe(request)}` : ""}: script exhausted`);
       if (step instanceof Error) throw step;
       return typeof step === "function" ? (step as (request: Req) => Res)(request) : step;
     },

@@ -135,11 +135,7 @@ export class SqsSimulator {
    * maxReceiveCount), invokes the handler and deletes what it reports as processed. Returns how many
    * messages the handler got (0: nothing was visible).
    */
-  async poll(
-    name: string,
-    handler: (event: SQSEvent) => Promise<SQSBatchResponse | void>,
-    batchSize = 5,
-  ): Promise<number> {
+  async poll(name: string, handler: (event: SQSEvent) => Promise<SQSBatchResponse | void>, batchSize = 5): Promise<number> {
     const queue = this.queue(name);
     const records = this.receive(queue, batchSize);
     if (records.length === 0) return 0;
@@ -195,7 +191,8 @@ export class SqsSimulator {
 
   private byUrl(url: string): Queue {
     const queue = [...this.queues.values()].find((q) => q.url === url);
-    if (queue === undefined) throw Object.assign(new Error(`The specified queue does not exist: ${url}`), { name: "QueueDoesNotExist" });
+    if (queue === undefined)
+      throw Object.assign(new Error(`The specified queue does not exist: ${url}`), { name: "QueueDoesNotExist" });
     return queue;
   }
 
@@ -208,7 +205,9 @@ export class SqsSimulator {
     const queue = this.byUrl(String(input.QueueUrl));
     const delay = input.DelaySeconds ?? 0;
     if (!Number.isInteger(delay) || delay < 0 || delay > MAX_DELAY_SECONDS) {
-      throw Object.assign(new Error(`Value ${delay} for parameter DelaySeconds is invalid (0..900)`), { name: "InvalidParameterValue" });
+      throw Object.assign(new Error(`Value ${delay} for parameter DelaySeconds is invalid (0..900)`), {
+        name: "InvalidParameterValue",
+      });
     }
     if (typeof input.MessageBody !== "string" || input.MessageBody.length === 0) throw new Error("MessageBody is required");
     if (Buffer.byteLength(input.MessageBody) > 262_144) throw new Error("message body over 256 KiB");
@@ -220,7 +219,9 @@ export class SqsSimulator {
     const queue = this.byUrl(String(input.QueueUrl));
     const seconds = input.VisibilityTimeout ?? -1;
     if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_VISIBILITY_SECONDS) {
-      throw Object.assign(new Error(`Value ${seconds} for parameter VisibilityTimeout is invalid (0..43200)`), { name: "InvalidParameterValue" });
+      throw Object.assign(new Error(`Value ${seconds} for parameter VisibilityTimeout is invalid (0..43200)`), {
+        name: "InvalidParameterValue",
+      });
     }
     const message = queue.messages.find((m) => m.receiptHandle === input.ReceiptHandle);
     if (message === undefined) {
@@ -230,7 +231,9 @@ export class SqsSimulator {
     // Total visibility cannot extend past 12 h from the latest receive.
     const limit = (message.lastReceiveAtMs ?? now) + MAX_VISIBILITY_SECONDS * 1000;
     if (now + seconds * 1000 > limit) {
-      throw Object.assign(new Error("Total VisibilityTimeout for the message is beyond the limit [43200 seconds]"), { name: "InvalidParameterValue" });
+      throw Object.assign(new Error("Total VisibilityTimeout for the message is beyond the limit [43200 seconds]"), {
+        name: "InvalidParameterValue",
+      });
     }
     message.visibleAtMs = now + seconds * 1000;
     this.stats.visibilityChanges++;

@@ -28,4 +28,3 @@ export function synthEdgeStack(env: EnvironmentConfig): { text: string; json: Re
 export function resourcesOfType(json: Record<string, any>, type: string): Record<string, any>[] {
   return Object.values(json.resource?.[type] ?? {});
 }
-

@@ -5,7 +5,18 @@
  */
 import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { findAwsProviderMirror, terraformEnv } from "../../cli/lib/terraform-cli-config";
 
@@ -15,10 +26,16 @@ export interface TerraformAvailability {
 }
 
 export function terraformAvailability(): TerraformAvailability {
-  const version = spawnSync("terraform", ["version"], { encoding: "utf8", env: { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null" } });
+  const version = spawnSync("terraform", ["version"], {
+    encoding: "utf8",
+    env: { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null" },
+  });
   if (version.error || version.status !== 0) return { ok: false, reason: "terraform is not installed (not found on PATH)" };
   if (!findAwsProviderMirror()) {
-    return { ok: false, reason: "no offline provider mirror holding registry.terraform.io/hashicorp/aws 5.100.0 (set EDGEPLANE_TF_MIRROR)" };
+    return {
+      ok: false,
+      reason: "no offline provider mirror holding registry.terraform.io/hashicorp/aws 5.100.0 (set EDGEPLANE_TF_MIRROR)",
+    };
   }
   return { ok: true };
 }
@@ -58,7 +75,13 @@ export function offlineTerraformEnv(extra: Record<string, string> = {}): NodeJS.
 
 export function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv): string {
   try {
-    return execFileSync("terraform", args, { cwd, env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
+    return execFileSync("terraform", args, {
+      cwd,
+      env,
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(`terraform ${args.join(" ")} failed in ${cwd}:\n${e.stderr || ""}\n${e.stdout || ""}`.trim());
@@ -103,7 +126,10 @@ export function terraformInit(dir: string, env: NodeJS.ProcessEnv): void {
 
 let version: string | undefined;
 function terraformVersion(): string {
-  version ??= execFileSync("terraform", ["version", "-json"], { encoding: "utf8", env: { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null" } });
+  version ??= execFileSync("terraform", ["version", "-json"], {
+    encoding: "utf8",
+    env: { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null" },
+  });
   return version;
 }
 
@@ -113,7 +139,14 @@ function templateIsUsable(template: string): boolean {
   try {
     const lock = readFileSync(join(template, ".terraform.lock.hcl"), "utf8");
     for (const [, source, providerVersion] of lock.matchAll(/provider "([^"]+)" \{\s*version\s*=\s*"([^"]+)"/g)) {
-      const platformDir = join(template, ".terraform", "providers", source!, providerVersion!, `${process.platform}_${process.arch === "x64" ? "amd64" : process.arch}`);
+      const platformDir = join(
+        template,
+        ".terraform",
+        "providers",
+        source!,
+        providerVersion!,
+        `${process.platform}_${process.arch === "x64" ? "amd64" : process.arch}`,
+      );
       realpathSync(platformDir); // throws when the link's target is gone
     }
     return true;

@@ -89,7 +89,9 @@ describe("the checker itself catches what the provider would refuse", () => {
   });
 
   test("the provider block is checked too", () => {
-    expect(withChange((j) => (j.provider.akamai[0].secret = "x"))).toEqual(["provider.akamai[0] secret: unknown attribute (not in provider schema)"]);
+    expect(withChange((j) => (j.provider.akamai[0].secret = "x"))).toEqual([
+      "provider.akamai[0] secret: unknown attribute (not in provider schema)",
+    ]);
   });
 });
 

@@ -38,7 +38,13 @@ describe("Fast Purge v3 in the sandbox", () => {
       const res = await purge("/ccu/v3/invalidate/url/production", { objects: urls(2) });
       expect(res.status).toBe(201);
       const body = res.body as Record<string, unknown>;
-      expect(body).toEqual({ httpStatus: 201, detail: "Request accepted", estimatedSeconds: 5, purgeId: body.purgeId, supportId: body.supportId });
+      expect(body).toEqual({
+        httpStatus: 201,
+        detail: "Request accepted",
+        estimatedSeconds: 5,
+        purgeId: body.purgeId,
+        supportId: body.supportId,
+      });
       expect(body.purgeId).toMatch(/^edcp-[A-Za-z0-9_-]{22}$/);
       expect(rateLimitHeaders(res.headers)).toEqual({
         "x-ratelimit-limit": "100",
@@ -57,18 +63,39 @@ describe("Fast Purge v3 in the sandbox", () => {
       await purge("/ccu/v3/delete/cpcode", { objects: [12345] });
       await purge("/ccu/v3/invalidate/tag/production", { objects: ["black-friday"] });
       await purge("/ccu/v3/invalidate/url", { hostname: "www.example.com", objects: ["/a", "/b"] });
-      expect(h.sandbox.state.purges.map(({ action, type, network, objects, clientToken }) => ({ action, type, network, objects, clientToken }))).toEqual([
+      expect(
+        h.sandbox.state.purges.map(({ action, type, network, objects, clientToken }) => ({
+          action,
+          type,
+          network,
+          objects,
+          clientToken,
+        })),
+      ).toEqual([
         { action: "invalidate", type: "url", network: "staging", objects: urls(1), clientToken: "akab-test-client-token" },
         { action: "delete", type: "cpcode", network: "production", objects: [12345], clientToken: "akab-test-client-token" },
-        { action: "invalidate", type: "tag", network: "production", objects: ["black-friday"], clientToken: "akab-test-client-token" },
-        { action: "invalidate", type: "url", network: "production", objects: ["/a", "/b"], clientToken: "akab-test-client-token" },
+        {
+          action: "invalidate",
+          type: "tag",
+          network: "production",
+          objects: ["black-friday"],
+          clientToken: "akab-test-client-token",
+        },
+        {
+          action: "invalidate",
+          type: "url",
+          network: "production",
+          objects: ["/a", "/b"],
+          clientToken: "akab-test-client-token",
+        },
       ]);
       expect(h.sandbox.state.purges[3]?.hostname).toBe("www.example.com");
     });
 
     it("lets tests check that every object arrived exactly once", async () => {
       const all = urls(3000);
-      for (let i = 0; i < all.length; i += 1000) await purge("/ccu/v3/invalidate/url/production", { objects: all.slice(i, i + 1000) });
+      for (let i = 0; i < all.length; i += 1000)
+        await purge("/ccu/v3/invalidate/url/production", { objects: all.slice(i, i + 1000) });
       const arrived = purgedObjects(h.sandbox.state, { type: "url", network: "production" });
       expect(arrived).toHaveLength(all.length);
       expect(new Set(arrived)).toEqual(new Set(all));
@@ -87,7 +114,10 @@ describe("Fast Purge v3 in the sandbox", () => {
     });
 
     it("answers 413 for a body too big to read (2 MB)", async () => {
-      const res = await purge("/ccu/v3/invalidate/url/production", JSON.stringify({ objects: ["https://www.example.com/" + "a".repeat(2_000_000)] }));
+      const res = await purge(
+        "/ccu/v3/invalidate/url/production",
+        JSON.stringify({ objects: ["https://www.example.com/" + "a".repeat(2_000_000)] }),
+      );
       expect(res.status).toBe(413);
       expect(h.sandbox.state.purges).toHaveLength(0);
     });
@@ -101,10 +131,22 @@ describe("Fast Purge v3 in the sandbox", () => {
     });
 
     it.each([
-      ["/ccu/v3/invalidate/cpcode", { objects: [123, "456"] }, "objects[1] must be a positive integer CP code; a request carries one object type only"],
+      [
+        "/ccu/v3/invalidate/cpcode",
+        { objects: [123, "456"] },
+        "objects[1] must be a positive integer CP code; a request carries one object type only",
+      ],
       ["/ccu/v3/invalidate/cpcode", { objects: [1.5] }, "objects[0] must be a positive integer CP code"],
-      ["/ccu/v3/invalidate/url", { objects: ["https://www.example.com/a", 12345] }, "objects[1] must be a URL or ARL string; a request carries one object type only"],
-      ["/ccu/v3/invalidate/tag", { objects: ["ok", 7] }, "objects[1] must be a cache tag string; a request carries one object type only"],
+      [
+        "/ccu/v3/invalidate/url",
+        { objects: ["https://www.example.com/a", 12345] },
+        "objects[1] must be a URL or ARL string; a request carries one object type only",
+      ],
+      [
+        "/ccu/v3/invalidate/tag",
+        { objects: ["ok", 7] },
+        "objects[1] must be a cache tag string; a request carries one object type only",
+      ],
       ["/ccu/v3/invalidate/tag", { objects: ["has space"] }, "objects[0] must be 1-128 characters"],
       ["/ccu/v3/invalidate/url", { objects: [] }, "objects must be a non-empty array"],
       ["/ccu/v3/invalidate/url", { objects: ["https://www.example.com/é"] }, "objects[0] must be non-empty printable ASCII"],
@@ -124,7 +166,12 @@ describe("Fast Purge v3 in the sandbox", () => {
 
     it("answers 400 for invalid JSON and 415 without a JSON content type", async () => {
       expect((await purge("/ccu/v3/invalidate/url", "{not json")).status).toBe(400);
-      const res = await h.transport.request({ method: "POST", path: "/ccu/v3/invalidate/url", body: "objects=x", headers: { "Content-Type": "text/plain" } });
+      const res = await h.transport.request({
+        method: "POST",
+        path: "/ccu/v3/invalidate/url",
+        body: "objects=x",
+        headers: { "Content-Type": "text/plain" },
+      });
       expect(res.status).toBe(415);
     });
 
@@ -170,8 +217,17 @@ describe("Fast Purge v3 in the sandbox", () => {
       }
       const denied = await purge("/ccu/v3/invalidate/tag", { objects: ["t100"] });
       expect(denied.status).toBe(429);
-      expect(denied.body).toMatchObject({ title: "Rate Limit exceeded", rateLimit: 100, rateLimitCurrentRequestSize: 1, rateLimitRemaining: 0 });
-      expect(rateLimitHeaders(denied.headers)).toMatchObject({ "x-ratelimit-remaining": "0", "x-ratelimit-seconds-to-refresh-limit": "2.000000", "x-ratelimit-remaining-objects": "4900" });
+      expect(denied.body).toMatchObject({
+        title: "Rate Limit exceeded",
+        rateLimit: 100,
+        rateLimitCurrentRequestSize: 1,
+        rateLimitRemaining: 0,
+      });
+      expect(rateLimitHeaders(denied.headers)).toMatchObject({
+        "x-ratelimit-remaining": "0",
+        "x-ratelimit-seconds-to-refresh-limit": "2.000000",
+        "x-ratelimit-remaining-objects": "4900",
+      });
       h.clock.advance(20); // one token at 50/s
       expect((await purge("/ccu/v3/invalidate/tag", { objects: ["t100"] })).status).toBe(201);
       expect((await purge("/ccu/v3/invalidate/tag", { objects: ["t101"] })).status).toBe(429);
@@ -180,7 +236,11 @@ describe("Fast Purge v3 in the sandbox", () => {
     it("always denies a request bigger than the bucket", async () => {
       const res = await purge("/ccu/v3/invalidate/cpcode", { objects: cpcodes(301) });
       expect(res.status).toBe(429);
-      expect(res.body).toMatchObject({ title: "CPCODE Rate Limit exceeded", rateLimitCurrentRequestSize: 301, rateLimitRemaining: 300 });
+      expect(res.body).toMatchObject({
+        title: "CPCODE Rate Limit exceeded",
+        rateLimitCurrentRequestSize: 301,
+        rateLimitRemaining: 300,
+      });
     });
 
     it("reports bucket status on rate-limit-status without consuming tokens", async () => {
@@ -266,7 +326,10 @@ describe("validatePurgeBody", () => {
   });
 
   it("refuses non-objects", () => {
-    expect(validatePurgeBody("url", [1])).toMatchObject({ ok: false, detail: "body must be a JSON object with an objects array" });
+    expect(validatePurgeBody("url", [1])).toMatchObject({
+      ok: false,
+      detail: "body must be a JSON object with an objects array",
+    });
     expect(validatePurgeBody("cpcode", { objects: [0] }).ok).toBe(false);
   });
 });

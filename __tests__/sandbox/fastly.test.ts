@@ -296,7 +296,10 @@ describe("Fastly emulator", () => {
       try {
         expect(await call(strict, "GET", "/tokens/self", { "Fastly-Key": TOKENS.select })).toMatchObject({
           status: 403,
-          body: { msg: "You are not authorized to perform this action", detail: "Reading a token needs scope global or global:read" },
+          body: {
+            msg: "You are not authorized to perform this action",
+            detail: "Reading a token needs scope global or global:read",
+          },
         });
         expect((await call(strict, "GET", "/tokens/self", { "Fastly-Key": TOKENS.readOnly })).status).toBe(200);
         expect((await call(strict, "GET", "/tokens/self", { "Fastly-Key": TOKENS.global })).status).toBe(200);

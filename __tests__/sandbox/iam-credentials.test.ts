@@ -13,31 +13,59 @@ describe("IAM self-credentials in the sandbox", () => {
   });
 
   const signedBy = (credentials: { clientToken: string; clientSecret: string; accessToken: string }): EdgeGridTransport => {
-    const transport = new EdgeGridTransport({ credentials: { host: h.sandbox.url, ...credentials }, env: LOOPBACK_ENV, now: h.clock.now });
+    const transport = new EdgeGridTransport({
+      credentials: { host: h.sandbox.url, ...credentials },
+      env: LOOPBACK_ENV,
+      now: h.clock.now,
+    });
     transports.push(transport);
     return transport;
   };
   const create = async (transport = h.transport) => {
     const res = await transport.request({ method: "POST", path: SELF_CREDENTIALS });
     expect(res.status).toBe(201);
-    return res.body as { credentialId: number; clientToken: string; clientSecret: string; expiresOn: string; createdOn: string; status: string };
+    return res.body as {
+      credentialId: number;
+      clientToken: string;
+      clientSecret: string;
+      expiresOn: string;
+      createdOn: string;
+      status: string;
+    };
   };
-  const put = (id: number, body: object, transport = h.transport) => transport.request({ method: "PUT", path: `${SELF_CREDENTIALS}/${id}`, body });
+  const put = (id: number, body: object, transport = h.transport) =>
+    transport.request({ method: "PUT", path: `${SELF_CREDENTIALS}/${id}`, body });
 
   it("creates a credential whose secret is shown once and which signs for the same client at once", async () => {
     h = await startHarness();
     const created = await create();
-    expect(Object.keys(created).sort()).toEqual(["clientSecret", "clientToken", "createdOn", "credentialId", "description", "expiresOn", "status"]);
+    expect(Object.keys(created).sort()).toEqual([
+      "clientSecret",
+      "clientToken",
+      "createdOn",
+      "credentialId",
+      "description",
+      "expiresOn",
+      "status",
+    ]);
     expect(created.status).toBe("ACTIVE");
     // Default expiry: two years (OAS).
     expect(Date.parse(created.expiresOn) - Date.parse(created.createdOn)).toBeGreaterThanOrEqual(2 * YEAR_MS);
-    const fresh = signedBy({ clientToken: created.clientToken, clientSecret: created.clientSecret, accessToken: TEST_CLIENT.accessToken });
+    const fresh = signedBy({
+      clientToken: created.clientToken,
+      clientSecret: created.clientSecret,
+      accessToken: TEST_CLIENT.accessToken,
+    });
     const listed = await fresh.request({ method: "GET", path: SELF_CREDENTIALS, query: { actions: true } });
     expect(listed.status).toBe(200);
     expect(listed.rawBody.toString()).not.toContain(created.clientSecret);
     const items = listed.body as Array<Record<string, unknown>>;
     expect(items.map((c) => c.credentialId)).toEqual([100001, created.credentialId]);
-    expect(items[1]).toMatchObject({ status: "ACTIVE", maxAllowedExpiry: expect.any(String), actions: { deactivate: true, delete: false } });
+    expect(items[1]).toMatchObject({
+      status: "ACTIVE",
+      maxAllowedExpiry: expect.any(String),
+      actions: { deactivate: true, delete: false },
+    });
     const one = await h.transport.request({ method: "GET", path: `${SELF_CREDENTIALS}/${created.credentialId}` });
     expect(one.rawBody.toString()).not.toContain(created.clientSecret);
   });
@@ -46,15 +74,24 @@ describe("IAM self-credentials in the sandbox", () => {
     h = await startHarness();
     const created = await create();
     const other = signedBy({ ...created, accessToken: TEST_CLIENT.accessToken });
-    expect((await h.transport.request({ method: "POST", path: `${SELF_CREDENTIALS}/${created.credentialId}/deactivate` })).status).toBe(204);
+    expect(
+      (await h.transport.request({ method: "POST", path: `${SELF_CREDENTIALS}/${created.credentialId}/deactivate` })).status,
+    ).toBe(204);
 
-    const refused = await other.request({ method: "POST", path: "/ccu/v3/invalidate/url/production", body: { objects: ["https://www.example.com/"] } });
+    const refused = await other.request({
+      method: "POST",
+      path: "/ccu/v3/invalidate/url/production",
+      body: { objects: ["https://www.example.com/"] },
+    });
     expect(refused.status).toBe(401);
     expect(refused.body).toMatchObject({ title: "Not authorized", detail: "Inactive client token" });
     expect(h.sandbox.state.requests.at(-1)).toMatchObject({ status: 401, authFailure: "inactive_credential" });
     expect(h.sandbox.state.purges).toHaveLength(0);
 
-    const reactivated = await put(created.credentialId, { status: "ACTIVE", expiresOn: new Date(h.clock.now() + YEAR_MS).toISOString() });
+    const reactivated = await put(created.credentialId, {
+      status: "ACTIVE",
+      expiresOn: new Date(h.clock.now() + YEAR_MS).toISOString(),
+    });
     expect(reactivated.status).toBe(200);
     expect((await other.request({ method: "GET", path: SELF_CREDENTIALS })).status).toBe(200);
   });
@@ -64,7 +101,10 @@ describe("IAM self-credentials in the sandbox", () => {
     const created = await create();
     await put(created.credentialId, { status: "ACTIVE", expiresOn: new Date(h.clock.now() + 60_000).toISOString() });
     h.clock.advance(60_001);
-    const res = await signedBy({ ...created, accessToken: TEST_CLIENT.accessToken }).request({ method: "GET", path: SELF_CREDENTIALS });
+    const res = await signedBy({ ...created, accessToken: TEST_CLIENT.accessToken }).request({
+      method: "GET",
+      path: SELF_CREDENTIALS,
+    });
     expect(res).toMatchObject({ status: 401, body: { detail: "Expired client token" } });
   });
 
@@ -77,7 +117,10 @@ describe("IAM self-credentials in the sandbox", () => {
     await put(created.credentialId, { status: "INACTIVE", expiresOn: created.expiresOn, description: "retired" });
     expect((await h.transport.request({ method: "DELETE", path })).status).toBe(204);
     expect((await h.transport.request({ method: "GET", path })).status).toBe(404);
-    expect((await signedBy({ ...created, accessToken: TEST_CLIENT.accessToken }).request({ method: "GET", path: SELF_CREDENTIALS })).status).toBe(401);
+    expect(
+      (await signedBy({ ...created, accessToken: TEST_CLIENT.accessToken }).request({ method: "GET", path: SELF_CREDENTIALS }))
+        .status,
+    ).toBe(401);
     expect(((await h.transport.request({ method: "GET", path: SELF_CREDENTIALS })).body as unknown[]).length).toBe(1);
   });
 
@@ -90,11 +133,27 @@ describe("IAM self-credentials in the sandbox", () => {
       expect((res.body as { detail: string }).detail).toMatch(detail);
     };
     await expectDetail({ status: "ACTIVE", expiresOn: "2026-01-01T00:00:00Z" }, /with milliseconds/);
-    await expectDetail({ status: "ACTIVE", expiresOn: new Date(Date.parse(createdOn) + 3 * YEAR_MS).toISOString() }, /maxAllowedExpiry/);
-    await expectDetail({ status: "PAUSED", expiresOn: new Date(h.clock.now() + YEAR_MS).toISOString() }, /one of ACTIVE, INACTIVE, DELETED/);
-    await expectDetail({ status: "ACTIVE", expiresOn: new Date(h.clock.now() - 1000).toISOString() }, /in the future for an ACTIVE credential/);
-    await expectDetail({ status: "ACTIVE", expiresOn: new Date(h.clock.now() + YEAR_MS).toISOString(), clientSecret: "x" }, /Unknown field\(s\): clientSecret/);
-    const ok = await put(credentialId, { status: "ACTIVE", expiresOn: new Date(h.clock.now() + YEAR_MS).toISOString(), description: "d" });
+    await expectDetail(
+      { status: "ACTIVE", expiresOn: new Date(Date.parse(createdOn) + 3 * YEAR_MS).toISOString() },
+      /maxAllowedExpiry/,
+    );
+    await expectDetail(
+      { status: "PAUSED", expiresOn: new Date(h.clock.now() + YEAR_MS).toISOString() },
+      /one of ACTIVE, INACTIVE, DELETED/,
+    );
+    await expectDetail(
+      { status: "ACTIVE", expiresOn: new Date(h.clock.now() - 1000).toISOString() },
+      /in the future for an ACTIVE credential/,
+    );
+    await expectDetail(
+      { status: "ACTIVE", expiresOn: new Date(h.clock.now() + YEAR_MS).toISOString(), clientSecret: "x" },
+      /Unknown field\(s\): clientSecret/,
+    );
+    const ok = await put(credentialId, {
+      status: "ACTIVE",
+      expiresOn: new Date(h.clock.now() + YEAR_MS).toISOString(),
+      description: "d",
+    });
     expect(ok).toMatchObject({ status: 200, body: { status: "ACTIVE", description: "d" } });
   });
 
@@ -102,7 +161,10 @@ describe("IAM self-credentials in the sandbox", () => {
     h = await startHarness({ iam: { maxCredentialsPerClient: 2 } });
     const second = await create();
     const third = await h.transport.request({ method: "POST", path: SELF_CREDENTIALS });
-    expect(third).toMatchObject({ status: 400, body: { detail: "The API client already has 2 credentials, the most allowed; delete an INACTIVE credential first" } });
+    expect(third).toMatchObject({
+      status: 400,
+      body: { detail: "The API client already has 2 credentials, the most allowed; delete an INACTIVE credential first" },
+    });
     await h.transport.request({ method: "POST", path: `${SELF_CREDENTIALS}/${second.credentialId}/deactivate` });
     expect((await h.transport.request({ method: "POST", path: SELF_CREDENTIALS })).status).toBe(400);
     await h.transport.request({ method: "DELETE", path: `${SELF_CREDENTIALS}/${second.credentialId}` });
@@ -115,7 +177,11 @@ describe("IAM self-credentials in the sandbox", () => {
     const mine = await create();
     const theirs = signedBy(other);
     expect((await theirs.request({ method: "GET", path: `${SELF_CREDENTIALS}/${mine.credentialId}` })).status).toBe(404);
-    expect(((await theirs.request({ method: "GET", path: SELF_CREDENTIALS })).body as Array<{ clientToken: string }>).map((c) => c.clientToken)).toEqual([other.clientToken]);
+    expect(
+      ((await theirs.request({ method: "GET", path: SELF_CREDENTIALS })).body as Array<{ clientToken: string }>).map(
+        (c) => c.clientToken,
+      ),
+    ).toEqual([other.clientToken]);
     expect(h.sandbox.state.iam.clients.map((c) => c.credentials.length)).toEqual([2, 1]);
   });
 

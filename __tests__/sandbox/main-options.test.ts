@@ -45,7 +45,11 @@ describe("main with --edgerc-out", () => {
   it("writes a working [sandbox] section with mode 0600, with the EdgeWorker ids and token kind asked for", async () => {
     const file = join(dir, "x.edgerc");
     let output = "";
-    const sandbox = await main(["--edgerc-out", file, "--edgeworker-id", "4242", "--token-kind", "legacy"], {}, (text) => (output += text));
+    const sandbox = await main(
+      ["--edgerc-out", file, "--edgeworker-id", "4242", "--token-kind", "legacy"],
+      {},
+      (text) => (output += text),
+    );
     try {
       expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(output).toContain(`Written to ${file} (mode 0600): use --edgerc ${file} --section sandbox`);
@@ -73,7 +77,9 @@ describe("main with --edgerc-out", () => {
 
   it("replaces an earlier sandbox's file but never a file with other sections", async () => {
     const earlier = join(dir, "earlier.edgerc");
-    writeFileSync(earlier, "[sandbox]\nhost = http://127.0.0.1:1\nclient_token = a\nclient_secret = b\naccess_token = c\n", { mode: 0o644 });
+    writeFileSync(earlier, "[sandbox]\nhost = http://127.0.0.1:1\nclient_token = a\nclient_secret = b\naccess_token = c\n", {
+      mode: 0o644,
+    });
     const sandbox = await main(["--edgerc-out", earlier], {}, () => undefined);
     await sandbox.close();
     expect(readFileSync(earlier, "utf8")).toContain(sandbox.url);
@@ -82,7 +88,9 @@ describe("main with --edgerc-out", () => {
     const real = join(dir, "real.edgerc");
     const text = "[default]\nhost = akab-x.luna.akamaiapis.net\nclient_token = a\nclient_secret = b\naccess_token = c\n";
     writeFileSync(real, text);
-    await expect(main(["--edgerc-out", real], {}, () => undefined)).rejects.toThrow(/already holds other sections \(\[default\]\); give a new file/);
+    await expect(main(["--edgerc-out", real], {}, () => undefined)).rejects.toThrow(
+      /already holds other sections \(\[default\]\); give a new file/,
+    );
     expect(readFileSync(real, "utf8")).toBe(text);
   });
 });

@@ -6,8 +6,14 @@ import { LOOPBACK_ENV } from "../helpers/sandbox-harness";
 describe("parseMainOptions", () => {
   it("reads flags first, then the environment, then defaults", () => {
     expect(parseMainOptions([], {})).toEqual({ port: 0, timeScale: 1 });
-    expect(parseMainOptions([], { EDGEPLANE_SANDBOX_PORT: "8080", EDGEPLANE_SANDBOX_TIME_SCALE: "10" })).toEqual({ port: 8080, timeScale: 10 });
-    expect(parseMainOptions(["--port", "9000", "--time-scale=2.5"], { EDGEPLANE_SANDBOX_PORT: "8080" })).toEqual({ port: 9000, timeScale: 2.5 });
+    expect(parseMainOptions([], { EDGEPLANE_SANDBOX_PORT: "8080", EDGEPLANE_SANDBOX_TIME_SCALE: "10" })).toEqual({
+      port: 8080,
+      timeScale: 10,
+    });
+    expect(parseMainOptions(["--port", "9000", "--time-scale=2.5"], { EDGEPLANE_SANDBOX_PORT: "8080" })).toEqual({
+      port: 9000,
+      timeScale: 2.5,
+    });
   });
 
   it.each([

@@ -32,7 +32,12 @@ test("the sandbox answers them: legacy list items with null fields, the client r
       latestRefreshDate: null,
       nextScheduledRefreshDate: null,
     });
-    expect(items[2]).toMatchObject({ name: SEEDED_ENHANCED_TOKEN, tokenActivationStatus: "COMPLETE", latestRefreshDate: null, nextScheduledRefreshDate: null });
+    expect(items[2]).toMatchObject({
+      name: SEEDED_ENHANCED_TOKEN,
+      tokenActivationStatus: "COMPLETE",
+      latestRefreshDate: null,
+      nextScheduledRefreshDate: null,
+    });
     const listed = await new EdgeKvTokensClient(h.transport).listTokens();
     expect(listed.map((t) => [t.name, edgeKvTokenKind(t), daysToExpiry(t, NOW)])).toEqual([
       ["dev-config-ro-20241209", "legacy", 6],
@@ -56,7 +61,10 @@ test("npm run sandbox seeds them by default; --no-seed-tokens starts empty", asy
     try {
       expect(running.akamai?.state.edgeKv.tokens).toHaveLength(expected);
       expect(output).toContain(expected === 0 ? "EdgeKV tokens: none" : `EdgeKV tokens: dev-config-ro-`);
-      const transport = new EdgeGridTransport({ credentials: { host: running.url as string, ...clientOf(output) }, env: LOOPBACK_ENV });
+      const transport = new EdgeGridTransport({
+        credentials: { host: running.url as string, ...clientOf(output) },
+        env: LOOPBACK_ENV,
+      });
       try {
         expect(await new EdgeKvTokensClient(transport).listTokens()).toHaveLength(expected);
       } finally {

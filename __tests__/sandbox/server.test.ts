@@ -8,13 +8,25 @@ const PURGE = "/ccu/v3/invalidate/url/production";
 const body = (n: number) => ({ objects: [`https://www.example.com/${n}`] });
 
 /** Sends a request exactly as given (for replays and hand-made headers). */
-function rawRequest(url: string, method: string, path: string, headers: Record<string, string>, payload = ""): Promise<{ status: number; body: unknown }> {
+function rawRequest(
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  payload = "",
+): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${url}${path}`, { method, headers: { ...headers, "Content-Length": String(Buffer.byteLength(payload)) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || "null") }));
-    });
+    const req = http.request(
+      `${url}${path}`,
+      { method, headers: { ...headers, "Content-Length": String(Buffer.byteLength(payload)) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || "null") }),
+        );
+      },
+    );
     req.on("error", reject);
     req.end(payload);
   });
@@ -48,7 +60,11 @@ describe("sandbox server", () => {
       expect((await rawRequest(h.sandbox.url, "POST", PURGE, headers, payload)).status).toBe(201);
       const replay = await rawRequest(h.sandbox.url, "POST", PURGE, headers, payload);
       expect(replay.status).toBe(401);
-      expect(replay.body).toMatchObject({ status: 401, title: "Not authorized", detail: "Invalid authorization nonce (already used)" });
+      expect(replay.body).toMatchObject({
+        status: 401,
+        title: "Not authorized",
+        detail: "Invalid authorization nonce (already used)",
+      });
       expect(h.sandbox.state.purges).toHaveLength(1);
       expect(h.sandbox.state.requests.map((r) => r.authFailure)).toEqual([undefined, "replayed_nonce"]);
     });
@@ -66,7 +82,9 @@ describe("sandbox server", () => {
         credentials: { ...TEST_CLIENT, clientToken: "akab-stranger" },
         timestamp: formatTimestamp(new Date(h.clock.now())),
       });
-      expect(await rawRequest(h.sandbox.url, "POST", PURGE, { "Content-Type": "application/json", Authorization: stranger }, payload)).toMatchObject({
+      expect(
+        await rawRequest(h.sandbox.url, "POST", PURGE, { "Content-Type": "application/json", Authorization: stranger }, payload),
+      ).toMatchObject({
         status: 401,
         body: { detail: "Invalid authorization client token" },
       });
@@ -92,7 +110,10 @@ describe("sandbox server", () => {
         }),
       });
       expect((await rawRequest(h.sandbox.url, "POST", PURGE, sign(30_000, "a"), payload)).status).toBe(201);
-      expect(await rawRequest(h.sandbox.url, "POST", PURGE, sign(31_000, "b"), payload)).toMatchObject({ status: 401, body: { detail: "Invalid timestamp" } });
+      expect(await rawRequest(h.sandbox.url, "POST", PURGE, sign(31_000, "b"), payload)).toMatchObject({
+        status: 401,
+        body: { detail: "Invalid timestamp" },
+      });
     });
   });
 
@@ -102,7 +123,8 @@ describe("sandbox server", () => {
       // A path outside the prefix is not affected and does not use up the rule.
       expect((await h.transport.request({ method: "POST", path: "/ccu/v3/delete/url", body: body(0) })).status).toBe(201);
       const statuses = [];
-      for (let i = 1; i <= 3; i++) statuses.push((await h.transport.request({ method: "POST", path: PURGE, body: body(i) })).status);
+      for (let i = 1; i <= 3; i++)
+        statuses.push((await h.transport.request({ method: "POST", path: PURGE, body: body(i) })).status);
       expect(statuses).toEqual([503, 503, 201]);
       expect(h.sandbox.state.purges.flatMap((p) => p.objects)).toEqual([body(0).objects[0], body(3).objects[0]]);
       expect(h.sandbox.pendingFaults()).toEqual([]);
@@ -127,10 +149,14 @@ describe("sandbox server", () => {
 
     it("does not process a delayed request whose client gave up", async () => {
       h.sandbox.setFaults([{ delayMs: 300 }]);
-      await expect(h.transport.request({ method: "POST", path: PURGE, body: body(1), timeoutMs: 30 })).rejects.toBeInstanceOf(EdgeGridNetworkError);
+      await expect(h.transport.request({ method: "POST", path: PURGE, body: body(1), timeoutMs: 30 })).rejects.toBeInstanceOf(
+        EdgeGridNetworkError,
+      );
       // Wait (without asserting on time) until the sandbox has finished with the delayed request.
       for (let i = 0; i < 100 && h.sandbox.state.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-      expect(h.sandbox.state.requests).toEqual([{ method: "POST", path: PURGE, status: "dropped", fault: "delayMs=300 (client left)" }]);
+      expect(h.sandbox.state.requests).toEqual([
+        { method: "POST", path: PURGE, status: "dropped", fault: "delayMs=300 (client left)" },
+      ]);
       expect(h.sandbox.state.purges).toHaveLength(0);
     });
 

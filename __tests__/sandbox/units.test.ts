@@ -44,7 +44,10 @@ describe("TokenBucket", () => {
 describe("FaultQueue", () => {
   it("matches by prefix, in order, and forgets used-up rules", () => {
     const queue = new FaultQueue();
-    queue.set([{ pathPrefix: "/a", dropConnection: true }, { times: 2, delayMs: 5 }]);
+    queue.set([
+      { pathPrefix: "/a", dropConnection: true },
+      { times: 2, delayMs: 5 },
+    ]);
     expect(queue.take("/b")).toEqual({ delayMs: 5 });
     expect(queue.take("/a/x")).toEqual({ dropConnection: true });
     expect(queue.take("/a/x")).toEqual({ delayMs: 5 });

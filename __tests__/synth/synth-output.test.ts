@@ -19,7 +19,9 @@ const STACKS = ["edgeplane-dev", "edgeplane-staging", "edgeplane-prod"];
 
 function cleanCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), "edgeplane-clone-"));
-  const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard"], { cwd: root, encoding: "utf8" }).split("\n").filter(Boolean);
+  const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard"], { cwd: root, encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean);
   for (const file of files) {
     if (!existsSync(join(root, file))) continue; // deleted in the working tree, not yet committed
     mkdirSync(dirname(join(dir, file)), { recursive: true });
@@ -50,7 +52,12 @@ describe("cdktf synth and npm run synth, each from a clean copy with no bundle c
   let directOutput: string;
 
   beforeAll(() => {
-    const env = (dir: string) => ({ ...terraformEnv(join(dir, "node_modules/.cache/edgeplane-terraform")), CHECKPOINT_DISABLE: "1", CI: "true", EDGEPLANE_BUNDLE_CACHE: "off" });
+    const env = (dir: string) => ({
+      ...terraformEnv(join(dir, "node_modules/.cache/edgeplane-terraform")),
+      CHECKPOINT_DISABLE: "1",
+      CI: "true",
+      EDGEPLANE_BUNDLE_CACHE: "off",
+    });
     execFileSync(join(viaCli, "node_modules/.bin/cdktf"), ["synth"], { cwd: viaCli, env: env(viaCli), stdio: "pipe" });
     // A stack directory left from an earlier synth of a stack the app no longer has: both remove it.
     mkdirSync(join(direct, "cdktf.out", "stacks", "edgeplane-retired"), { recursive: true });
@@ -84,7 +91,9 @@ describe("cdktf synth and npm run synth, each from a clean copy with no bundle c
       expect(text).not.toContain(root);
     }
     const hashes = (files: Map<string, Buffer>) =>
-      Object.values(JSON.parse(files.get("stacks/edgeplane-prod/cdk.tf.json")!.toString("utf8")).resource.aws_lambda_function).map((f: any) => f.source_code_hash);
+      Object.values(
+        JSON.parse(files.get("stacks/edgeplane-prod/cdk.tf.json")!.toString("utf8")).resource.aws_lambda_function,
+      ).map((f: any) => f.source_code_hash);
     expect(hashes(actual)).toHaveLength(4);
     expect(hashes(actual)).toEqual(hashes(expected));
   });

@@ -14,12 +14,17 @@ describeWithTerraform("terraform init / validate / plan of the AWS constructs (p
   const outdir = mkdtempSync(join(tmpdir(), "edgeplane-tf-"));
   const stackDir = join(outdir, "stacks", "aws-only-prod");
   // A placeholder credential shape for the plan; it goes in through a sensitive variable, never into JSON.
-  const env = offlineTerraformEnv({ TF_VAR_bootstrap_credential: JSON.stringify({ host: "akab-placeholder.luna.akamaiapis.net" }) });
+  const env = offlineTerraformEnv({
+    TF_VAR_bootstrap_credential: JSON.stringify({ host: "akab-placeholder.luna.akamaiapis.net" }),
+  });
   let plan: {
     resource_changes: Array<{ address: string; type: string; change: { actions: string[]; after: Record<string, any> } }>;
     output_changes: Record<string, { actions: string[]; after_unknown: boolean }>;
     configuration: {
-      root_module: { resources: Array<{ address: string; expressions: Record<string, any> }>; outputs: Record<string, { expression: { references: string[] } }> };
+      root_module: {
+        resources: Array<{ address: string; expressions: Record<string, any> }>;
+        outputs: Record<string, { expression: { references: string[] } }>;
+      };
     };
   };
   let validateOutput: string;
@@ -72,7 +77,9 @@ describeWithTerraform("terraform init / validate / plan of the AWS constructs (p
   });
 
   test("the worker keeps its low reserved concurrency; functions run nodejs22.x on arm64", () => {
-    const functions: Record<string, Record<string, any>> = Object.fromEntries(changesOf("aws_lambda_function").map((c) => [c.change.after.function_name, c.change.after]));
+    const functions: Record<string, Record<string, any>> = Object.fromEntries(
+      changesOf("aws_lambda_function").map((c) => [c.change.after.function_name, c.change.after]),
+    );
     expect(functions["edgeplane-prod-purge-worker"]!.reserved_concurrent_executions).toBe(2);
     expect(functions["edgeplane-prod-rotate-credentials"]!.reserved_concurrent_executions).toBe(1);
     for (const fn of Object.values(functions)) expect([fn.runtime, fn.architectures]).toEqual(["nodejs22.x", ["arm64"]]);
@@ -92,7 +99,9 @@ describeWithTerraform("terraform init / validate / plan of the AWS constructs (p
 
   test("the rotating secret is planned without any version; only the bootstrap secret gets one, marked sensitive", () => {
     const versions = changesOf("aws_secretsmanager_secret_version");
-    expect(versions.map((v) => v.address)).toEqual(["aws_secretsmanager_secret_version.aws-control-plane_edgegrid-secrets_bootstrap-version_BE6D1783"]);
+    expect(versions.map((v) => v.address)).toEqual([
+      "aws_secretsmanager_secret_version.aws-control-plane_edgegrid-secrets_bootstrap-version_BE6D1783",
+    ]);
     const sensitive = (versions[0]!.change as unknown as { after_sensitive: Record<string, unknown> }).after_sensitive;
     expect(sensitive.secret_string).toBe(true);
   });
@@ -104,9 +113,16 @@ describeWithTerraform("terraform init / validate / plan of the AWS constructs (p
 
     test("a token secret per Fastly / Cloudflare target is planned empty, named, with the recovery window, encrypted with the environment's key", () => {
       const secrets = Object.fromEntries(changesOf("aws_secretsmanager_secret").map((c) => [c.address, c.change.after]));
-      expect(secrets[FASTLY]).toMatchObject({ name: "edgeplane/prod/cdn-token/fastly/SU1Z0isxPaozGVKXdv0eY", recovery_window_in_days: 30 });
-      expect(secrets[CLOUDFLARE]).toMatchObject({ name: "edgeplane/prod/cdn-token/cloudflare/023e105f4ecef8ad9ca31a8372d0c353", recovery_window_in_days: 30 });
-      for (const address of [FASTLY, CLOUDFLARE]) expect(configured(address).expressions.kms_key_id.references).toContain("aws_kms_key.edgegrid.arn");
+      expect(secrets[FASTLY]).toMatchObject({
+        name: "edgeplane/prod/cdn-token/fastly/SU1Z0isxPaozGVKXdv0eY",
+        recovery_window_in_days: 30,
+      });
+      expect(secrets[CLOUDFLARE]).toMatchObject({
+        name: "edgeplane/prod/cdn-token/cloudflare/023e105f4ecef8ad9ca31a8372d0c353",
+        recovery_window_in_days: 30,
+      });
+      for (const address of [FASTLY, CLOUDFLARE])
+        expect(configured(address).expressions.kms_key_id.references).toContain("aws_kms_key.edgegrid.arn");
       // No version for them: Terraform never holds a token.
       expect(changesOf("aws_secretsmanager_secret_version")).toHaveLength(1);
     });
@@ -116,11 +132,21 @@ describeWithTerraform("terraform init / validate / plan of the AWS constructs (p
         const policy = plan.configuration.root_module.resources.find(
           (r) => r.address.startsWith("aws_iam_role_policy.") && r.address.includes(fn) && r.expressions.policy,
         )!;
-        return (policy.expressions.policy.references as string[]).filter((ref) => ref.startsWith("aws_secretsmanager_secret.") && ref.endsWith(".arn"));
+        return (policy.expressions.policy.references as string[]).filter(
+          (ref) => ref.startsWith("aws_secretsmanager_secret.") && ref.endsWith(".arn"),
+        );
       };
-      expect(policyRefs("purge_worker-function").sort()).toEqual([`${CLOUDFLARE}.arn`, `${FASTLY}.arn`, "aws_secretsmanager_secret.edgegrid_rotating.arn"]);
+      expect(policyRefs("purge_worker-function").sort()).toEqual([
+        `${CLOUDFLARE}.arn`,
+        `${FASTLY}.arn`,
+        "aws_secretsmanager_secret.edgegrid_rotating.arn",
+      ]);
       expect(policyRefs("purge_api-function")).toEqual(["aws_secretsmanager_secret.edgegrid_rotating.arn"]);
-      expect(policyRefs("edgekv-tokens_function").sort()).toEqual([`${CLOUDFLARE}.arn`, `${FASTLY}.arn`, "aws_secretsmanager_secret.edgegrid_rotating.arn"]);
+      expect(policyRefs("edgekv-tokens_function").sort()).toEqual([
+        `${CLOUDFLARE}.arn`,
+        `${FASTLY}.arn`,
+        "aws_secretsmanager_secret.edgegrid_rotating.arn",
+      ]);
       for (const [output, secret] of [
         ["cdn_token_secret_fastly_SU1Z0isxPaozGVKXdv0eY", FASTLY],
         ["cdn_token_secret_cloudflare_023e105f4ecef8ad9ca31a8372d0c353", CLOUDFLARE],

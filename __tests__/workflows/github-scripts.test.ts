@@ -5,10 +5,22 @@
 import { join } from "node:path";
 import { ROOT } from "./workflow-files";
 
-type Upsert = (options: { github: unknown; context: unknown; core: unknown; stack: string; body: string }) => Promise<{ action: string; id: number }>;
-type FindReviewedPlan = (options: { github: unknown; context: unknown; workflow?: string }) => Promise<{ runId: number; pullRequest: number; headSha: string; runUrl: string }>;
+type Upsert = (options: {
+  github: unknown;
+  context: unknown;
+  core: unknown;
+  stack: string;
+  body: string;
+}) => Promise<{ action: string; id: number }>;
+type FindReviewedPlan = (options: {
+  github: unknown;
+  context: unknown;
+  workflow?: string;
+}) => Promise<{ runId: number; pullRequest: number; headSha: string; runUrl: string }>;
 
-const upsertPlanComment = require(join(ROOT, ".github/actions/plan-comment/upsert-comment.js")) as Upsert & { markerOf(stack: string): string };
+const upsertPlanComment = require(join(ROOT, ".github/actions/plan-comment/upsert-comment.js")) as Upsert & {
+  markerOf(stack: string): string;
+};
 const findReviewedPlan = require(join(ROOT, ".github/actions/reviewed-plan/find-reviewed-plan.js")) as FindReviewedPlan;
 
 interface Comment {
@@ -72,7 +84,11 @@ function fakeGitHub(data: { comments?: Comment[]; pulls?: unknown[]; runs?: unkn
 }
 
 const core = { info: () => undefined };
-const prContext = { repo: { owner: "example-org", repo: "edgeplane" }, issue: { number: 7 }, payload: { pull_request: { number: 7 } } };
+const prContext = {
+  repo: { owner: "example-org", repo: "edgeplane" },
+  issue: { number: 7 },
+  payload: { pull_request: { number: 7 } },
+};
 
 describe("plan comment upsert", () => {
   const report = (stack: string, text: string) => `${upsertPlanComment.markerOf(stack)}\n### Plan for \`${stack}\`\n${text}\n`;
@@ -84,11 +100,29 @@ describe("plan comment upsert", () => {
         { id: 2, body: report("edgeplane-dev", "old dev"), user: { login: "github-actions[bot]", type: "Bot" } },
       ],
     });
-    const first = await upsertPlanComment({ github, context: prContext, core, stack: "edgeplane-prod", body: report("edgeplane-prod", "v1") });
+    const first = await upsertPlanComment({
+      github,
+      context: prContext,
+      core,
+      stack: "edgeplane-prod",
+      body: report("edgeplane-prod", "v1"),
+    });
     expect(first.action).toBe("created");
-    const second = await upsertPlanComment({ github, context: prContext, core, stack: "edgeplane-prod", body: report("edgeplane-prod", "v2") });
+    const second = await upsertPlanComment({
+      github,
+      context: prContext,
+      core,
+      stack: "edgeplane-prod",
+      body: report("edgeplane-prod", "v2"),
+    });
     expect(second).toEqual({ action: "updated", id: first.id });
-    const dev = await upsertPlanComment({ github, context: prContext, core, stack: "edgeplane-dev", body: report("edgeplane-dev", "new dev") });
+    const dev = await upsertPlanComment({
+      github,
+      context: prContext,
+      core,
+      stack: "edgeplane-dev",
+      body: report("edgeplane-dev", "new dev"),
+    });
     expect(dev).toEqual({ action: "updated", id: 2 });
     expect(github.comments.map((c) => [c.id, c.body.split("\n")[2]])).toEqual([
       [1, undefined],
@@ -96,26 +130,52 @@ describe("plan comment upsert", () => {
       [first.id, "v2"],
     ]);
     // Three comments at two per page: every page was read before deciding.
-    expect(github.calls.filter((c) => c.startsWith("listComments")).slice(-2)).toEqual(["listComments #7 page 1", "listComments #7 page 2"]);
+    expect(github.calls.filter((c) => c.startsWith("listComments")).slice(-2)).toEqual([
+      "listComments #7 page 1",
+      "listComments #7 page 2",
+    ]);
   });
 
   test("never edits a person's comment that quotes the marker", async () => {
-    const github = fakeGitHub({ comments: [{ id: 5, body: `quoting: ${report("edgeplane-dev", "x")}`, user: { login: "mallory", type: "User" } }] });
-    const result = await upsertPlanComment({ github, context: prContext, core, stack: "edgeplane-dev", body: report("edgeplane-dev", "real") });
+    const github = fakeGitHub({
+      comments: [{ id: 5, body: `quoting: ${report("edgeplane-dev", "x")}`, user: { login: "mallory", type: "User" } }],
+    });
+    const result = await upsertPlanComment({
+      github,
+      context: prContext,
+      core,
+      stack: "edgeplane-dev",
+      body: report("edgeplane-dev", "real"),
+    });
     expect(result.action).toBe("created");
     expect(github.comments.find((c) => c.id === 5)!.body).toContain("quoting");
   });
 
   test("refuses a body without the marker or over GitHub's limit", async () => {
     const github = fakeGitHub({});
-    await expect(upsertPlanComment({ github, context: prContext, core, stack: "edgeplane-dev", body: "no marker" })).rejects.toThrow("no marker");
-    await expect(upsertPlanComment({ github, context: prContext, core, stack: "edgeplane-dev", body: report("edgeplane-dev", "x".repeat(65_536)) })).rejects.toThrow("65536");
+    await expect(
+      upsertPlanComment({ github, context: prContext, core, stack: "edgeplane-dev", body: "no marker" }),
+    ).rejects.toThrow("no marker");
+    await expect(
+      upsertPlanComment({
+        github,
+        context: prContext,
+        core,
+        stack: "edgeplane-dev",
+        body: report("edgeplane-dev", "x".repeat(65_536)),
+      }),
+    ).rejects.toThrow("65536");
     expect(github.calls).toEqual([]);
   });
 });
 
 describe("finding the reviewed plan for a deploy", () => {
-  const merged = { number: 42, merged_at: "2026-11-20T10:00:00Z", merge_commit_sha: "m".repeat(40), head: { sha: "h".repeat(40) } };
+  const merged = {
+    number: 42,
+    merged_at: "2026-11-20T10:00:00Z",
+    merge_commit_sha: "m".repeat(40),
+    head: { sha: "h".repeat(40) },
+  };
   const run = (id: number, created: string, status: string, conclusion: string | null, head = "h".repeat(40)) => ({
     id,
     created_at: created,
@@ -130,7 +190,12 @@ describe("finding the reviewed plan for a deploy", () => {
   test("takes the newest plan run of the merged pull request's last commit", async () => {
     const github = fakeGitHub({
       pulls: [merged],
-      runs: [run(1, "2026-11-20T08:00:00Z", "completed", "failure"), run(3, "2026-11-20T09:30:00Z", "completed", "success"), run(2, "2026-11-20T09:00:00Z", "completed", "cancelled"), run(9, "2026-11-20T09:59:00Z", "completed", "success", "o".repeat(40))],
+      runs: [
+        run(1, "2026-11-20T08:00:00Z", "completed", "failure"),
+        run(3, "2026-11-20T09:30:00Z", "completed", "success"),
+        run(2, "2026-11-20T09:00:00Z", "completed", "cancelled"),
+        run(9, "2026-11-20T09:59:00Z", "completed", "success", "o".repeat(40)),
+      ],
     });
     const found = await findReviewedPlan({ github, context: pushContext });
     expect(found).toEqual({ runId: 3, runUrl: "https://github.example/runs/3", pullRequest: 42, headSha: "h".repeat(40) });
@@ -139,14 +204,22 @@ describe("finding the reviewed plan for a deploy", () => {
 
   test("refuses when the newest plan run did not succeed, even if an older one did", async () => {
     // An acknowledgement label removed after a green run: the newest run is blocked, so nothing is applied.
-    const github = fakeGitHub({ pulls: [merged], runs: [run(3, "2026-11-20T09:30:00Z", "completed", "success"), run(4, "2026-11-20T09:45:00Z", "completed", "failure")] });
-    await expect(findReviewedPlan({ github, context: pushContext })).rejects.toThrow("completed/failure, not a success: a blocked or failed plan is never applied");
+    const github = fakeGitHub({
+      pulls: [merged],
+      runs: [run(3, "2026-11-20T09:30:00Z", "completed", "success"), run(4, "2026-11-20T09:45:00Z", "completed", "failure")],
+    });
+    await expect(findReviewedPlan({ github, context: pushContext })).rejects.toThrow(
+      "completed/failure, not a success: a blocked or failed plan is never applied",
+    );
   });
 
   test("refuses a push that no pull request merged, and a pull request never planned", async () => {
-    await expect(findReviewedPlan({ github: fakeGitHub({ pulls: [{ ...merged, merge_commit_sha: "x".repeat(40) }] }), context: pushContext })).rejects.toThrow(
-      "is not the result of merging a pull request",
-    );
+    await expect(
+      findReviewedPlan({
+        github: fakeGitHub({ pulls: [{ ...merged, merge_commit_sha: "x".repeat(40) }] }),
+        context: pushContext,
+      }),
+    ).rejects.toThrow("is not the result of merging a pull request");
     await expect(findReviewedPlan({ github: fakeGitHub({ pulls: [merged], runs: [] }), context: pushContext })).rejects.toThrow(
       "no plan.yml run for pull request #42 at its last commit",
     );

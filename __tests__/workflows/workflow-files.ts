@@ -58,8 +58,11 @@ export function stepsOf(file: WorkflowFile): Step[] {
   }
   const steps: Step[] = [];
   for (const [jobId, job] of Object.entries<Yaml>(file.doc.jobs ?? {})) {
-    const jobEnv = Object.fromEntries(Object.entries<unknown>({ ...(file.doc.env ?? {}), ...(job.env ?? {}) }).map(([k, v]) => [k, String(v)]));
-    for (const [i, step] of ((job.steps ?? []) as Yaml[]).entries()) steps.push({ file, where: `jobs.${jobId}.steps[${i}]`, jobEnv, step });
+    const jobEnv = Object.fromEntries(
+      Object.entries<unknown>({ ...(file.doc.env ?? {}), ...(job.env ?? {}) }).map(([k, v]) => [k, String(v)]),
+    );
+    for (const [i, step] of ((job.steps ?? []) as Yaml[]).entries())
+      steps.push({ file, where: `jobs.${jobId}.steps[${i}]`, jobEnv, step });
   }
   return steps;
 }

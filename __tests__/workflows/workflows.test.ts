@@ -17,12 +17,37 @@ const byPath = (path: string): WorkflowFile => {
   if (!file) throw new Error(`${path} does not exist`);
   return file;
 };
-const packageJson = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string>; bin: Record<string, string> };
+const packageJson = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+  scripts: Record<string, string>;
+  bin: Record<string, string>;
+};
 
 /** Tools the workflows may call besides npm, npx, node and terraform: present on GitHub's ubuntu runners. */
 const RUNNER_TOOLS = new Set([
-  "[", "cat", "cd", "cp", "cut", "echo", "exit", "git", "grep", "jq", "mkdir", "mktemp", "openssl", "printf", "read",
-  "rm", "sed", "set", "sha256sum", "tee", "test", "tr", "true", "umask",
+  "[",
+  "cat",
+  "cd",
+  "cp",
+  "cut",
+  "echo",
+  "exit",
+  "git",
+  "grep",
+  "jq",
+  "mkdir",
+  "mktemp",
+  "openssl",
+  "printf",
+  "read",
+  "rm",
+  "sed",
+  "set",
+  "sha256sum",
+  "tee",
+  "test",
+  "tr",
+  "true",
+  "umask",
 ]);
 /** npm subcommands the workflows may use (`npm install` would not install the lockfile's exact tree). */
 const NPM_BUILTINS = new Set(["ci", "exec"]);
@@ -93,11 +118,18 @@ describe("workflow files", () => {
       [
         'FOO=1 npx edgeplane plan-report --stack "a=$B" \\',
         '  --json > "$OUT" 2>&1 || echo "failed: $(git rev-parse HEAD)"',
-        "for x in $(jq -r '.[]' <<<\"$L\"); do allow+=(--allow \"$x\"); done",
-        "if [ -z \"$K\" ]; then exit 1; fi # comment; not a command",
+        'for x in $(jq -r \'.[]\' <<<"$L"); do allow+=(--allow "$x"); done',
+        'if [ -z "$K" ]; then exit 1; fi # comment; not a command',
       ].join("\n"),
     ).map((c) => c.words.join(" "));
-    expect(commands).toEqual(["npx edgeplane plan-report --stack a=$B --json", "git rev-parse HEAD", "echo failed: $(…)", "jq -r .[]", "[ -z $K ]", "exit 1"]);
+    expect(commands).toEqual([
+      "npx edgeplane plan-report --stack a=$B --json",
+      "git rev-parse HEAD",
+      "echo failed: $(…)",
+      "jq -r .[]",
+      "[ -z $K ]",
+      "exit 1",
+    ]);
   });
 
   test("every command the workflows run exists", () => {
@@ -114,21 +146,28 @@ describe("workflow files", () => {
         } else if (sub === "run" || sub === "run-script") {
           if (!script || !packageJson.scripts[script]) problems.push(`${where(found)}: package.json has no script "${script}"`);
         } else if (!NPM_BUILTINS.has(sub ?? "")) {
-          problems.push(`${where(found)}: npm ${sub} is not one of npm test, npm run <script>, ${[...NPM_BUILTINS].map((b) => `npm ${b}`).join(", ")}`);
+          problems.push(
+            `${where(found)}: npm ${sub} is not one of npm test, npm run <script>, ${[...NPM_BUILTINS].map((b) => `npm ${b}`).join(", ")}`,
+          );
         }
       } else if (edgeplaneInvocation(command)) {
         const sub = edgeplaneInvocation(command)!.args[0];
-        if (!sub || !subcommands.includes(sub)) problems.push(`${where(found)}: cli/main.ts has no subcommand "${sub}" (it has ${subcommands.join(", ")})`);
+        if (!sub || !subcommands.includes(sub))
+          problems.push(`${where(found)}: cli/main.ts has no subcommand "${sub}" (it has ${subcommands.join(", ")})`);
       } else if (name === "npx") {
         const bin = args.find((a) => !a.startsWith("-"));
-        if (!bin || !existsSync(join(ROOT, "node_modules", ".bin", bin))) problems.push(`${where(found)}: no installed package provides "${bin}"`);
+        if (!bin || !existsSync(join(ROOT, "node_modules", ".bin", bin)))
+          problems.push(`${where(found)}: no installed package provides "${bin}"`);
       } else if (name === "terraform") {
         // Subcommands and options are checked against Terraform itself below.
       } else if (name.startsWith("./") || name.startsWith(".ci/")) {
         const path = join(ROOT, name);
-        if (!existsSync(path) || (statSync(path).mode & 0o111) === 0) problems.push(`${where(found)}: ${name} is not an executable file in the repository`);
+        if (!existsSync(path) || (statSync(path).mode & 0o111) === 0)
+          problems.push(`${where(found)}: ${name} is not an executable file in the repository`);
       } else if (!RUNNER_TOOLS.has(name)) {
-        problems.push(`${where(found)}: "${name}" is not a tool this test knows runners to have (add it to RUNNER_TOOLS if they do)`);
+        problems.push(
+          `${where(found)}: "${name}" is not a tool this test knows runners to have (add it to RUNNER_TOOLS if they do)`,
+        );
       }
     }
     expect(problems).toEqual([]);
@@ -152,51 +191,63 @@ describe("workflow files", () => {
     const missing = [...needed.keys()].filter((sub) => !subcommands.includes(sub));
     expect(missing).toEqual([]);
     for (const [sub, options] of needed) {
-      const help = spawnSync(process.execPath, [join(ROOT, packageJson.bin.edgeplane!), sub, "--help"], { encoding: "utf8", cwd: ROOT });
+      const help = spawnSync(process.execPath, [join(ROOT, packageJson.bin.edgeplane!), sub, "--help"], {
+        encoding: "utf8",
+        cwd: ROOT,
+      });
       expect({ sub, status: help.status }).toEqual({ sub, status: 0 });
       const unknown = [...options].filter((o) => !help.stdout.includes(o));
       expect({ sub, unknown }).toEqual({ sub, unknown: [] });
     }
   });
 
-  const terraform = spawnSync("terraform", ["version"], { encoding: "utf8", env: { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null" } });
-  const haveTerraform = !terraform.error && terraform.status === 0;
-  (haveTerraform || process.env.CI === "true" ? test : test.skip)("the Terraform subcommands and options the workflows use exist", () => {
-    expect(haveTerraform).toBe(true);
-    const env = { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null", CHECKPOINT_DISABLE: "1" };
-    const helpOf = new Map<string, string>();
-    const help = (sub: string) => {
-      if (!helpOf.has(sub)) {
-        const r = spawnSync("terraform", sub ? [sub, "-help"] : ["-help"], { encoding: "utf8", env });
-        helpOf.set(sub, `${r.stdout}${r.stderr}`);
-      }
-      return helpOf.get(sub)!;
-    };
-    const problems: string[] = [];
-    let seen = 0;
-    for (const found of runCommands()) {
-      const invocation = terraformInvocation(found.command);
-      if (!invocation) continue;
-      seen += 1;
-      if (!new RegExp(`^\\s+${invocation.subcommand}\\s`, "m").test(help(""))) {
-        problems.push(`${where(found)}: terraform has no subcommand "${invocation.subcommand}"`);
-        continue;
-      }
-      for (const option of invocation.options) {
-        if (!help(invocation.subcommand).includes(option)) problems.push(`${where(found)}: terraform ${invocation.subcommand} has no option ${option}`);
-      }
-    }
-    expect(seen).toBeGreaterThanOrEqual(5);
-    expect(problems).toEqual([]);
+  const terraform = spawnSync("terraform", ["version"], {
+    encoding: "utf8",
+    env: { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null" },
   });
+  const haveTerraform = !terraform.error && terraform.status === 0;
+  (haveTerraform || process.env.CI === "true" ? test : test.skip)(
+    "the Terraform subcommands and options the workflows use exist",
+    () => {
+      expect(haveTerraform).toBe(true);
+      const env = { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null", CHECKPOINT_DISABLE: "1" };
+      const helpOf = new Map<string, string>();
+      const help = (sub: string) => {
+        if (!helpOf.has(sub)) {
+          const r = spawnSync("terraform", sub ? [sub, "-help"] : ["-help"], { encoding: "utf8", env });
+          helpOf.set(sub, `${r.stdout}${r.stderr}`);
+        }
+        return helpOf.get(sub)!;
+      };
+      const problems: string[] = [];
+      let seen = 0;
+      for (const found of runCommands()) {
+        const invocation = terraformInvocation(found.command);
+        if (!invocation) continue;
+        seen += 1;
+        if (!new RegExp(`^\\s+${invocation.subcommand}\\s`, "m").test(help(""))) {
+          problems.push(`${where(found)}: terraform has no subcommand "${invocation.subcommand}"`);
+          continue;
+        }
+        for (const option of invocation.options) {
+          if (!help(invocation.subcommand).includes(option))
+            problems.push(`${where(found)}: terraform ${invocation.subcommand} has no option ${option}`);
+        }
+      }
+      expect(seen).toBeGreaterThanOrEqual(5);
+      expect(problems).toEqual([]);
+    },
+  );
 
   test("local actions and reusable workflows exist and get exactly the inputs they declare", () => {
     const problems: string[] = [];
     const check = (origin: string, target: Yaml, declared: Yaml | undefined, given: Yaml | undefined) => {
       const inputs = declared ?? {};
-      for (const key of Object.keys(given ?? {})) if (!(key in inputs)) problems.push(`${origin}: input "${key}" is not declared`);
+      for (const key of Object.keys(given ?? {}))
+        if (!(key in inputs)) problems.push(`${origin}: input "${key}" is not declared`);
       for (const [key, spec] of Object.entries<Yaml>(inputs)) {
-        if (spec?.required === true && spec.default === undefined && !(key in (given ?? {}))) problems.push(`${origin}: required input "${key}" is not given`);
+        if (spec?.required === true && spec.default === undefined && !(key in (given ?? {})))
+          problems.push(`${origin}: required input "${key}" is not given`);
       }
       return target;
     };
@@ -233,7 +284,8 @@ describe("workflow files", () => {
     for (const file of files) {
       for (const step of stepsOf(file)) {
         const uses = step.step.uses;
-        if (typeof uses === "string" && !uses.startsWith("./") && !/@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/.test(uses)) unpinned.push(`${file.path} ${step.where}: ${uses}`);
+        if (typeof uses === "string" && !uses.startsWith("./") && !/@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/.test(uses))
+          unpinned.push(`${file.path} ${step.where}: ${uses}`);
       }
     }
     expect(unpinned).toEqual([]);
@@ -247,9 +299,15 @@ describe("workflow files", () => {
         if (typeof step.step.uses !== "string" || !step.step.uses.startsWith("actions/github-script@")) continue;
         seen += 1;
         const script = String(step.step.with?.script ?? "");
-        expect(() => new AsyncFunction("require", "github", "context", "core", "glob", "io", "exec", "fetch", script)).not.toThrow();
+        expect(
+          () => new AsyncFunction("require", "github", "context", "core", "glob", "io", "exec", "fetch", script),
+        ).not.toThrow();
         for (const [, name] of script.matchAll(/"([\w.-]+\.js)"/g)) {
-          expect({ file: file.path, script: name, exists: existsSync(join(ROOT, file.path, "..", name!)) }).toEqual({ file: file.path, script: name, exists: true });
+          expect({ file: file.path, script: name, exists: existsSync(join(ROOT, file.path, "..", name!)) }).toEqual({
+            file: file.path,
+            script: name,
+            exists: true,
+          });
         }
       }
     }
@@ -278,8 +336,12 @@ describe("workflow files", () => {
       text
         .replace(/\$\{\{\s*env\.(\w+)\s*\}\}/g, (_, k: string) => env[k] ?? `<no env ${k}>`)
         .replace(/\$\{\{\s*(matrix\.env|inputs\.environment)\s*\}\}/g, envName);
-    const upload = stepsOf(byPath(".github/workflows/plan.yml")).find((s) => String(s.step.uses).startsWith("actions/upload-artifact@") && s.where.startsWith("jobs.plan."))!;
-    const download = stepsOf(byPath(".github/workflows/apply-stack.yml")).find((s) => String(s.step.uses).startsWith("actions/download-artifact@"))!;
+    const upload = stepsOf(byPath(".github/workflows/plan.yml")).find(
+      (s) => String(s.step.uses).startsWith("actions/upload-artifact@") && s.where.startsWith("jobs.plan."),
+    )!;
+    const download = stepsOf(byPath(".github/workflows/apply-stack.yml")).find((s) =>
+      String(s.step.uses).startsWith("actions/download-artifact@"),
+    )!;
     for (const env of loadEnvironments().map((e) => e.name)) {
       expect(resolve(download.step.with.name, download.jobEnv, env)).toBe(resolve(upload.step.with.name, upload.jobEnv, env));
       expect(resolve(download.step.with.path, download.jobEnv, env)).toBe(`cdktf.out/stacks/edgeplane-${env}`);
@@ -288,7 +350,9 @@ describe("workflow files", () => {
   });
 
   test("the comment action finds comments by the marker plan-report writes", () => {
-    const { markerOf } = require(join(ROOT, ".github/actions/plan-comment/upsert-comment.js")) as { markerOf: (stack: string) => string };
+    const { markerOf } = require(join(ROOT, ".github/actions/plan-comment/upsert-comment.js")) as {
+      markerOf: (stack: string) => string;
+    };
     expect(markerOf("edgeplane-prod")).toBe(reportMarker("edgeplane-prod"));
   });
 });

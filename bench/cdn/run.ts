@@ -31,7 +31,14 @@ import { startSandbox } from "../../sandbox/server";
 import { purgedObjects } from "../../sandbox/state";
 import { BENCH_HOST, sampleUrls } from "../purge/run";
 
-export type BenchCaseName = "akamai" | "fastly" | "cloudflare-free" | "cloudflare-pro" | "cloudflare-business" | "cloudflare-enterprise" | "cloudfront";
+export type BenchCaseName =
+  | "akamai"
+  | "fastly"
+  | "cloudflare-free"
+  | "cloudflare-pro"
+  | "cloudflare-business"
+  | "cloudflare-enterprise"
+  | "cloudfront";
 export const BENCH_CASES: readonly BenchCaseName[] = [
   "akamai",
   "fastly",
@@ -107,7 +114,11 @@ export function documentedRate(name: BenchCaseName, kind: BenchKind): Documented
   const plan = cloudflarePlan(name);
   if (kind === "url") {
     const perSecond = CLOUDFLARE_URLS_PER_SECOND[plan];
-    return { burstObjects: perSecond, objectsPerMinute: perSecond * 60, source: `cdn-apis.md §2.2: ${perSecond} URLs/s (burst 1 s, unconfirmed)` };
+    return {
+      burstObjects: perSecond,
+      objectsPerMinute: perSecond * 60,
+      source: `cdn-apis.md §2.2: ${perSecond} URLs/s (burst 1 s, unconfirmed)`,
+    };
   }
   const tags = CLOUDFLARE_TAG_REQUESTS[plan];
   return {
@@ -218,7 +229,9 @@ async function startTarget(name: BenchCaseName, clock: CdnClock, kind: BenchKind
       requests: () => sandbox.state.requests.filter((r) => r.path.startsWith("/ccu/v3/")),
       purged: () => purgedObjects(sandbox.state, { type }).map(String),
       limitProblems: () =>
-        sandbox.state.requests.filter((r) => r.status === 413).map((r) => `akamai answered 413 (body over 50,000 bytes) to ${r.path}`),
+        sandbox.state.requests
+          .filter((r) => r.status === 413)
+          .map((r) => `akamai answered 413 (body over 50,000 bytes) to ${r.path}`),
       close: async () => {
         edgegrid.close();
         await sandbox.close();
@@ -234,12 +247,19 @@ async function startTarget(name: BenchCaseName, clock: CdnClock, kind: BenchKind
       now,
     });
     return {
-      provider: createFastlyProvider({ serviceId, token, hostnames: [BENCH_HOST], env: { ...LOOPBACK, EDGEPLANE_FASTLY_API_URL: emulator.url } }),
+      provider: createFastlyProvider({
+        serviceId,
+        token,
+        hostnames: [BENCH_HOST],
+        env: { ...LOOPBACK, EDGEPLANE_FASTLY_API_URL: emulator.url },
+      }),
       transport: fetchTransport(),
       requests: () => emulator.state.requests,
       purged: () => fastlyPurgedObjects(emulator.state, { kind: kind === "tag" ? "key" : "url" }),
       limitProblems: () =>
-        emulator.state.requests.filter((r) => r.status === 400).map((r) => `fastly answered 400 to ${r.path} (e.g. over 256 keys)`),
+        emulator.state.requests
+          .filter((r) => r.status === 400)
+          .map((r) => `fastly answered 400 to ${r.path} (e.g. over 256 keys)`),
       close: () => emulator.close(),
     };
   }
@@ -287,13 +307,20 @@ async function startTarget(name: BenchCaseName, clock: CdnClock, kind: BenchKind
     requests: () => emulator.state.requests,
     purged: () => cloudflarePurgedObjects(emulator.state, { kind: kind === "tag" ? "tags" : "files" }),
     limitProblems: () =>
-      emulator.state.sizes.filter((s) => s.items > s.cap).map((s) => `cloudflare got ${s.items} ${s.kind} in one request; the cap is ${s.cap}`),
+      emulator.state.sizes
+        .filter((s) => s.items > s.cap)
+        .map((s) => `cloudflare got ${s.items} ${s.kind} in one request; the cap is ${s.cap}`),
     close: () => emulator.close(),
   };
 }
 
 /** One run: validate, plan, send through the runner to a fresh emulator, and read back what it recorded. */
-export async function runCdnBenchCase(name: BenchCaseName, kind: BenchKind, inputs: readonly CdnObjectInput[], scale: number): Promise<CdnBenchRun> {
+export async function runCdnBenchCase(
+  name: BenchCaseName,
+  kind: BenchKind,
+  inputs: readonly CdnObjectInput[],
+  scale: number,
+): Promise<CdnBenchRun> {
   const clock = scaledClock(scale);
   const target = await startTarget(name, clock, kind);
   try {
@@ -350,7 +377,9 @@ export async function runCdnBenchCase(name: BenchCaseName, kind: BenchKind, inpu
       requestsSent: received.length,
       http429: received.filter((r) => r.status === 429).length,
       throttledOrBusy: result.throttled,
-      failed: result.outcomes.flatMap((o) => (o.status === "failed" ? [{ reason: o.reason, detail: o.detail, objects: o.objects.length }] : [])),
+      failed: result.outcomes.flatMap((o) =>
+        o.status === "failed" ? [{ reason: o.reason, detail: o.detail, objects: o.objects.length }] : [],
+      ),
       limitProblems: [...limitProblems, ...target.limitProblems()],
       purgedOnce,
       purgedMoreThanOnce,
@@ -371,15 +400,20 @@ export async function runCdnBenchCase(name: BenchCaseName, kind: BenchKind, inpu
 /** The correctness verdict of a run: every object once, nothing failed, nothing over a limit, requests ≥ minimum. */
 export function runProblems(run: CdnBenchRun): string[] {
   const problems: string[] = [];
-  if (run.accepted !== run.objects) problems.push(`${run.objects - run.accepted} objects rejected: ${JSON.stringify(run.rejected)}`);
+  if (run.accepted !== run.objects)
+    problems.push(`${run.objects - run.accepted} objects rejected: ${JSON.stringify(run.rejected)}`);
   if (run.purgedOnce !== run.accepted) {
-    problems.push(`${run.purgedOnce}/${run.accepted} purged once, ${run.purgedMoreThanOnce} more than once, ${run.missing} missing`);
+    problems.push(
+      `${run.purgedOnce}/${run.accepted} purged once, ${run.purgedMoreThanOnce} more than once, ${run.missing} missing`,
+    );
   }
   if (run.unexpected > 0) problems.push(`${run.unexpected} unexpected objects at the emulator`);
   for (const f of run.failed.slice(0, 3)) problems.push(`failed (${f.objects} objects): ${f.reason}: ${f.detail}`);
   problems.push(...run.limitProblems.slice(0, 3));
-  if (run.planned < run.minimum) problems.push(`planned ${run.planned} requests, below the computed minimum ${run.minimum}: the minimum is wrong`);
-  if (run.requestsSent < run.planned) problems.push(`the emulator received ${run.requestsSent} requests of ${run.planned} planned`);
+  if (run.planned < run.minimum)
+    problems.push(`planned ${run.planned} requests, below the computed minimum ${run.minimum}: the minimum is wrong`);
+  if (run.requestsSent < run.planned)
+    problems.push(`the emulator received ${run.requestsSent} requests of ${run.planned} planned`);
   return problems;
 }
 
@@ -391,7 +425,12 @@ export async function runCdnBench(options: CdnBenchOptions, onRun?: (run: CdnBen
   for (const name of options.cases ?? BENCH_CASES) {
     const scale = options.scales?.[name] ?? DEFAULT_SCALES[name];
     const jobs: Array<[BenchKind, CdnObjectInput[]]> =
-      name === "cloudfront" ? [["url+tag", [...urls, ...tags]]] : [["url", urls], ["tag", tags]];
+      name === "cloudfront"
+        ? [["url+tag", [...urls, ...tags]]]
+        : [
+            ["url", urls],
+            ["tag", tags],
+          ];
     for (const [kind, inputs] of jobs) {
       if (inputs.length === 0) continue;
       const run = await runCdnBenchCase(name, kind, inputs, scale);

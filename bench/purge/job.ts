@@ -68,14 +68,24 @@ export async function runJobBench(options: JobBenchOptions): Promise<JobBenchFig
   const simulated = { now: () => Date.now(), setTo: (ms: number) => clock.setSystemTime(Math.max(Date.now(), ms)) };
   const sqs = new SqsSimulator(simulated, [
     { name: DLQ, retentionSeconds: 14 * 24 * 3600 },
-    { name: QUEUE, visibilityTimeoutSeconds: PURGE_QUEUE_VISIBILITY_SECONDS, deadLetterQueue: DLQ, maxReceiveCount: PURGE_QUEUE_MAX_RECEIVE_COUNT },
+    {
+      name: QUEUE,
+      visibilityTimeoutSeconds: PURGE_QUEUE_VISIBILITY_SECONDS,
+      deadLetterQueue: DLQ,
+      maxReceiveCount: PURGE_QUEUE_MAX_RECEIVE_COUNT,
+    },
   ]);
   const table = new FakeJobsTable();
   const secrets = mockClient(SecretsManagerClient);
   const client = randomSandboxClient();
   const sandbox = await startSandbox({ clients: [client] });
   secrets.on(GetSecretValueCommand).resolves({
-    SecretString: JSON.stringify({ host: sandbox.url, client_token: client.clientToken, client_secret: client.clientSecret, access_token: client.accessToken }),
+    SecretString: JSON.stringify({
+      host: sandbox.url,
+      client_token: client.clientToken,
+      client_secret: client.clientSecret,
+      access_token: client.accessToken,
+    }),
     VersionId: "v1",
   });
   const savedEnv = { ...process.env };
@@ -102,7 +112,9 @@ export async function runJobBench(options: JobBenchOptions): Promise<JobBenchFig
   // The functions log JSON lines to stdout; keep the bench's own output readable.
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) =>
-    String(chunk).startsWith("{") ? true : (write as (...a: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stdout.write;
+    String(chunk).startsWith("{")
+      ? true
+      : (write as (...a: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stdout.write;
 
   try {
     // Loaded now, after the environment and the clock are set: the modules read them at load, as Lambda's do.
@@ -117,7 +129,8 @@ export async function runJobBench(options: JobBenchOptions): Promise<JobBenchFig
     const job = JSON.parse(String(read.body)) as { status: string };
 
     const counts = new Map<string, number>();
-    for (const object of purgedObjects(sandbox.state, { type: "url" })) counts.set(String(object), (counts.get(String(object)) ?? 0) + 1);
+    for (const object of purgedObjects(sandbox.state, { type: "url" }))
+      counts.set(String(object), (counts.get(String(object)) ?? 0) + 1);
     const lastAccepted = Math.max(started, ...sandbox.state.purges.map((p) => p.acceptedAtMs));
     const simulatedMs = lastAccepted - started;
     const burst = OBJECT_BUCKETS.url.size;

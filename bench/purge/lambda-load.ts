@@ -47,7 +47,8 @@ export function coldLoadMs(file: string, runs: number, env: NodeJS.ProcessEnv = 
       // A Lambda-like environment: no credentials, nothing that would make the SDK reach out at load.
       env: { PATH: process.env.PATH ?? "", AWS_REGION: "eu-west-1", ...env },
     });
-    if (result.status !== 0) throw new Error(`require failed: ${(result.stderr || "").trim().split("\n").slice(0, 3).join(" | ")}`);
+    if (result.status !== 0)
+      throw new Error(`require failed: ${(result.stderr || "").trim().split("\n").slice(0, 3).join(" | ")}`);
     samples.push(Number(result.stdout));
   }
   return samples;

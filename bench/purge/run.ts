@@ -98,7 +98,13 @@ export async function runPurgeBench(options: PurgeBenchOptions): Promise<PurgeBe
   let firstStart: number | undefined;
   let lastFinish = 0;
 
-  const prepared = preparePurge({ type: "url", action: "invalidate", network: "staging", objects: urls, allowedHostnames: [BENCH_HOST] });
+  const prepared = preparePurge({
+    type: "url",
+    action: "invalidate",
+    network: "staging",
+    objects: urls,
+    allowedHostnames: [BENCH_HOST],
+  });
   let result: SendBatchesResult;
   try {
     result = await sendPlanned(prepared, {
@@ -135,7 +141,8 @@ export async function runPurgeBench(options: PurgeBenchOptions): Promise<PurgeBe
   }
 
   const arrived = new Map<string, number>();
-  for (const object of purgedObjects(sandbox.state, { type: "url" })) arrived.set(String(object), (arrived.get(String(object)) ?? 0) + 1);
+  for (const object of purgedObjects(sandbox.state, { type: "url" }))
+    arrived.set(String(object), (arrived.get(String(object)) ?? 0) + 1);
   let arrivedOnce = 0;
   let arrivedMoreThanOnce = 0;
   let missing = 0;
@@ -157,7 +164,10 @@ export async function runPurgeBench(options: PurgeBenchOptions): Promise<PurgeBe
     timeScale: options.timeScale,
     batches: prepared.plan.batches.length,
     totalBodyBytes,
-    minimumRequests: Math.max(Math.ceil(totalBodyBytes / MAX_BODY_BYTES), Math.ceil(prepared.accepted.length / MAX_OBJECTS_PER_REQUEST.url)),
+    minimumRequests: Math.max(
+      Math.ceil(totalBodyBytes / MAX_BODY_BYTES),
+      Math.ceil(prepared.accepted.length / MAX_OBJECTS_PER_REQUEST.url),
+    ),
     requests: sandbox.state.requests.length,
     throttled429: sandbox.state.requests.filter((r) => r.status === 429).length,
     elapsedMs,

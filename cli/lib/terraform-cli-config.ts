@@ -11,9 +11,7 @@ const DEFAULT_MIRROR_DIRS = ["/opt/tf-plugins", "/usr/share/terraform/plugins", 
 
 /** The first mirror directory that holds registry.terraform.io/hashicorp/aws at the pinned version. */
 export function findAwsProviderMirror(candidates: readonly string[] = mirrorCandidates()): string | undefined {
-  return candidates.find((dir) =>
-    existsSync(join(dir, "registry.terraform.io", "hashicorp", "aws", AWS_PROVIDER_VERSION)),
-  );
+  return candidates.find((dir) => existsSync(join(dir, "registry.terraform.io", "hashicorp", "aws", AWS_PROVIDER_VERSION)));
 }
 
 function mirrorCandidates(): string[] {
@@ -32,7 +30,9 @@ export function cliConfigText(mirrorDir: string, pluginCacheDir?: string): strin
     "}",
     "disable_checkpoint = true",
     // A cache lets repeated inits link the ~600 MB provider instead of copying it.
-    ...(pluginCacheDir ? [`plugin_cache_dir = ${JSON.stringify(pluginCacheDir)}`, "plugin_cache_may_break_dependency_lock_file = true"] : []),
+    ...(pluginCacheDir
+      ? [`plugin_cache_dir = ${JSON.stringify(pluginCacheDir)}`, "plugin_cache_may_break_dependency_lock_file = true"]
+      : []),
     "",
   ].join("\n");
 }

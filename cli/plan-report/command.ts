@@ -123,11 +123,16 @@ export async function planReport(args: readonly string[], io: PlanReportIo = pla
 
   for (const report of reports) {
     for (const f of unacknowledgedBlocks(report)) {
-      io.stderr(`edgeplane plan-report: ${report.stack}: blocked by ${f.ruleId} on ${f.address}: ${f.detail} (acknowledge with --allow ${f.ruleId})\n`);
+      io.stderr(
+        `edgeplane plan-report: ${report.stack}: blocked by ${f.ruleId} on ${f.address}: ${f.detail} (acknowledge with --allow ${f.ruleId})\n`,
+      );
     }
   }
   const unused = options.allow.filter((id) => !reports.some((r) => r.findings.some((f) => f.ruleId === id && f.allowed)));
-  if (unused.length > 0) io.stderr(`edgeplane plan-report: --allow ${unused.join(", ")}: no blocking finding of ${unused.length === 1 ? "that rule" : "those rules"} in these plans\n`);
+  if (unused.length > 0)
+    io.stderr(
+      `edgeplane plan-report: --allow ${unused.join(", ")}: no blocking finding of ${unused.length === 1 ? "that rule" : "those rules"} in these plans\n`,
+    );
   return exitCode;
 }
 
@@ -167,7 +172,8 @@ function parseArgs(args: readonly string[]): Options {
   const maxChars = flagValue(flags, "--max-chars");
   if (maxChars !== undefined) {
     const n = Number(maxChars);
-    if (!Number.isInteger(n) || n < 1000 || n > GITHUB_COMMENT_LIMIT) throw new UsageError(`--max-chars ${maxChars}: must be a whole number from 1000 to ${GITHUB_COMMENT_LIMIT}`);
+    if (!Number.isInteger(n) || n < 1000 || n > GITHUB_COMMENT_LIMIT)
+      throw new UsageError(`--max-chars ${maxChars}: must be a whole number from 1000 to ${GITHUB_COMMENT_LIMIT}`);
     options.maxChars = n;
   }
   for (const mapping of flags.values.get("--stack") ?? []) {
@@ -179,7 +185,8 @@ function parseArgs(args: readonly string[]): Options {
   if (!options.help && !options.listRules && options.inputs.length === 0) throw new UsageError("no plan given");
   const seen = new Set<string>();
   for (const { stack } of options.inputs) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(stack)) throw new UsageError(`stack name "${stack}" must be letters, digits, ".", "_" or "-"; name it with --stack NAME=PLAN.json`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(stack))
+      throw new UsageError(`stack name "${stack}" must be letters, digits, ".", "_" or "-"; name it with --stack NAME=PLAN.json`);
     if (seen.has(stack)) throw new UsageError(`stack "${stack}" is given twice; name each plan with --stack NAME=PLAN.json`);
     seen.add(stack);
   }
@@ -191,7 +198,9 @@ const GENERIC_NAMES = new Set(["plan", "tfplan", "show", "terraform"]);
 /** edgeplane-dev.json / edgeplane-dev.plan.json → edgeplane-dev; cdktf.out/stacks/edgeplane-dev/plan.json → edgeplane-dev. */
 export function stackNameOf(path: string): string {
   if (path === "-") return "stdin";
-  const name = basename(path).replace(/\.json$/i, "").replace(/[.-](tf)?plan$/i, "");
+  const name = basename(path)
+    .replace(/\.json$/i, "")
+    .replace(/[.-](tf)?plan$/i, "");
   if (name && !GENERIC_NAMES.has(name.toLowerCase())) return name;
   const folder = basename(dirname(path));
   return folder && folder !== "." && folder !== "/" ? folder : name || "stack";

@@ -15,9 +15,17 @@ export interface StackReport {
   findings: Finding[];
 }
 
-export function evaluatePlan(stack: string, source: string, plan: TerraformPlan, rules: readonly GuardRule[], allow: ReadonlySet<string>): StackReport {
+export function evaluatePlan(
+  stack: string,
+  source: string,
+  plan: TerraformPlan,
+  rules: readonly GuardRule[],
+  allow: ReadonlySet<string>,
+): StackReport {
   const all = plan.resource_changes ?? [];
-  const changes = all.filter((rc) => rc.mode !== "data" && (changeKind(rc.change.actions) !== "no-op" || rc.change.importing || rc.previous_address));
+  const changes = all.filter(
+    (rc) => rc.mode !== "data" && (changeKind(rc.change.actions) !== "no-op" || rc.change.importing || rc.previous_address),
+  );
   const configs = configuredResources(plan);
   const findings: Finding[] = [];
   for (const rule of rules) {

@@ -33,8 +33,10 @@ export function policyGrants(document: unknown): PolicyGrants | undefined {
     const actions = list(statement.Action);
     const resources = list(statement.Resource);
     for (const action of actions) grants.actions.set(action.toLowerCase(), action);
-    if (statement.NotAction !== undefined) grants.wildcards.add(`NotAction ${JSON.stringify(list(statement.NotAction))} (allows every other action)`);
-    if (statement.NotResource !== undefined) grants.wildcards.add(`NotResource ${JSON.stringify(list(statement.NotResource))} (allows every other resource)`);
+    if (statement.NotAction !== undefined)
+      grants.wildcards.add(`NotAction ${JSON.stringify(list(statement.NotAction))} (allows every other action)`);
+    if (statement.NotResource !== undefined)
+      grants.wildcards.add(`NotResource ${JSON.stringify(list(statement.NotResource))} (allows every other resource)`);
     for (const action of actions) {
       for (const resource of resources.length > 0 ? resources : [""]) {
         if (action.includes("*")) grants.wildcards.add(`Action "${action}"${resource ? ` on "${resource}"` : ""}`);

@@ -51,7 +51,9 @@ export function renderReport(reports: readonly StackReport[], options: RenderOpt
     budgets[i] = Math.min(length, share);
     remaining -= budgets[i]!;
   });
-  const parts = reports.map((r, i) => (full[i]!.markdown.length <= budgets[i]! ? full[i]! : renderStack(r, options, budgets[i]!)));
+  const parts = reports.map((r, i) =>
+    full[i]!.markdown.length <= budgets[i]! ? full[i]! : renderStack(r, options, budgets[i]!),
+  );
   return { markdown: parts.map((p) => p.markdown).join(STACK_SEPARATOR), truncated: parts.some((p) => p.truncated) };
 }
 
@@ -165,7 +167,11 @@ function unitsOf(report: StackReport): Unit[] {
   if (dangerous.length === 0) units.push({ text: "Nothing is destroyed or replaced.\n", entry: false });
   for (const rc of dangerous) units.push({ text: dangerLine(rc), entry: true });
 
-  units.push({ text: `\n<details><summary>All ${ordered.length} change${ordered.length === 1 ? "" : "s"}</summary>\n\n`, entry: false, opensDetails: true });
+  units.push({
+    text: `\n<details><summary>All ${ordered.length} change${ordered.length === 1 ? "" : "s"}</summary>\n\n`,
+    entry: false,
+    opensDetails: true,
+  });
   if (ordered.length === 0) units.push({ text: "No changes.\n", entry: false });
   for (const rc of ordered) units.push({ text: changeBlock(rc), entry: true });
   units.push({ text: DETAILS_CLOSE, entry: false, closesDetails: true });
@@ -215,7 +221,10 @@ function changeBlock(rc: ResourceChange): string {
   const diffs = all.filter((d) => !later.includes(d)).sort((a, b) => Number(b.forcesReplacement) - Number(a.forcesReplacement));
   for (const d of diffs.slice(0, MAX_ATTRIBUTES_PER_CHANGE)) {
     const forced = d.forcesReplacement && kind === "replace" ? " **(forces replacement)**" : "";
-    text += kind === "create" ? `  - \`${escapeCode(d.path)}\` = ${code(d.after)}\n` : `  - \`${escapeCode(d.path)}\`: ${code(d.before)} → ${code(d.after)}${forced}\n`;
+    text +=
+      kind === "create"
+        ? `  - \`${escapeCode(d.path)}\` = ${code(d.after)}\n`
+        : `  - \`${escapeCode(d.path)}\`: ${code(d.before)} → ${code(d.after)}${forced}\n`;
   }
   if (diffs.length > MAX_ATTRIBUTES_PER_CHANGE) text += `  - … and ${diffs.length - MAX_ATTRIBUTES_PER_CHANGE} more attributes\n`;
   if (later.length > 0) text += `  - known after apply: ${later.map((d) => `\`${escapeCode(d.path)}\``).join(", ")}\n`;

@@ -129,7 +129,9 @@ export function parsePlan(text: string, source: string): TerraformPlan {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new PlanFormatError(`${source}: not JSON (${(error as Error).message}); expected the output of \`terraform show -json <planfile>\``);
+    throw new PlanFormatError(
+      `${source}: not JSON (${(error as Error).message}); expected the output of \`terraform show -json <planfile>\``,
+    );
   }
   if (!isRecord(value) || typeof value.format_version !== "string") {
     throw new PlanFormatError(`${source}: no "format_version"; expected the output of \`terraform show -json <planfile>\``);
@@ -143,7 +145,13 @@ export function parsePlan(text: string, source: string): TerraformPlan {
   const changes = value.resource_changes ?? [];
   if (!Array.isArray(changes)) throw new PlanFormatError(`${source}: "resource_changes" must be a list`);
   changes.forEach((rc: unknown, i: number) => {
-    if (!isRecord(rc) || typeof rc.address !== "string" || typeof rc.type !== "string" || !isRecord(rc.change) || !Array.isArray(rc.change.actions)) {
+    if (
+      !isRecord(rc) ||
+      typeof rc.address !== "string" ||
+      typeof rc.type !== "string" ||
+      !isRecord(rc.change) ||
+      !Array.isArray(rc.change.actions)
+    ) {
       throw new PlanFormatError(`${source}: resource_changes[${i}] needs "address", "type" and "change.actions"`);
     }
   });

@@ -26,7 +26,12 @@ export interface PlanReportSummary {
   }>;
 }
 
-export function summarize(reports: readonly StackReport[], allowed: readonly string[], truncated: boolean, exitCode: number): PlanReportSummary {
+export function summarize(
+  reports: readonly StackReport[],
+  allowed: readonly string[],
+  truncated: boolean,
+  exitCode: number,
+): PlanReportSummary {
   return {
     blocked: reports.some((r) => unacknowledgedBlocks(r).length > 0),
     exitCode,

@@ -31,8 +31,18 @@ interface Side {
 /** The attributes that differ between before and after (for a create: every attribute that gets a value). */
 export function attributeDiffs(change: Change): AttributeDiff[] {
   const out: AttributeDiff[] = [];
-  const before: Side = { present: change.before !== null && change.before !== undefined, value: change.before, sensitive: change.before_sensitive, unknown: undefined };
-  const after: Side = { present: change.after !== null && change.after !== undefined, value: change.after, sensitive: change.after_sensitive, unknown: change.after_unknown };
+  const before: Side = {
+    present: change.before !== null && change.before !== undefined,
+    value: change.before,
+    sensitive: change.before_sensitive,
+    unknown: undefined,
+  };
+  const after: Side = {
+    present: change.after !== null && change.after !== undefined,
+    value: change.after,
+    sensitive: change.after_sensitive,
+    unknown: change.after_unknown,
+  };
   if (!before.present && !after.present && after.unknown !== true) return out;
   diffNode([], "", before, after, out, false);
   const replacePaths = change.replace_paths ?? [];
@@ -59,18 +69,29 @@ export function displayAt(value: unknown, sensitive: unknown, unknown: unknown, 
 }
 
 export function formatPath(path: readonly PathStep[]): string {
-  return path.map((step, i) => (typeof step === "number" ? `[${step}]` : i === 0 ? step : /^[A-Za-z_][\w-]*$/.test(step) ? `.${step}` : `[${JSON.stringify(step)}]`)).join("");
+  return path
+    .map((step, i) =>
+      typeof step === "number"
+        ? `[${step}]`
+        : i === 0
+          ? step
+          : /^[A-Za-z_][\w-]*$/.test(step)
+            ? `.${step}`
+            : `[${JSON.stringify(step)}]`,
+    )
+    .join("");
 }
 
 /** A value as one short line: JSON, cut at MAX_VALUE_CHARS. */
 export function display(value: unknown): string {
-  const text = value === undefined ? ABSENT : JSON.stringify(value) ?? String(value);
+  const text = value === undefined ? ABSENT : (JSON.stringify(value) ?? String(value));
   return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS - 1)}…` : text;
 }
 
 function diffNode(steps: PathStep[], jsonPath: string, b: Side, a: Side, out: AttributeDiff[], insideJson: boolean): void {
   const path = () => (insideJson ? jsonPath : formatPath(steps));
-  const push = (before: string, after: string) => out.push({ path: path(), steps: [...steps], before, after, forcesReplacement: false });
+  const push = (before: string, after: string) =>
+    out.push({ path: path(), steps: [...steps], before, after, forcesReplacement: false });
 
   if (a.unknown === true) {
     push(b.present ? shown(b) : ABSENT, UNKNOWN);
@@ -94,7 +115,14 @@ function diffNode(steps: PathStep[], jsonPath: string, b: Side, a: Side, out: At
       return;
     }
     for (const key of [...keys].sort()) {
-      diffNode(insideJson ? steps : [...steps, key], insideJson ? `${jsonPath}${jsonKey(jsonPath, key)}` : "", sideChild(b, key), sideChild(a, key), out, insideJson);
+      diffNode(
+        insideJson ? steps : [...steps, key],
+        insideJson ? `${jsonPath}${jsonKey(jsonPath, key)}` : "",
+        sideChild(b, key),
+        sideChild(a, key),
+        out,
+        insideJson,
+      );
     }
     return;
   }
@@ -111,7 +139,14 @@ function diffNode(steps: PathStep[], jsonPath: string, b: Side, a: Side, out: At
       return;
     }
     for (let i = 0; i < length; i++) {
-      diffNode(insideJson ? steps : [...steps, i], insideJson ? `${jsonPath}[${i}]` : "", sideChild(b, i), sideChild(a, i), out, insideJson);
+      diffNode(
+        insideJson ? steps : [...steps, i],
+        insideJson ? `${jsonPath}[${i}]` : "",
+        sideChild(b, i),
+        sideChild(a, i),
+        out,
+        insideJson,
+      );
     }
     return;
   }
@@ -147,7 +182,12 @@ function shown(side: Side): string {
 function sideChild(side: Side, step: PathStep): Side {
   const value = child(side.value, step);
   const unknown = child(side.unknown, step);
-  return { present: side.present && (value !== undefined || unknown === true), value, sensitive: child(side.sensitive, step), unknown };
+  return {
+    present: side.present && (value !== undefined || unknown === true),
+    value,
+    sensitive: child(side.sensitive, step),
+    unknown,
+  };
 }
 
 function child(value: unknown, step: PathStep): unknown {

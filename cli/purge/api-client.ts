@@ -23,7 +23,9 @@ export function resolvePurgeApiUrl(text: string, env: Record<string, string | un
   try {
     url = new URL(text.trim());
   } catch {
-    throw new CommandError(`${source} is not a URL; expected the stack output purge_api_url, e.g. https://abc123.execute-api.eu-west-1.amazonaws.com`);
+    throw new CommandError(
+      `${source} is not a URL; expected the stack output purge_api_url, e.g. https://abc123.execute-api.eu-west-1.amazonaws.com`,
+    );
   }
   if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
     throw new CommandError(`${source} must not carry user info, a query or a fragment; expected the stack output purge_api_url`);

@@ -14,7 +14,16 @@ import {
 } from "../../core/purge/objects";
 import { CDN_NAMES, type CdnName, type CdnObjectType } from "../../core/cdn/types";
 import { CLOUDFLARE_PLANS, type CloudflarePlan } from "../../core/cdn/cloudflare";
-import { CREDENTIAL_FLAGS, type FlagSpec, HELP_FLAG, type ParsedFlags, choice, flagValue, parseFlags, refuseFlags } from "../flags";
+import {
+  CREDENTIAL_FLAGS,
+  type FlagSpec,
+  HELP_FLAG,
+  type ParsedFlags,
+  choice,
+  flagValue,
+  parseFlags,
+  refuseFlags,
+} from "../flags";
 import { UsageError } from "../io";
 
 export const DEFAULT_TIMEOUT_SECONDS = 900;
@@ -209,7 +218,9 @@ export function parsePurgeArgs(argv: readonly string[], context: ParseContext): 
   if (poll !== undefined) args.pollIntervalSeconds = seconds("--poll-interval", poll, 0.01, MAX_POLL_INTERVAL_SECONDS);
   for (const job of flags.values.get("--job") ?? []) {
     if (!/^[A-Za-z0-9._:-]{1,128}$/.test(job)) {
-      throw new UsageError(`--job "${job}" is not a job id; expected the jobId an earlier purge printed (letters, digits, . _ : -)`);
+      throw new UsageError(
+        `--job "${job}" is not a job id; expected the jobId an earlier purge printed (letters, digits, . _ : -)`,
+      );
     }
     args.jobs.push(job);
   }
@@ -267,23 +278,32 @@ function checkCombinations(args: PurgeArgs, flags: ParsedFlags): void {
     );
   }
   if (args.env !== undefined) {
-    refuseFlags(flags, ["--section"], "only applies with --edgerc or the AKAMAI_* variables; with --env the purge API holds the Akamai credential");
+    refuseFlags(
+      flags,
+      ["--section"],
+      "only applies with --edgerc or the AKAMAI_* variables; with --env the purge API holds the Akamai credential",
+    );
     refuseFlags(
       flags,
       ["--allow-host"],
       `only applies with --edgerc or the AKAMAI_* variables; with --env the allowed hostnames are environment "${args.env}"'s purgePolicy.allowedHostnames`,
     );
   } else {
-    refuseFlags(flags, ["--api-url", "--timeout", "--poll-interval", "--job"], "only applies with --env; direct purges are sent directly and finish before the command returns");
+    refuseFlags(
+      flags,
+      ["--api-url", "--timeout", "--poll-interval", "--job"],
+      "only applies with --env; direct purges are sent directly and finish before the command returns",
+    );
   }
   if (args.type !== "url" && args.allowHosts.length > 0) {
     throw new UsageError(`--allow-host only applies to --type url; got --type ${args.type}`);
   }
   if (args.jobs.length > 0) {
     if (args.objects.length > 0 || args.files.length > 0 || args.readStdin) {
-      throw new UsageError("--job follows jobs already submitted; it cannot be combined with objects, --file or \"-\"");
+      throw new UsageError('--job follows jobs already submitted; it cannot be combined with objects, --file or "-"');
     }
-    if (args.dryRun) throw new UsageError("--dry-run cannot be combined with --job (a job already submitted has nothing to plan)");
+    if (args.dryRun)
+      throw new UsageError("--dry-run cannot be combined with --job (a job already submitted has nothing to plan)");
     if (args.skipInvalid) throw new UsageError("--skip-invalid cannot be combined with --job");
   }
 }
@@ -311,11 +331,13 @@ function checkCdnCombinations(args: PurgeArgs, cdn: Exclude<CdnName, "akamai">, 
       );
     }
     if (args.objects.length > 0 || args.files.length > 0 || args.readStdin) {
-      throw new UsageError("--type all purges everything and takes no objects; remove the objects, --file and \"-\"");
+      throw new UsageError('--type all purges everything and takes no objects; remove the objects, --file and "-"');
     }
   }
   if (args.accountId !== undefined && !/^[0-9a-f]{32}$/.test(args.accountId)) {
-    throw new UsageError(`--account-id "${args.accountId}" is not a Cloudflare account id; expected 32 lower-case hex characters`);
+    throw new UsageError(
+      `--account-id "${args.accountId}" is not a Cloudflare account id; expected 32 lower-case hex characters`,
+    );
   }
   if (args.maxPerRequest !== undefined && args.cdnType === "all") {
     throw new UsageError("--max-per-request does not apply to --type all (one request purges everything)");

@@ -108,7 +108,7 @@ export function createDirectProvider(
   args: PurgeArgs,
   cdn: DirectCdn,
   hostnames: readonly string[],
-  env: Record<string, string | undefined>
+  env: Record<string, string | undefined>,
 ): CdnProvider {
   const flags = { serviceId: "--service-id", zoneId: "--zone-id", distributionId: "--distribution-id", plan: "--plan" };
   try {
@@ -209,7 +209,7 @@ export async function runCdnPurge(args: PurgeArgs, cdn: DirectCdn, io: CommandIo
   if (cdn === "cloudfront" && hostPolicy.kind === "any" && args.cdnType === "url") {
     io.stderr(
       `edgeplane purge: no --allow-host (or EDGEPLANE_ALLOW_HOSTS): URLs of any host become paths on distribution ${args.distributionId} ` +
-        "(the host is dropped); give the distribution's hostnames with --allow-host to check them\n"
+        "(the host is dropped); give the distribution's hostnames with --allow-host to check them\n",
     );
   }
   const validation: CdnValidation = provider.validate(inputs);
@@ -220,8 +220,8 @@ export async function runCdnPurge(args: PurgeArgs, cdn: DirectCdn, io: CommandIo
       rejectedLines(
         rejected.map((r) => ({ object: r.object, reason: `${r.reason}: ${r.detail}` })),
         origins,
-        validation.rejected.map((r) => r.index)
-      )
+        validation.rejected.map((r) => r.index),
+      ),
     );
   }
   // CloudFront's CallerReference: fixed per batch of this run, so the runner's retries never make a second invalidation.
@@ -262,8 +262,8 @@ export async function runCdnPurge(args: PurgeArgs, cdn: DirectCdn, io: CommandIo
         else settled.failed += outcome.objects.length;
         progress.update(
           `${cdn}: ${settled.requests}/${requests.length} requests settled, ${number(settled.objects)} object(s) purged, ${number(
-            settled.failed
-          )} failed`
+            settled.failed,
+          )} failed`,
         );
       },
     });
@@ -298,7 +298,7 @@ function printCdnDryRun(
   requests: PlannedRequest[],
   validation: CdnValidation,
   rejected: CdnReportRejection[],
-  target: string
+  target: string,
 ): number {
   const minimum = provider.minimumRequests(validation.accepted);
   if (args.json) {
@@ -313,8 +313,8 @@ function printCdnDryRun(
       `${JSON.stringify(
         { dryRun: true, cdn: provider.cdn, target, minimumRequests: minimum, batches: planned, rejected, failed: [] },
         null,
-        2
-      )}\n`
+        2,
+      )}\n`,
     );
   } else {
     const objects = requests.reduce((n, r) => n + r.objects.length, 0);
@@ -324,7 +324,7 @@ function printCdnDryRun(
         provider.cdn
       }'s limits allow: ${number(minimum)})`,
       ...requests.map(
-        (r, i) => `  request ${i + 1}: ${number(r.items.length)} ${r.type} item(s): ${describeRequest(provider, r)}`
+        (r, i) => `  request ${i + 1}: ${number(r.items.length)} ${r.type} item(s): ${describeRequest(provider, r)}`,
       ),
     ];
     if (validation.duplicates > 0) lines.push(`  ${validation.duplicates} duplicate object(s) would be sent once`);
@@ -353,23 +353,23 @@ export function cdnSummaryText(report: CdnPurgeReport, context: CdnReportContext
   if (context.heldBack) {
     lines.push(
       `purge ${context.type} on ${context.target}: nothing was sent: ${number(
-        report.rejected.length
-      )} object(s) rejected (listed on stderr); ` + "fix them, or pass --skip-invalid to send the valid ones"
+        report.rejected.length,
+      )} object(s) rejected (listed on stderr); ` + "fix them, or pass --skip-invalid to send the valid ones",
     );
     return `${lines.join("\n")}\n`;
   }
   const purged = report.batches.reduce((sum, b) => sum + b.objects, 0);
   lines.push(
     `purge ${context.type} on ${context.target}: ${number(purged)} object(s) purged in ${number(
-      report.batches.length
-    )} request(s)`
+      report.batches.length,
+    )} request(s)`,
   );
   if (context.hosts && context.hosts.length > 0) lines.push(`  host(s) purged: ${context.hosts.join(", ")}`);
   for (const batch of report.batches.slice(0, SUMMARY_BATCHES)) {
     lines.push(
       `  ${batch.purgeId === null ? "(no id given)" : `id ${batch.purgeId}`}: ${number(batch.objects)} ${batch.type} object(s)${
         batch.substitution ? ` (${batch.substitution})` : ""
-      }`
+      }`,
     );
   }
   if (report.batches.length > SUMMARY_BATCHES)
@@ -377,7 +377,7 @@ export function cdnSummaryText(report: CdnPurgeReport, context: CdnReportContext
   if (context.duplicates > 0) lines.push(`  ${number(context.duplicates)} duplicate object(s) sent once`);
   if (context.requestsSent !== undefined) {
     lines.push(
-      `  ${number(context.requestsSent)} HTTP request(s), ${number(context.throttled ?? 0)} throttled or busy and retried`
+      `  ${number(context.requestsSent)} HTTP request(s), ${number(context.throttled ?? 0)} throttled or busy and retried`,
     );
   }
   if (report.rejected.length > 0) lines.push(`  ${number(report.rejected.length)} object(s) rejected (listed on stderr)`);
@@ -385,12 +385,12 @@ export function cdnSummaryText(report: CdnPurgeReport, context: CdnReportContext
     lines.push(
       `  FAILED batch ${failure.batch}, ${number(failure.objects)} object(s): ${failure.reason}: ${failure.detail}${
         failure.status !== undefined ? ` (HTTP ${failure.status})` : ""
-      }`
+      }`,
     );
   }
   const ok = report.rejected.length === 0 && report.failed.length === 0;
   lines.push(
-    ok ? "ok" : `not everything was purged: ${number(report.rejected.length)} rejected, ${number(report.failed.length)} failed`
+    ok ? "ok" : `not everything was purged: ${number(report.rejected.length)} rejected, ${number(report.failed.length)} failed`,
   );
   return `${lines.join("\n")}\n`;
 }

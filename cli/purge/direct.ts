@@ -8,7 +8,13 @@ import type { EdgeGridCredentials } from "../../core/edgegrid/credentials";
 import { EdgeGridTransport } from "../../core/edgegrid/transport";
 import { type PreparedPurge, preparePurge } from "../../core/purge/prepare";
 import { PurgeBuckets } from "../../core/purge/rate-limit";
-import { type PurgeHttp, type PurgeLogger, type SendBatchesResult, type SendProgress, sendBatches } from "../../core/purge/sender";
+import {
+  type PurgeHttp,
+  type PurgeLogger,
+  type SendBatchesResult,
+  type SendProgress,
+  sendBatches,
+} from "../../core/purge/sender";
 import type { PurgeReport, ReportFailure } from "./report";
 
 export { type PreparedPurge, preparePurge };
@@ -68,7 +74,11 @@ export function directReport(prepared: PreparedPurge, result: SendBatchesResult 
     return failure;
   });
   return {
-    batches: (result?.succeeded ?? []).map((s) => ({ purgeId: s.purgeId, estimatedSeconds: s.estimatedSeconds, objects: s.objects.length })),
+    batches: (result?.succeeded ?? []).map((s) => ({
+      purgeId: s.purgeId,
+      estimatedSeconds: s.estimatedSeconds,
+      objects: s.objects.length,
+    })),
     rejected: prepared.rejected.map((r) => ({ object: r.object, reason: r.reason })),
     failed,
   };

@@ -13,7 +13,13 @@ import type { SendProgress } from "../../core/purge/sender";
 import { runCommand } from "../command";
 import { CommandError, type CommandIo, UsageError, processIo } from "../io";
 import { PURGE_API_URL_ENV, PurgeApiClient, resolvePurgeApiUrl } from "./api-client";
-import { DEFAULT_POLL_INTERVAL_SECONDS, DEFAULT_TIMEOUT_SECONDS, type PurgeArgs, parseAllowHostList, parsePurgeArgs } from "./args";
+import {
+  DEFAULT_POLL_INTERVAL_SECONDS,
+  DEFAULT_TIMEOUT_SECONDS,
+  type PurgeArgs,
+  parseAllowHostList,
+  parsePurgeArgs,
+} from "./args";
 import { runCdnPurge, type HostPolicy } from "./cdn";
 import { type PreparedPurge, directReport, preparePurge, sendPlanned } from "./direct";
 import { readObjects } from "./input";
@@ -72,7 +78,7 @@ what to purge:
   --network staging|production  default staging (production must be asked for)
   --file PATH                   objects, one per line (repeatable)
   --allow-host HOST             direct URL purges: the only hosts URLs may use (repeatable, or comma-separated;
-                                *.example.com allows subdomains). Default: \$${ALLOW_HOSTS_ENV} (comma-separated),
+                                *.example.com allows subdomains). Default: $${ALLOW_HOSTS_ENV} (comma-separated),
                                 else any http(s) host (the credential's Fast Purge permissions are the limit; the
                                 summary lists the hosts purged). With --env the environment's
                                 purgePolicy.allowedHostnames applies.
@@ -84,7 +90,7 @@ how:
                           {"batches":[{"purgeId","estimatedSeconds","objects"}],"rejected":[{"object","reason"}],
                            "failed":[{"objects","reason","detail",...}]}  ("objects" = how many in that batch)
   --quiet               no progress on stderr
-  --api-url URL         with --env: the purge API (stack output purge_api_url); default \$${PURGE_API_URL_ENV}
+  --api-url URL         with --env: the purge API (stack output purge_api_url); default $${PURGE_API_URL_ENV}
   --timeout SECONDS     with --env: how long to follow the job (default ${DEFAULT_TIMEOUT_SECONDS}); it goes on after that
   --poll-interval SECONDS  with --env: time between status checks (default ${DEFAULT_POLL_INTERVAL_SECONDS})
   --job ID              with --env: follow a job submitted earlier instead of submitting (repeatable)
@@ -163,7 +169,10 @@ function printDryRun(args: PurgeArgs, io: CommandIo, prepared: PreparedPurge, ta
       `dry run (${target}): nothing was sent`,
       `${prepared.action} ${prepared.type} on ${prepared.network}: ${objects.toLocaleString("en-US")} object(s) in ${batches.length} request(s) ` +
         `to ${path}, ${bytes.toLocaleString("en-US")} body bytes (at most ${MAX_BODY_BYTES.toLocaleString("en-US")} per request)`,
-      ...batches.map((b, i) => `  request ${i + 1}: ${b.objects.length.toLocaleString("en-US")} object(s), ${b.bodyBytes.toLocaleString("en-US")} bytes`),
+      ...batches.map(
+        (b, i) =>
+          `  request ${i + 1}: ${b.objects.length.toLocaleString("en-US")} object(s), ${b.bodyBytes.toLocaleString("en-US")} bytes`,
+      ),
     ];
     if (prepared.duplicates > 0) lines.push(`  ${prepared.duplicates} duplicate object(s) would be sent once`);
     if (prepared.rejected.length > 0) lines.push(`  ${prepared.rejected.length} object(s) rejected (listed on stderr)`);
@@ -203,7 +212,8 @@ async function runDirect(args: PurgeArgs, io: CommandIo): Promise<number> {
         `or --edgerc PATH [--section S]`,
     );
   }
-  const source = args.edgerc !== undefined ? `--edgerc ${args.edgerc} [${args.section}]` : `environment ${edgeGridEnvPrefix(args.section)}*`;
+  const source =
+    args.edgerc !== undefined ? `--edgerc ${args.edgerc} [${args.section}]` : `environment ${edgeGridEnvPrefix(args.section)}*`;
   const { prepared } = await prepare(args, io, action, args.type === "url" ? directAllowedHosts(args, io) : undefined);
   if (args.dryRun) return printDryRun(args, io, prepared, source);
 
@@ -286,7 +296,14 @@ async function runViaApi(args: PurgeArgs, env: EnvironmentConfig, io: CommandIo)
     pollIntervalMs: args.pollIntervalSeconds * 1000,
     sleep: io.sleep,
     now: io.now,
-    onProgress: (p: { jobs: number; batchesTotal: number; batchesDone: number; batchesFailed: number; objectsDone: number; elapsedMs: number }) =>
+    onProgress: (p: {
+      jobs: number;
+      batchesTotal: number;
+      batchesDone: number;
+      batchesFailed: number;
+      objectsDone: number;
+      elapsedMs: number;
+    }) =>
       progress.update(
         `${p.jobs} job(s): ${p.batchesDone}/${p.batchesTotal} requests done, ${p.batchesFailed} failed, ` +
           `${p.objectsDone.toLocaleString("en-US")} object(s) purged (${Math.round(p.elapsedMs / 1000)}s)`,
@@ -304,7 +321,9 @@ async function runViaApi(args: PurgeArgs, env: EnvironmentConfig, io: CommandIo)
       report.rejected.unshift(...prepared.rejected.map((r) => ({ object: r.object, reason: r.reason })));
       const serverRejected = report.rejected.slice(prepared.rejected.length);
       if (serverRejected.length > 0) {
-        io.stderr(`edgeplane purge: the purge API rejected ${serverRejected.length} object(s):\n${rejectedLines(serverRejected)}`);
+        io.stderr(
+          `edgeplane purge: the purge API rejected ${serverRejected.length} object(s):\n${rejectedLines(serverRejected)}`,
+        );
       }
     }
     context.jobIds = outcome.jobIds;

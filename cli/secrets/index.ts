@@ -37,7 +37,11 @@ export interface SecretsDeps {
 
 const DEFAULT_DEPS: SecretsDeps = { environments: () => loadEnvironments(), secretsManager: defaultSecretsManager };
 
-export async function secretsCommand(argv: readonly string[], io: CommandIo = processIo(), deps: Partial<SecretsDeps> = {}): Promise<number> {
+export async function secretsCommand(
+  argv: readonly string[],
+  io: CommandIo = processIo(),
+  deps: Partial<SecretsDeps> = {},
+): Promise<number> {
   return runCommand("secrets", io, async () => {
     const [first, ...rest] = argv;
     if (first === undefined || first === "help" || first === "--help" || first === "-h") {

@@ -6,7 +6,13 @@
 import { PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { Readable } from "node:stream";
 import type { EnvironmentConfig } from "../../config";
-import { awsPartition, cdnTokenSecretName, cdnTokenSecretOutputName, type TokenCdnTarget, tokenTargetId } from "../../config/cdn-token-secrets";
+import {
+  awsPartition,
+  cdnTokenSecretName,
+  cdnTokenSecretOutputName,
+  type TokenCdnTarget,
+  tokenTargetId,
+} from "../../config/cdn-token-secrets";
 import { choice, type FlagSpec, flagValue, HELP_FLAG, parseFlags } from "../flags";
 import { type CommandIo, CommandError, UsageError } from "../io";
 
@@ -41,7 +47,8 @@ export async function setCommand(argv: readonly string[], io: CommandIo, deps: D
     io.stdout(usage);
     return 0;
   }
-  if (flags.positionals.length > 0) throw new UsageError(`set takes no arguments (${flags.positionals.length} given, not shown): ${FROM_STDIN}`);
+  if (flags.positionals.length > 0)
+    throw new UsageError(`set takes no arguments (${flags.positionals.length} given, not shown): ${FROM_STDIN}`);
   const envName = flagValue(flags, "--env");
   if (envName === undefined) throw new UsageError("--env is required: the environment whose CDN token to set");
   const cdnName = flagValue(flags, "--cdn");
@@ -57,7 +64,10 @@ export async function setCommand(argv: readonly string[], io: CommandIo, deps: D
 
   const environments = deps.environments();
   const env = environments.find((e) => e.name === envName);
-  if (env === undefined) throw new UsageError(`--env "${envName}" is not an environment in config/; allowed: ${environments.map((e) => e.name).join(", ")}`);
+  if (env === undefined)
+    throw new UsageError(
+      `--env "${envName}" is not an environment in config/; allowed: ${environments.map((e) => e.name).join(", ")}`,
+    );
   const target = pickTarget(env, cdn, flagValue(flags, "--service-id"), flagValue(flags, "--zone-id"));
 
   const token = await readToken(io);
@@ -73,25 +83,38 @@ export async function setCommand(argv: readonly string[], io: CommandIo, deps: D
     throw new CommandError(awsFailure(error, env, target, name));
   }
   const what = target.cdn === "fastly" ? `Fastly service ${target.serviceId}` : `Cloudflare zone ${target.zoneId}`;
-  io.stdout(`stored the token for ${what} in ${name} (account ${env.aws.accountId}, ${env.aws.region}${versionId ? `, version ${versionId}` : ""})\n`);
+  io.stdout(
+    `stored the token for ${what} in ${name} (account ${env.aws.accountId}, ${env.aws.region}${versionId ? `, version ${versionId}` : ""})\n`,
+  );
   return 0;
 }
 
-function pickTarget(env: EnvironmentConfig, cdn: (typeof TOKEN_CDNS)[number], serviceId: string | undefined, zoneId: string | undefined): TokenCdnTarget {
-  const [idFlag, otherFlag, given, other] = cdn === "fastly" ? ["--service-id", "--zone-id", serviceId, zoneId] : ["--zone-id", "--service-id", zoneId, serviceId];
+function pickTarget(
+  env: EnvironmentConfig,
+  cdn: (typeof TOKEN_CDNS)[number],
+  serviceId: string | undefined,
+  zoneId: string | undefined,
+): TokenCdnTarget {
+  const [idFlag, otherFlag, given, other] =
+    cdn === "fastly" ? ["--service-id", "--zone-id", serviceId, zoneId] : ["--zone-id", "--service-id", zoneId, serviceId];
   if (other !== undefined) throw new UsageError(`${otherFlag} does not apply to --cdn ${cdn}; use ${idFlag}`);
   const targets = (env.cdns ?? []).filter((t): t is TokenCdnTarget => t.cdn === cdn);
   if (targets.length === 0) {
     const listed = env.cdns ? env.cdns.map((t) => t.cdn).join(", ") : "none (Akamai alone)";
-    throw new UsageError(`environment "${env.name}" has no ${cdn} target in cdns (its CDNs: ${listed}); add one to config/environments/${env.name}.ts and deploy first`);
+    throw new UsageError(
+      `environment "${env.name}" has no ${cdn} target in cdns (its CDNs: ${listed}); add one to config/environments/${env.name}.ts and deploy first`,
+    );
   }
   const ids = targets.map(tokenTargetId);
   if (given === undefined) {
     if (targets.length === 1) return targets[0]!;
-    throw new UsageError(`environment "${env.name}" lists ${targets.length} ${cdn} targets; pick one with ${idFlag}: ${ids.join(", ")}`);
+    throw new UsageError(
+      `environment "${env.name}" lists ${targets.length} ${cdn} targets; pick one with ${idFlag}: ${ids.join(", ")}`,
+    );
   }
   const target = targets.find((t) => tokenTargetId(t) === given);
-  if (target === undefined) throw new UsageError(`${idFlag} "${given}" is not a ${cdn} target of environment "${env.name}"; allowed: ${ids.join(", ")}`);
+  if (target === undefined)
+    throw new UsageError(`${idFlag} "${given}" is not a ${cdn} target of environment "${env.name}"; allowed: ${ids.join(", ")}`);
   return target;
 }
 
@@ -103,9 +126,14 @@ async function readToken(io: CommandIo): Promise<string> {
   const text = await readAll(io.stdin);
   const token = text.replace(/\r?\n$/, "");
   if (token === "") throw new CommandError("standard input was empty: no token to store");
-  if (token.length > MAX_TOKEN_LENGTH) throw new CommandError(`standard input holds ${token.length} characters; a CDN API token is one short word (at most ${MAX_TOKEN_LENGTH})`);
+  if (token.length > MAX_TOKEN_LENGTH)
+    throw new CommandError(
+      `standard input holds ${token.length} characters; a CDN API token is one short word (at most ${MAX_TOKEN_LENGTH})`,
+    );
   if (/\s/.test(token)) {
-    throw new CommandError("standard input holds more than one word (spaces, tabs or several lines; only one trailing newline is removed); give the token alone");
+    throw new CommandError(
+      "standard input holds more than one word (spaces, tabs or several lines; only one trailing newline is removed); give the token alone",
+    );
   }
   return token;
 }

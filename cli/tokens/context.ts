@@ -1,7 +1,12 @@
 /** What every `edgeplane tokens` subcommand gets: its parsed flags, the IO, and the environment (--env). */
 import type { EnvironmentConfig } from "../../config";
 import { describeUnreadable } from "../../core/akamai/api-error";
-import { type EdgeKvToken, type EdgeKvTokenSummary, type EdgeKvTokensClient, edgeKvTokenKind } from "../../core/akamai/edgekv-tokens";
+import {
+  type EdgeKvToken,
+  type EdgeKvTokenSummary,
+  type EdgeKvTokensClient,
+  edgeKvTokenKind,
+} from "../../core/akamai/edgekv-tokens";
 import { CREDENTIAL_FLAGS, type FlagSpec, HELP_FLAG, type ParsedFlags } from "../flags";
 import type { CommandIo } from "../io";
 
@@ -34,10 +39,14 @@ export function shown(token: EdgeKvToken): Record<string, unknown> {
   return { ...rest, kind: edgeKvTokenKind(token) };
 }
 
-
 /** The readable tokens; list items that could not be read are named in a warning on stderr (never fatal). */
-export async function listTokens(io: CommandIo, client: EdgeKvTokensClient, includeExpired: boolean): Promise<EdgeKvTokenSummary[]> {
+export async function listTokens(
+  io: CommandIo,
+  client: EdgeKvTokensClient,
+  includeExpired: boolean,
+): Promise<EdgeKvTokenSummary[]> {
   const { tokens, unreadable } = await client.listTokensDetailed({ includeExpired });
-  if (unreadable.length > 0) io.stderr(`edgeplane tokens: warning: the token list has ${describeUnreadable(unreadable)}; left out\n`);
+  if (unreadable.length > 0)
+    io.stderr(`edgeplane tokens: warning: the token list has ${describeUnreadable(unreadable)}; left out\n`);
   return tokens;
 }

@@ -31,7 +31,9 @@ function parseNamespacePermissions(values: readonly string[]): Record<string, Ed
     const match = PERMISSIONS.exec(value);
     const permissions = match ? [...(match[2] as string)] : [];
     if (!match || new Set(permissions).size !== permissions.length) {
-      throw new UsageError(`--namespace "${value}" is not NS=PERMS; expected a namespace name and 1-3 distinct permissions from r, w, d, e.g. site_config=r`);
+      throw new UsageError(
+        `--namespace "${value}" is not NS=PERMS; expected a namespace name and 1-3 distinct permissions from r, w, d, e.g. site_config=r`,
+      );
     }
     if (result[match[1] as string] !== undefined) throw new UsageError(`--namespace names ${match[1]} more than once`);
     result[match[1] as string] = permissions as EdgeKvPermission[];
@@ -42,14 +44,24 @@ function parseNamespacePermissions(values: readonly string[]): Record<string, Ed
 function prepareCreate(context: TokensContext): TokensWork {
   const { flags, env } = context;
   if (flags.positionals.length !== 1) {
-    throw new UsageError(env ? "create --env E takes one declared namePrefix" : `create takes one token name (1-32 characters of A-Z a-z 0-9 _ -); got ${flags.positionals.length}`);
+    throw new UsageError(
+      env
+        ? "create --env E takes one declared namePrefix"
+        : `create takes one token name (1-32 characters of A-Z a-z 0-9 _ -); got ${flags.positionals.length}`,
+    );
   }
   const argument = flags.positionals[0] as string;
   if (env) {
-    refuseFlags(flags, ["--namespace", "--staging", "--production", "--ewids"], `does not apply with --env: the declared token's settings are used`);
+    refuseFlags(
+      flags,
+      ["--namespace", "--staging", "--production", "--ewids"],
+      `does not apply with --env: the declared token's settings are used`,
+    );
     const declared = env.edgeKv.tokens.find((d) => d.namePrefix === argument);
     if (!declared) {
-      throw new UsageError(`"${argument}" is not a declared token of environment ${env.name}; declared prefixes: ${env.edgeKv.tokens.map((d) => d.namePrefix).join(", ") || "none"}`);
+      throw new UsageError(
+        `"${argument}" is not a declared token of environment ${env.name}; declared prefixes: ${env.edgeKv.tokens.map((d) => d.namePrefix).join(", ") || "none"}`,
+      );
     }
     const expiry = flagValue(flags, "--expiry");
     return async (client) => {
@@ -60,22 +72,27 @@ function prepareCreate(context: TokensContext): TokensWork {
     };
   }
   const namespaceValues = flags.values.get("--namespace") ?? [];
-  if (namespaceValues.length === 0) throw new UsageError("create needs --namespace NS=PERMS (repeatable), e.g. --namespace site_config=r");
+  if (namespaceValues.length === 0)
+    throw new UsageError("create needs --namespace NS=PERMS (repeatable), e.g. --namespace site_config=r");
   const staging = flagValue(flags, "--staging");
   const production = flagValue(flags, "--production");
-  if (staging === undefined || production === undefined) throw new UsageError("create needs --staging allow|deny and --production allow|deny");
+  if (staging === undefined || production === undefined)
+    throw new UsageError("create needs --staging allow|deny and --production allow|deny");
   const allowOnStaging = choice("--staging", staging, ["allow", "deny"] as const) === "allow";
   const allowOnProduction = choice("--production", production, ["allow", "deny"] as const) === "allow";
-  if (!allowOnStaging && !allowOnProduction) throw new UsageError("--staging and --production cannot both be deny: a token must be usable somewhere");
+  if (!allowOnStaging && !allowOnProduction)
+    throw new UsageError("--staging and --production cannot both be deny: a token must be usable somewhere");
   const ewids = flagValue(flags, "--ewids");
   let restrict: string[] | undefined;
   if (ewids !== undefined && ewids !== "all") {
     restrict = ewids.split(",").map((id) => id.trim());
-    if (!restrict.every((id) => /^[1-9]\d{0,11}$/.test(id))) throw new UsageError(`--ewids "${ewids}" is not allowed; expected all, or EdgeWorker ids separated by commas`);
+    if (!restrict.every((id) => /^[1-9]\d{0,11}$/.test(id)))
+      throw new UsageError(`--ewids "${ewids}" is not allowed; expected all, or EdgeWorker ids separated by commas`);
     if (restrict.length > 8) throw new UsageError("--ewids takes at most 8 EdgeWorker ids");
   }
   const expiry = flagValue(flags, "--expiry");
-  if (expiry !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(expiry)) throw new UsageError(`--expiry "${expiry}" is not a date YYYY-MM-DD`);
+  if (expiry !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(expiry))
+    throw new UsageError(`--expiry "${expiry}" is not a date YYYY-MM-DD`);
   const request: CreateEdgeKvTokenRequest = {
     name: argument,
     allowOnStaging,
@@ -98,7 +115,9 @@ async function create(context: TokensContext, client: EdgeKvTokensClient, reques
     return 0;
   }
   const kind = edgeKvTokenKind(token);
-  const namespaces = Object.entries(request.namespacePermissions).map(([ns, p]) => `${ns} (${p.join("")})`).join(", ");
+  const namespaces = Object.entries(request.namespacePermissions)
+    .map(([ns, p]) => `${ns} (${p.join("")})`)
+    .join(", ");
   context.io.stdout(
     [
       `created ${kind} token ${token.name} (uuid ${token.uuid})`,
@@ -113,4 +132,3 @@ async function create(context: TokensContext, client: EdgeKvTokensClient, reques
   );
   return 0;
 }
-

@@ -30,7 +30,8 @@ export interface WriteTarget {
 /** PATH ending in .tgz → that bundle (it must exist); an existing directory → DIR/edgekv_tokens.js; else the file. */
 export function writeTarget(path: string): WriteTarget {
   if (/\.tgz$/i.test(path)) {
-    if (!existsSync(path)) throw new CommandError(`bundle ${path} does not exist; write-file updates the edgekv_tokens.js of an existing .tgz`);
+    if (!existsSync(path))
+      throw new CommandError(`bundle ${path} does not exist; write-file updates the edgekv_tokens.js of an existing .tgz`);
     return { kind: "bundle", path };
   }
   if (existsSync(path) && statSync(path).isDirectory()) return { kind: "file", path: join(path, TOKENS_FILE_NAME) };
@@ -90,8 +91,14 @@ export function writeTokens(
     path: target.path,
     entries: Object.keys(update)
       .sort()
-      .map((namespace) => ({ namespace, name: (update[namespace] as TokensFileEntries[string]).name, kind: entryKind(update[namespace] as TokensFileEntries[string]) })),
-    kept: Object.keys(existing).filter((ns) => update[ns] === undefined).sort(),
+      .map((namespace) => ({
+        namespace,
+        name: (update[namespace] as TokensFileEntries[string]).name,
+        kind: entryKind(update[namespace] as TokensFileEntries[string]),
+      })),
+    kept: Object.keys(existing)
+      .filter((ns) => update[ns] === undefined)
+      .sort(),
   };
   if (target.kind === "bundle" && files !== undefined) {
     const version = options.bumpVersion ? tokensVersionId(readBundleVersion(files), options.identities) : undefined;

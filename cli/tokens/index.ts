@@ -90,7 +90,10 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   if (envName !== undefined) {
     const environments = loadEnvironments();
     env = environments.find((e) => e.name === envName);
-    if (env === undefined) throw new UsageError(`--env "${envName}" is not an environment in config/; allowed: ${environments.map((e) => e.name).join(", ")}`);
+    if (env === undefined)
+      throw new UsageError(
+        `--env "${envName}" is not an environment in config/; allowed: ${environments.map((e) => e.name).join(", ")}`,
+      );
   }
   const context: TokensContext = { flags, io, json: flags.booleans.has("--json"), ...(env ? { env } : {}) };
   // The whole command line is checked before any credential is read or request sent.

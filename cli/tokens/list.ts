@@ -48,7 +48,11 @@ function row(token: EdgeKvTokenSummary, nowMs: number): ListedRow {
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number))).join("  ").trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number)))
+      .join("  ")
+      .trimEnd();
   return [line(headers), ...rows.map(line)].join("\n") + "\n";
 }
 
@@ -72,7 +76,8 @@ async function list(context: TokensContext, client: EdgeKvTokensClient): Promise
         [mine.failed, "failed"],
         [includeExpired ? mine.expired : [], "expired"],
       ];
-      for (const [tokens, role] of roles) for (const t of tokens) rows.push({ ...row(t, nowMs), prefix: declared.namePrefix, role });
+      for (const [tokens, role] of roles)
+        for (const t of tokens) rows.push({ ...row(t, nowMs), prefix: declared.namePrefix, role });
     }
   }
   if (context.json) {
@@ -80,7 +85,11 @@ async function list(context: TokensContext, client: EdgeKvTokensClient): Promise
     return 0;
   }
   if (rows.length === 0) {
-    io.stdout(env ? `no tokens of environment ${env.name}'s declared prefixes (${env.edgeKv.tokens.map((d) => d.namePrefix).join(", ") || "none declared"})\n` : "no tokens\n");
+    io.stdout(
+      env
+        ? `no tokens of environment ${env.name}'s declared prefixes (${env.edgeKv.tokens.map((d) => d.namePrefix).join(", ") || "none declared"})\n`
+        : "no tokens\n",
+    );
     return 0;
   }
   const headers = [...(env ? ["PREFIX", "ROLE"] : []), "NAME", "KIND", "STATUS", "EXPIRY", "DAYS LEFT", "UUID"];
@@ -95,9 +104,13 @@ async function list(context: TokensContext, client: EdgeKvTokensClient): Promise
   ]);
   io.stdout(table(headers, cells));
   if (env) {
-    const missing = env.edgeKv.tokens.filter((d) => !rows.some((r) => r.prefix === d.namePrefix && r.role === "current")).map((d) => d.namePrefix);
-    if (missing.length > 0) io.stdout(`no current token for: ${missing.join(", ")} (the environment's reconcile creates it; or: edgeplane tokens create --env ${env.name} PREFIX)\n`);
+    const missing = env.edgeKv.tokens
+      .filter((d) => !rows.some((r) => r.prefix === d.namePrefix && r.role === "current"))
+      .map((d) => d.namePrefix);
+    if (missing.length > 0)
+      io.stdout(
+        `no current token for: ${missing.join(", ")} (the environment's reconcile creates it; or: edgeplane tokens create --env ${env.name} PREFIX)\n`,
+      );
   }
   return 0;
 }
-

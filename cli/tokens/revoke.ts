@@ -9,7 +9,9 @@ export const revokeCommand: TokensSubcommand = {
     const names = context.flags.positionals;
     if (names.length !== 1) throw new UsageError(`revoke takes one token name; got ${names.length}`);
     if (!context.flags.booleans.has("--yes")) {
-      throw new UsageError(`revoking is irreversible (EdgeWorkers still using ${names[0]} get 401 from EdgeKV); add --yes to confirm`);
+      throw new UsageError(
+        `revoking is irreversible (EdgeWorkers still using ${names[0]} get 401 from EdgeKV); add --yes to confirm`,
+      );
     }
     const name = names[0] as string;
     return (client) => revoke(context, client, name);
@@ -18,6 +20,8 @@ export const revokeCommand: TokensSubcommand = {
 
 async function revoke(context: TokensContext, client: EdgeKvTokensClient, name: string): Promise<number> {
   const revoked = await client.revokeToken(name);
-  context.io.stdout(context.json ? `${JSON.stringify({ revoked }, null, 2)}\n` : `revoked ${revoked.name} (uuid ${revoked.uuid})\n`);
+  context.io.stdout(
+    context.json ? `${JSON.stringify({ revoked }, null, 2)}\n` : `revoked ${revoked.name} (uuid ${revoked.uuid})\n`,
+  );
   return 0;
 }

@@ -29,27 +29,35 @@ function prepareWriteFile(context: TokensContext): TokensWork {
   if (out === undefined) throw new UsageError("write-file needs --out PATH (a file, a directory, or a .tgz bundle)");
   const namespaces = flags.values.get("--namespace");
   for (const ns of namespaces ?? []) {
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_-]{0,31}$/.test(ns)) throw new UsageError(`--namespace "${ns}" is not an EdgeKV namespace name`);
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_-]{0,31}$/.test(ns))
+      throw new UsageError(`--namespace "${ns}" is not an EdgeKV namespace name`);
   }
   if (env) {
-    if (flags.positionals.length > 0) throw new UsageError("write-file --env E takes no token names: it writes the current token of each declared token");
+    if (flags.positionals.length > 0)
+      throw new UsageError("write-file --env E takes no token names: it writes the current token of each declared token");
     refuseFlags(flags, ["--namespace"], "does not apply with --env: the declared namespaces are used");
   } else if (flags.positionals.length === 0) {
     throw new UsageError("write-file needs token names (or --env E for the environment's current tokens)");
   }
-  if (flags.booleans.has("--bump-version") && !/\.tgz$/i.test(out)) throw new UsageError("--bump-version only applies when --out is a .tgz bundle");
+  if (flags.booleans.has("--bump-version") && !/\.tgz$/i.test(out))
+    throw new UsageError("--bump-version only applies when --out is a .tgz bundle");
   const target = writeTarget(out);
   return async (client) => {
     const entries: TokensFileEntries = {};
     const identities: TokenIdentity[] = [];
     const add = (token: EdgeKvToken, forNamespaces: readonly string[]): void => {
       for (const [namespace, entry] of Object.entries(entriesFor(forNamespaces, tokenEntry(token)))) {
-        if (entries[namespace] !== undefined) throw new CommandError(`namespace ${namespace} would get two tokens (${entries[namespace]?.name} and ${token.name}); pick one`);
+        if (entries[namespace] !== undefined)
+          throw new CommandError(
+            `namespace ${namespace} would get two tokens (${entries[namespace]?.name} and ${token.name}); pick one`,
+          );
         entries[namespace] = entry;
         identities.push({ namespace, name: token.name, uuid: token.uuid });
       }
       if (token.tokenActivationStatus !== undefined && token.tokenActivationStatus !== "COMPLETE") {
-        context.io.stderr(`edgeplane tokens: warning: ${token.name} is ${token.tokenActivationStatus}; EdgeWorkers refuses bundles that reference it until it is COMPLETE\n`);
+        context.io.stderr(
+          `edgeplane tokens: warning: ${token.name} is ${token.tokenActivationStatus}; EdgeWorkers refuses bundles that reference it until it is COMPLETE\n`,
+        );
       }
     };
     if (env) {
@@ -60,7 +68,8 @@ function prepareWriteFile(context: TokensContext): TokensWork {
         if (current === undefined) missing.push(declared.namePrefix);
         else add(await client.getToken(current.name), declaredNamespaces(declared));
       }
-      if (missing.length > 0) throw new CommandError(`environment ${env.name} has no usable token for: ${missing.join(", ")} (nothing written)`);
+      if (missing.length > 0)
+        throw new CommandError(`environment ${env.name} has no usable token for: ${missing.join(", ")} (nothing written)`);
     } else {
       for (const name of flags.positionals) {
         const token = await client.getToken(name);

@@ -48,7 +48,7 @@ export async function runCdnValidation(cdn: ValidatedCdn, flags: ParsedFlags, io
   refuseFlags(
     flags,
     ["--edgerc", "--section", "--edgeworker-id", "--env"],
-    `only applies to akamai (the default --cdn); got --cdn ${cdn}`
+    `only applies to akamai (the default --cdn); got --cdn ${cdn}`,
   );
   for (const [other, only] of Object.entries(ONLY)) {
     if (other !== cdn) refuseFlags(flags, only, `only applies with --cdn ${other}; got --cdn ${cdn}`);
@@ -116,7 +116,7 @@ export async function runCdnValidation(cdn: ValidatedCdn, flags: ParsedFlags, io
     lines.push(
       `  ${(LABELS[check.status] ?? check.status).padEnd(7)}  ${check.name.padEnd(width)}  ${check.reason}${
         check.billable ? " [billable]" : ""
-      }`
+      }`,
     );
   }
   for (const note of report.notes) lines.push(`  note: ${note}`);
@@ -126,7 +126,7 @@ export async function runCdnValidation(cdn: ValidatedCdn, flags: ParsedFlags, io
     lines.push(
       `${report.checks.length - bad.length} of ${report.checks.length} checks passed; not ok: ${bad
         .map((c) => `${c.name} (${c.status})`)
-        .join(", ")}`
+        .join(", ")}`,
     );
   io.stdout(`${lines.join("\n")}\n`);
   return report.ok ? 0 : 1;

@@ -8,7 +8,13 @@
  * 401 means the credential itself was refused, 403 that the API client lacks the API service. The calls
  * are reads: they show that an API is reachable with this credential, not that it may write there.
  */
-import { AkamaiApiError, AkamaiResponseShapeError, describeUnreadable, expectStatus, type AkamaiHttp } from "../../core/akamai/api-error";
+import {
+  AkamaiApiError,
+  AkamaiResponseShapeError,
+  describeUnreadable,
+  expectStatus,
+  type AkamaiHttp,
+} from "../../core/akamai/api-error";
 import { EdgeKvTokensClient } from "../../core/akamai/edgekv-tokens";
 import { EdgeWorkersClient } from "../../core/akamai/edgeworkers";
 import { IamCredentialsClient, SELF_CREDENTIALS_PATH } from "../../core/akamai/iam-credentials";
@@ -51,7 +57,11 @@ export function checkDefinitions(edgeWorkerIds: readonly number[]): CheckDefinit
       calls: [`POST ${rateLimitPath}`],
       run: async (http) => {
         const response = await http.request({ method: "POST", path: rateLimitPath });
-        expectStatus(response, [200, 201], { operation: "read the purge rate-limit status", method: "POST", path: rateLimitPath });
+        expectStatus(response, [200, 201], {
+          operation: "read the purge rate-limit status",
+          method: "POST",
+          path: rateLimitPath,
+        });
         return "rate-limit status readable";
       },
     },
@@ -68,7 +78,8 @@ export function checkDefinitions(edgeWorkerIds: readonly number[]): CheckDefinit
     {
       id: "iam",
       title: "IAM self-credentials",
-      grant: 'the API service "Identity and Access Management" with READ-WRITE (rotation creates and deactivates the client\'s own credentials)',
+      grant:
+        'the API service "Identity and Access Management" with READ-WRITE (rotation creates and deactivates the client\'s own credentials)',
       calls: [`GET ${SELF_CREDENTIALS_PATH}`],
       run: async (http) => plural((await new IamCredentialsClient(http).listSelfCredentials()).length, "credential"),
     },
@@ -111,16 +122,27 @@ export async function runCheck(definition: CheckDefinition, http: AkamaiHttp): P
       const problem = [error.problem.title, error.problem.detail].filter((p) => p !== undefined).join(": ");
       const where = `${error.method} ${error.path} → HTTP ${error.status}${problem ? ` ${problem}` : ""}`;
       if (error.status === 401) {
-        return { ...base, outcome: "refused", status: 401, detail: where, hint: "the credential was refused: check client_token, client_secret, access_token and host, and this machine's clock" };
+        return {
+          ...base,
+          outcome: "refused",
+          status: 401,
+          detail: where,
+          hint: "the credential was refused: check client_token, client_secret, access_token and host, and this machine's clock",
+        };
       }
-      if (error.status === 403) return { ...base, outcome: "missing", status: 403, detail: where, hint: `grant the API client ${definition.grant}` };
+      if (error.status === 403)
+        return { ...base, outcome: "missing", status: 403, detail: where, hint: `grant the API client ${definition.grant}` };
       const hint =
         error.status === 404 && definition.id === "edgeworkers" && definition.calls[0] !== "GET /edgeworkers/v1/ids"
           ? "the EdgeWorker id does not exist or is not visible to this client"
           : undefined;
       return { ...base, outcome: "error", status: error.status, detail: where, ...(hint ? { hint } : {}) };
     }
-    if (error instanceof EdgeGridNetworkError || error instanceof EdgeGridResponseFormatError || error instanceof AkamaiResponseShapeError) {
+    if (
+      error instanceof EdgeGridNetworkError ||
+      error instanceof EdgeGridResponseFormatError ||
+      error instanceof AkamaiResponseShapeError
+    ) {
       return { ...base, outcome: "error", detail: error.message };
     }
     throw error;

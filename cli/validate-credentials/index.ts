@@ -68,7 +68,8 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     io.stdout(VALIDATE_CREDENTIALS_USAGE);
     return 0;
   }
-  if (flags.positionals.length > 0) throw new UsageError(`unexpected argument "${flags.positionals[0]}"; validate-credentials takes options only`);
+  if (flags.positionals.length > 0)
+    throw new UsageError(`unexpected argument "${flags.positionals[0]}"; validate-credentials takes options only`);
   const cdn = choice("--cdn", flagValue(flags, "--cdn") ?? "akamai", CDNS);
   if (cdn !== "akamai") return runCdnValidation(cdn, flags, io);
   refuseFlags(
@@ -81,18 +82,31 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   if (envName !== undefined) {
     const environments = loadEnvironments();
     const env = environments.find((e) => e.name === envName);
-    if (!env) throw new UsageError(`--env "${envName}" is not an environment in config/; allowed: ${environments.map((e) => e.name).join(", ")}`);
+    if (!env)
+      throw new UsageError(
+        `--env "${envName}" is not an environment in config/; allowed: ${environments.map((e) => e.name).join(", ")}`,
+      );
     for (const token of env.edgeKv.tokens) {
-      for (const id of [...token.edgeWorkerIds, ...(token.deployTo ? [token.deployTo.edgeWorkerId] : [])]) if (!ids.includes(id)) ids.push(id);
+      for (const id of [...token.edgeWorkerIds, ...(token.deployTo ? [token.deployTo.edgeWorkerId] : [])])
+        if (!ids.includes(id)) ids.push(id);
     }
   }
   const edgercFlag = flagValue(flags, "--edgerc");
   const section = flagValue(flags, "--section") ?? "default";
-  const resolved = resolveCredentials({ ...(edgercFlag !== undefined ? { edgerc: edgercFlag } : {}), section }, io.env, DEFAULT_EDGERC);
+  const resolved = resolveCredentials(
+    { ...(edgercFlag !== undefined ? { edgerc: edgercFlag } : {}), section },
+    io.env,
+    DEFAULT_EDGERC,
+  );
   const credentials = resolved.credentials;
   // "edgerc" in --json stays the file read, or null when the credential came from AKAMAI_* variables.
   const edgerc = resolved.from === "edgerc" ? (edgercFlag ?? DEFAULT_EDGERC) : null;
-  const transport = new EdgeGridTransport({ credentials, env: io.env, userAgent: "edgeplane-validate-credentials", timeoutMs: 20_000 });
+  const transport = new EdgeGridTransport({
+    credentials,
+    env: io.env,
+    userAgent: "edgeplane-validate-credentials",
+    timeoutMs: 20_000,
+  });
   let results: CheckResult[];
   try {
     results = await Promise.all(checkDefinitions(ids).map((definition) => runCheck(definition, transport)));
@@ -107,13 +121,19 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const width = Math.max(...results.map((r) => r.title.length));
   const lines = [`credential ${edgerc === null ? resolved.source : `[${section}] in ${edgerc}`}, host ${credentials.host}`];
   for (const r of results) {
-    lines.push(`  ${LABELS[r.outcome].padEnd(7)}  ${r.title.padEnd(width)}  ${r.outcome === "ok" ? `${r.calls.join(", ")}: ${r.detail}` : r.detail}`);
+    lines.push(
+      `  ${LABELS[r.outcome].padEnd(7)}  ${r.title.padEnd(width)}  ${r.outcome === "ok" ? `${r.calls.join(", ")}: ${r.detail}` : r.detail}`,
+    );
     if (r.hint) lines.push(`  ${"".padEnd(7)}  ${"".padEnd(width)}  → ${r.hint}`);
   }
   const bad = results.filter((r) => r.outcome !== "ok");
   if (bad.length === 0) lines.push(`all ${results.length} checks passed (reads only: write access is not exercised)`);
-  else if (bad.every((r) => r.outcome === "refused") && bad.length === results.length) lines.push("the credential was refused by every API (HTTP 401)");
-  else lines.push(`${results.length - bad.length} of ${results.length} checks passed; not ok: ${bad.map((r) => `${r.title} (${r.outcome})`).join(", ")}`);
+  else if (bad.every((r) => r.outcome === "refused") && bad.length === results.length)
+    lines.push("the credential was refused by every API (HTTP 401)");
+  else
+    lines.push(
+      `${results.length - bad.length} of ${results.length} checks passed; not ok: ${bad.map((r) => `${r.title} (${r.outcome})`).join(", ")}`,
+    );
   io.stdout(`${lines.join("\n")}\n`);
   return ok ? 0 : 1;
 }

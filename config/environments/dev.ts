@@ -5,7 +5,11 @@ export const dev: EnvironmentInput = {
   name: "dev",
   protected: false,
   aws: { accountId: "111111111111", region: "eu-west-1", backend: { type: "local" } },
-  akamai: { credentials: { source: "edgerc", path: "~/.edgerc", section: "edgeplane-dev" }, contractId: account.contractId, groupId: 100001 },
+  akamai: {
+    credentials: { source: "edgerc", path: "~/.edgerc", section: "edgeplane-dev" },
+    contractId: account.contractId,
+    groupId: 100001,
+  },
   purgeApiClient: {
     name: "edgeplane-dev-purge",
     description: "edgeplane purge and token runtime (dev)",
@@ -20,7 +24,15 @@ export const dev: EnvironmentInput = {
   },
   edgeKv: {
     namespaces: [{ name: "dev_config", network: "staging", retentionSeconds: 0, geoLocation: "US", groupId: 100001 }],
-    tokens: [{ namePrefix: "dev-config-ro", namespacePermissions: { dev_config: ["r"] }, allowOnStaging: true, allowOnProduction: false, edgeWorkerIds: [42001] }],
+    tokens: [
+      {
+        namePrefix: "dev-config-ro",
+        namespacePermissions: { dev_config: ["r"] },
+        allowOnStaging: true,
+        allowOnProduction: false,
+        edgeWorkerIds: [42001],
+      },
+    ],
   },
   purgePolicy: {
     allowedHostnames: [...account.hostnames],

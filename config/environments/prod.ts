@@ -25,7 +25,14 @@ export const prod: EnvironmentInput = {
   },
   edgeKv: {
     namespaces: [
-      { name: "site_config", network: "production", retentionSeconds: 0, geoLocation: "EU", groupId: 100003, groups: { flags: { "new-header": "on" } } },
+      {
+        name: "site_config",
+        network: "production",
+        retentionSeconds: 0,
+        geoLocation: "EU",
+        groupId: 100003,
+        groups: { flags: { "new-header": "on" } },
+      },
       { name: "redirects", network: "production", retentionSeconds: 31_536_000, geoLocation: "EU", groupId: 100003 },
     ],
     tokens: [
@@ -58,7 +65,13 @@ export const prod: EnvironmentInput = {
       plan: "enterprise",
       hostnames: ["www.example.com", "*.assets.example.com"],
     },
-    { cdn: "cloudfront", distributionId: "E2QWRUHAPOMQZL", hostnames: ["static.example.com"], cacheTags: false, tagFallback: "reject" },
+    {
+      cdn: "cloudfront",
+      distributionId: "E2QWRUHAPOMQZL",
+      hostnames: ["static.example.com"],
+      cacheTags: false,
+      tagFallback: "reject",
+    },
   ],
   rotation: { credentialSchedule: "rate(30 days)", tokenSchedule: "cron(0 6 * * ? *)", tokenExpiryThresholdDays: 45 },
   logRetentionDays: 90,

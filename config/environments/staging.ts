@@ -24,7 +24,14 @@ export const staging: EnvironmentInput = {
   },
   edgeKv: {
     namespaces: [
-      { name: "site_config", network: "staging", retentionSeconds: 0, geoLocation: "US", groupId: 100002, groups: { flags: { "new-header": "on" } } },
+      {
+        name: "site_config",
+        network: "staging",
+        retentionSeconds: 0,
+        geoLocation: "US",
+        groupId: 100002,
+        groups: { flags: { "new-header": "on" } },
+      },
     ],
     tokens: [
       {

@@ -32,7 +32,11 @@ export class AwsControlPlane extends Construct {
     const namePrefix = `edgeplane-${env.name}`;
     const common = { environmentName: env.name, namePrefix, logRetentionDays: env.logRetentionDays };
 
-    const alarms = new AlarmTopic(this, "alarms", { namePrefix, email: env.alarms.email, existingTopicArn: env.alarms.snsTopicArn });
+    const alarms = new AlarmTopic(this, "alarms", {
+      namePrefix,
+      email: env.alarms.email,
+      existingTopicArn: env.alarms.snsTopicArn,
+    });
     this.secrets = new EdgeGridSecrets(this, "edgegrid-secrets", {
       namePrefix,
       secretPathPrefix: `edgeplane/${env.name}`,

@@ -2,7 +2,13 @@ import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import { awsPartition, cdnTokenSecretName, cdnTokenSecretOutputName, isTokenTarget, type TokenCdnTarget } from "../../config/cdn-token-secrets";
+import {
+  awsPartition,
+  cdnTokenSecretName,
+  cdnTokenSecretOutputName,
+  isTokenTarget,
+  type TokenCdnTarget,
+} from "../../config/cdn-token-secrets";
 import { type CdnRuntimeTarget, type CdnTargetConfig, targetKey } from "../../config/runtime-schema";
 import type { CdnTokenDeclaration } from "../../core/cdn/token-expiry";
 import { ENV } from "../../core/environment-names";
@@ -51,8 +57,18 @@ export class CdnPurgeTargets extends Construct {
       const secret = this.tokenSecret(target, props);
       this.tokenDeclarations.push(
         target.cdn === "fastly"
-          ? { cdn: "fastly", secretArn: secret.arn, serviceId: target.serviceId, ...(target.allowPurgeAll ? { purgeAll: true } : {}) }
-          : { cdn: "cloudflare", secretArn: secret.arn, zoneId: target.zoneId, ...(target.accountId ? { accountId: target.accountId } : {}) },
+          ? {
+              cdn: "fastly",
+              secretArn: secret.arn,
+              serviceId: target.serviceId,
+              ...(target.allowPurgeAll ? { purgeAll: true } : {}),
+            }
+          : {
+              cdn: "cloudflare",
+              secretArn: secret.arn,
+              zoneId: target.zoneId,
+              ...(target.accountId ? { accountId: target.accountId } : {}),
+            },
       );
       return { ...target, tokenSecretArn: secret.arn };
     });
@@ -91,7 +107,11 @@ export class CdnPurgeTargets extends Construct {
       );
     }
     if (this.distributionArns.length > 0) {
-      fn.addStatements({ sid: "InvalidateCloudFront", actions: ["cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"], resources: this.distributionArns });
+      fn.addStatements({
+        sid: "InvalidateCloudFront",
+        actions: ["cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"],
+        resources: this.distributionArns,
+      });
     }
   }
 
@@ -100,7 +120,8 @@ export class CdnPurgeTargets extends Construct {
     const name = cdnTokenSecretName(props.environmentName, target);
     const secret = new SecretsmanagerSecret(this, `${target.cdn}-${id}`, {
       name,
-      description: `The ${target.cdn === "fastly" ? `Fastly API token for service ${id}` : `Cloudflare API token for zone ${id}`} (the token only). ` +
+      description:
+        `The ${target.cdn === "fastly" ? `Fastly API token for service ${id}` : `Cloudflare API token for zone ${id}`} (the token only). ` +
         `Terraform never writes it: set it with "edgeplane secrets set --env ${props.environmentName} --cdn ${target.cdn}".`,
       kmsKeyId: props.key.arn,
       recoveryWindowInDays: secretRecoveryWindowDays(props.protected),

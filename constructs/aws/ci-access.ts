@@ -28,7 +28,10 @@ export class CiAccess extends Construct {
     const { ci } = props;
     this.oidcProviderArn =
       ci.existingOidcProviderArn ??
-      new IamOpenidConnectProvider(this, "github-oidc", { url: `https://${GITHUB_OIDC_HOST}`, clientIdList: ["sts.amazonaws.com"] }).arn;
+      new IamOpenidConnectProvider(this, "github-oidc", {
+        url: `https://${GITHUB_OIDC_HOST}`,
+        clientIdList: ["sts.amazonaws.com"],
+      }).arn;
 
     this.role = new IamRole(this, "role", {
       name: `${props.namePrefix}-ci-purge`,
@@ -60,5 +63,8 @@ export class CiAccess extends Construct {
 /** The `sub` claims GitHub issues for the allowed refs and deployment environments. */
 export function githubSubjects(ci: EnvironmentConfig["ciAccess"]): string[] {
   const repo = `repo:${ci.githubOrg}/${ci.githubRepo}`;
-  return [...ci.allowedRefs.map((ref) => `${repo}:ref:${ref}`), ...ci.allowedEnvironments.map((env) => `${repo}:environment:${env}`)];
+  return [
+    ...ci.allowedRefs.map((ref) => `${repo}:ref:${ref}`),
+    ...ci.allowedEnvironments.map((env) => `${repo}:environment:${env}`),
+  ];
 }

@@ -100,11 +100,21 @@ export class EdgeGridSecrets extends Construct {
     fn.addStatements(
       {
         sid: "RotateEdgeGridSecret",
-        actions: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"],
+        actions: [
+          "secretsmanager:DescribeSecret",
+          "secretsmanager:GetSecretValue",
+          "secretsmanager:PutSecretValue",
+          "secretsmanager:UpdateSecretVersionStage",
+        ],
         resources: [this.rotatingSecret.arn],
       },
       // New versions are encrypted with the key; kms:Decrypt comes with reading the bootstrap secret (same key).
-      { sid: "EncryptNewVersions", actions: ["kms:GenerateDataKey"], resources: [this.key.arn], conditions: this.viaSecretsManager() },
+      {
+        sid: "EncryptNewVersions",
+        actions: ["kms:GenerateDataKey"],
+        resources: [this.key.arn],
+        conditions: this.viaSecretsManager(),
+      },
     );
     this.grantRead(fn, "bootstrap");
     const permission = new LambdaPermission(this, "rotation-invoke", {

@@ -10,7 +10,12 @@ import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import type { EdgeKvTokenConfig } from "../../config/schema";
 import type { CdnTokenDeclaration, TokenCdn } from "../../core/cdn/token-expiry";
-import { CDN_TOKEN_DAYS_TO_EXPIRY_METRIC, ENV, METRICS_NAMESPACE, TOKEN_DAYS_TO_EXPIRY_METRIC } from "../../core/environment-names";
+import {
+  CDN_TOKEN_DAYS_TO_EXPIRY_METRIC,
+  ENV,
+  METRICS_NAMESPACE,
+  TOKEN_DAYS_TO_EXPIRY_METRIC,
+} from "../../core/environment-names";
 import { CDN_TOKEN_EXPIRY_ALARM_DAYS, TOKEN_ROTATION_STALLED_METRIC, expiryAlarmThresholdDays } from "../../core/tokens/metrics";
 import type { EdgeGridSecrets } from "./edgegrid-secrets";
 import { FunctionErrorsAlarm } from "./function-errors-alarm";
@@ -70,10 +75,18 @@ export class EdgeKvTokenManager extends Construct {
 
     this.bucket = new S3Bucket(this, "bucket", { bucket: `${namePrefix}-edgekv-tokens-${props.accountId}` });
     this.bucket.overrideLogicalId("edgekv_tokens");
-    new S3BucketVersioningA(this, "bucket-versioning", { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } });
+    new S3BucketVersioningA(this, "bucket-versioning", {
+      bucket: this.bucket.id,
+      versioningConfiguration: { status: "Enabled" },
+    });
     new S3BucketServerSideEncryptionConfigurationA(this, "bucket-encryption", {
       bucket: this.bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.secrets.key.arn }, bucketKeyEnabled: true }],
+      rule: [
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.secrets.key.arn },
+          bucketKeyEnabled: true,
+        },
+      ],
     });
     new S3BucketPublicAccessBlock(this, "bucket-public-access", {
       bucket: this.bucket.id,
@@ -115,7 +128,9 @@ export class EdgeKvTokenManager extends Construct {
       },
       statements: [
         // The CDN tokens' secrets are encrypted with the same key: grantRead's kms:Decrypt covers them.
-        ...(cdnSecretArns.length > 0 ? [{ sid: "ReadCdnTokens", actions: ["secretsmanager:GetSecretValue"], resources: cdnSecretArns }] : []),
+        ...(cdnSecretArns.length > 0
+          ? [{ sid: "ReadCdnTokens", actions: ["secretsmanager:GetSecretValue"], resources: cdnSecretArns }]
+          : []),
         {
           // The bucket is encrypted with the secrets' key: reading and writing its objects goes through S3.
           sid: "UseTokensBucketKey",
@@ -147,7 +162,9 @@ export class EdgeKvTokenManager extends Construct {
     new IamRolePolicy(this, "scheduler-policy", {
       name: "invoke-token-manager",
       role: schedulerRole.id,
-      policy: policyDocument([{ sid: "InvokeTokenManager", actions: ["lambda:InvokeFunction"], resources: [this.fn.function.arn] }]),
+      policy: policyDocument([
+        { sid: "InvokeTokenManager", actions: ["lambda:InvokeFunction"], resources: [this.fn.function.arn] },
+      ]),
     });
     this.schedule = new SchedulerSchedule(this, "schedule", {
       name: `${namePrefix}-edgekv-tokens`,

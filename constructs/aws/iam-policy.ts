@@ -27,7 +27,14 @@ export function policyDocument(statements: PolicyStatement[]): string {
 export function assumeRolePolicy(service: string, conditions?: PolicyStatement["conditions"]): string {
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", ...(conditions ? { Condition: conditions } : {}) }],
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: service },
+        Action: "sts:AssumeRole",
+        ...(conditions ? { Condition: conditions } : {}),
+      },
+    ],
   });
 }
 
@@ -36,7 +43,8 @@ function assertLeastPrivilege(s: PolicyStatement): void {
     throw new Error(`policy statement ${s.sid} needs at least one action and one resource`);
   }
   for (const action of s.actions) {
-    if (action.includes("*")) throw new Error(`policy statement ${s.sid}: wildcard action "${action}" is not allowed; list the actions used`);
+    if (action.includes("*"))
+      throw new Error(`policy statement ${s.sid}: wildcard action "${action}" is not allowed; list the actions used`);
   }
   for (const resource of s.resources) {
     if (resource === "*") throw new Error(`policy statement ${s.sid}: resource "*" is not allowed; name the ARNs used`);

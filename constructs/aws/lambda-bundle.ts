@@ -129,7 +129,14 @@ function readCache(entry: string): Built | undefined {
 
 /** One esbuild run for several entries (each output is a complete bundle: no code splitting). Exported for tests. */
 export function buildTogether(entries: string[]): Array<[string, Built]> {
-  const result = buildSync({ ...BUILD_OPTIONS, absWorkingDir: PROJECT_ROOT, entryPoints: entries, outdir: "bundled", write: false, metafile: true });
+  const result = buildSync({
+    ...BUILD_OPTIONS,
+    absWorkingDir: PROJECT_ROOT,
+    entryPoints: entries,
+    outdir: "bundled",
+    write: false,
+    metafile: true,
+  });
   if (result.errors.length > 0) {
     throw new Error(`esbuild could not bundle ${entries.join(", ")}: ${result.errors.map((e) => e.text).join("; ")}`);
   }
@@ -138,7 +145,11 @@ export function buildTogether(entries: string[]): Array<[string, Built]> {
     const entry = meta.entryPoint!;
     const contents = code.get(output)!;
     const zip = zipSync({ "index.js": [contents, { mtime: FIXED_ZIP_TIME, level: 9, os: 3, attrs: FILE_ATTRIBUTES }] });
-    const bundle = { sha256Base64: createHash("sha256").update(zip).digest("base64"), codeBytes: contents.byteLength, zipBytes: zip.byteLength };
+    const bundle = {
+      sha256Base64: createHash("sha256").update(zip).digest("base64"),
+      codeBytes: contents.byteLength,
+      zipBytes: zip.byteLength,
+    };
     const inputs: Record<string, string> = {};
     for (const file of Object.keys(meta.inputs)) {
       if (!file.split("/").includes("node_modules")) inputs[file] = sha256Hex(readFileSync(join(PROJECT_ROOT, file)));
@@ -167,7 +178,14 @@ export interface BundleMeasure {
 
 /** Bundles `entries` as synth does (no cache, nothing written) and says what each bundle is made of. */
 export function measureBundles(entries: string[]): BundleMeasure[] {
-  const result = buildSync({ ...BUILD_OPTIONS, absWorkingDir: PROJECT_ROOT, entryPoints: entries, outdir: "bundled", write: false, metafile: true });
+  const result = buildSync({
+    ...BUILD_OPTIONS,
+    absWorkingDir: PROJECT_ROOT,
+    entryPoints: entries,
+    outdir: "bundled",
+    write: false,
+    metafile: true,
+  });
   const code = new Map(result.outputFiles.map((file) => [relative(PROJECT_ROOT, file.path), file.contents]));
   return Object.entries(result.metafile.outputs).map(([output, meta]) => {
     const files = Object.keys(meta.inputs).sort();
@@ -176,7 +194,14 @@ export function measureBundles(entries: string[]): BundleMeasure[] {
         .filter((file) => !file.split("/").includes("node_modules"))
         .map((file) => [file, result.metafile.inputs[file]!.imports.map((i) => i.original ?? i.path)]),
     );
-    return { entry: meta.entryPoint!, codeBytes: meta.bytes, packages: packageSizes(meta.inputs), files, projectImports, code: code.get(output)! };
+    return {
+      entry: meta.entryPoint!,
+      codeBytes: meta.bytes,
+      packages: packageSizes(meta.inputs),
+      files,
+      projectImports,
+      code: code.get(output)!,
+    };
   });
 }
 
@@ -201,7 +226,9 @@ export function lambdaEntries(): string[] {
 
 function cacheKey(entry: string): string {
   const lock = join(PROJECT_ROOT, "package-lock.json");
-  return sha256Hex(JSON.stringify({ entry, esbuildVersion, BUILD_OPTIONS, lock: existsSync(lock) ? sha256Hex(readFileSync(lock)) : "none" }));
+  return sha256Hex(
+    JSON.stringify({ entry, esbuildVersion, BUILD_OPTIONS, lock: existsSync(lock) ? sha256Hex(readFileSync(lock)) : "none" }),
+  );
 }
 
 /** Two synths at once (tests run in parallel) must never see half a file. */

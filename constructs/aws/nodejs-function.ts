@@ -59,11 +59,16 @@ export class NodejsFunction extends Construct {
   constructor(scope: Construct, id: string, props: NodejsFunctionProps) {
     super(scope, id);
     const service = /^functions\/([^/]+)\/index\.ts$/.exec(props.entry);
-    if (!service) throw new Error(`NodejsFunction ${props.functionName}: entry must be functions/<service>/index.ts, got ${props.entry}`);
+    if (!service)
+      throw new Error(`NodejsFunction ${props.functionName}: entry must be functions/<service>/index.ts, got ${props.entry}`);
     this.serviceName = service[1]!;
     this.functionName = props.functionName;
     const bundle = bundleLambda(props.entry);
-    const asset = new TerraformAsset(this, "code", { path: bundle.zipPath, type: AssetType.FILE, assetHash: bundle.sha256Base64.replace(/[^A-Za-z0-9]/g, "").slice(0, 32) });
+    const asset = new TerraformAsset(this, "code", {
+      path: bundle.zipPath,
+      type: AssetType.FILE,
+      assetHash: bundle.sha256Base64.replace(/[^A-Za-z0-9]/g, "").slice(0, 32),
+    });
 
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: `/aws/lambda/${props.functionName}`,
@@ -75,8 +80,14 @@ export class NodejsFunction extends Construct {
       description: `Runs ${props.functionName}`,
       assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
     });
-    this.statements = [{ sid: "WriteOwnLogs", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${this.logGroup.arn}:*`] }];
-    this.policy = new IamRolePolicy(this, "policy", { name: "least-privilege", role: this.role.id, policy: policyDocument(this.statements) });
+    this.statements = [
+      { sid: "WriteOwnLogs", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${this.logGroup.arn}:*`] },
+    ];
+    this.policy = new IamRolePolicy(this, "policy", {
+      name: "least-privilege",
+      role: this.role.id,
+      policy: policyDocument(this.statements),
+    });
 
     this.variables = {
       [ENV.environmentName]: props.environmentName,
@@ -106,7 +117,8 @@ export class NodejsFunction extends Construct {
   /** Allows more actions; each is checked for least privilege (no `*` actions, ARNs only) and Sids stay unique. */
   addStatements(...statements: PolicyStatement[]): void {
     for (const statement of statements) {
-      if (this.statements.some((s) => s.sid === statement.sid)) throw new Error(`${this.functionName}: policy statement ${statement.sid} is already there`);
+      if (this.statements.some((s) => s.sid === statement.sid))
+        throw new Error(`${this.functionName}: policy statement ${statement.sid} is already there`);
       this.statements.push(statement);
     }
     this.policy.policy = policyDocument(this.statements);
@@ -115,7 +127,8 @@ export class NodejsFunction extends Construct {
   /** Sets a variable; setting one twice to different values is a wiring mistake and throws. */
   addEnvironment(name: string, value: string): void {
     const current = this.variables[name];
-    if (current !== undefined && current !== value) throw new Error(`${this.functionName}: environment variable ${name} is already set to another value`);
+    if (current !== undefined && current !== value)
+      throw new Error(`${this.functionName}: environment variable ${name} is already set to another value`);
     this.variables[name] = value;
     this.function.putEnvironment({ variables: { ...this.variables } });
   }

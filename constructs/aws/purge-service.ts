@@ -101,7 +101,10 @@ export class PurgeService extends Construct {
       visibilityTimeoutSeconds: PURGE_QUEUE_VISIBILITY_SECONDS,
       messageRetentionSeconds: PURGE_QUEUE_RETENTION_SECONDS,
       sqsManagedSseEnabled: true,
-      redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: PURGE_QUEUE_MAX_RECEIVE_COUNT }),
+      redrivePolicy: JSON.stringify({
+        deadLetterTargetArn: this.deadLetterQueue.arn,
+        maxReceiveCount: PURGE_QUEUE_MAX_RECEIVE_COUNT,
+      }),
     });
 
     this.queue.overrideLogicalId("purge");

@@ -35,11 +35,13 @@ export interface AkamaiProblem {
 
 const MAX_FIELD_CHARS = 300;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what cleanText strips from answers
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]+/g;
+
 function cleanText(value: unknown): string | undefined {
   if (typeof value !== "string" && typeof value !== "number") return undefined;
   // Control characters could forge log lines; long values are cut.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this strips from answers
-  const text = String(value).replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  const text = String(value).replace(CONTROL_CHARACTERS, " ").trim();
   if (text === "") return undefined;
   return text.length > MAX_FIELD_CHARS ? `${text.slice(0, MAX_FIELD_CHARS)}…` : text;
 }
@@ -133,7 +135,9 @@ export class AkamaiResponseShapeError extends Error {
     readonly status: number,
     readonly problems: string[],
   ) {
-    super(`${context.operation} (${context.method} ${context.path}): HTTP ${status} answer has an unexpected shape: ${problems.join("; ")}`);
+    super(
+      `${context.operation} (${context.method} ${context.path}): HTTP ${status} answer has an unexpected shape: ${problems.join("; ")}`,
+    );
   }
 }
 
@@ -182,7 +186,11 @@ export type AnswerSchema<T> = z.ZodMiniType<T>;
 export function parseBody<T>(schema: AnswerSchema<T>, response: EdgeGridResponse, context: CallContext): T {
   const result = schema.safeParse(response.body);
   if (result.success) return result.data;
-  throw new AkamaiResponseShapeError(context, response.status, result.error.issues.slice(0, 10).map((issue) => describeIssue(issue)));
+  throw new AkamaiResponseShapeError(
+    context,
+    response.status,
+    result.error.issues.slice(0, 10).map((issue) => describeIssue(issue)),
+  );
 }
 
 /** A list item that could not be read: named when it carries a readable name, else by its position. */
@@ -225,7 +233,12 @@ export function readList<T>(
   key: string | null,
 ): ListResult<T> {
   const body = response.body;
-  const list = key === null ? body : typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>)[key] : undefined;
+  const list =
+    key === null
+      ? body
+      : typeof body === "object" && body !== null && !Array.isArray(body)
+        ? (body as Record<string, unknown>)[key]
+        : undefined;
   if (!Array.isArray(list)) {
     throw new AkamaiResponseShapeError(context, response.status, [`${key ?? "(body)"}: expected array`]);
   }
@@ -235,7 +248,11 @@ export function readList<T>(
     if (parsed.success) result.items.push(parsed.data);
     else {
       const prefix = key === null ? [index] : [key, index];
-      result.unreadable.push({ item: itemLabel(raw, index), index, problems: parsed.error.issues.slice(0, 5).map((issue) => describeIssue(issue, prefix)) });
+      result.unreadable.push({
+        item: itemLabel(raw, index),
+        index,
+        problems: parsed.error.issues.slice(0, 5).map((issue) => describeIssue(issue, prefix)),
+      });
     }
   });
   return result;
@@ -247,7 +264,9 @@ export function describeUnreadable(unreadable: readonly UnreadableItem[]): strin
 }
 
 /** An ISO 8601 timestamp Date can parse. */
-export const isoTimestamp = z.string().check(z.refine((value) => !Number.isNaN(Date.parse(value)), "must be an ISO 8601 timestamp"));
+export const isoTimestamp = z
+  .string()
+  .check(z.refine((value) => !Number.isNaN(Date.parse(value)), "must be an ISO 8601 timestamp"));
 
 /** An optional answer field: absent and null both read as undefined (Akamai sends null for "not set"). */
 export function optionalField<T>(schema: AnswerSchema<T>) {

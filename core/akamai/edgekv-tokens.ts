@@ -91,7 +91,9 @@ export function validateCreateTokenRequest(request: CreateEdgeKvTokenRequest): s
   if (namespaces.length < 1 || namespaces.length > 20) problems.push("namespacePermissions must name 1-20 namespaces");
   for (const [namespace, permissions] of namespaces) {
     if (!NAMESPACE_PATTERN.test(namespace)) {
-      problems.push(`namespacePermissions: namespace "${namespace.slice(0, 40)}" must be 1-32 characters of A-Z a-z 0-9 _ - (not starting with -)`);
+      problems.push(
+        `namespacePermissions: namespace "${namespace.slice(0, 40)}" must be 1-32 characters of A-Z a-z 0-9 _ - (not starting with -)`,
+      );
     }
     const valid =
       Array.isArray(permissions) &&
@@ -106,7 +108,10 @@ export function validateCreateTokenRequest(request: CreateEdgeKvTokenRequest): s
       problems.push("restrictToEdgeWorkerIds must be a list of EdgeWorker ids (strings of digits)");
     }
   }
-  if (request.expiry !== undefined && !(DATE_PATTERN.test(request.expiry) && !Number.isNaN(Date.parse(`${request.expiry}T00:00:00Z`)))) {
+  if (
+    request.expiry !== undefined &&
+    !(DATE_PATTERN.test(request.expiry) && !Number.isNaN(Date.parse(`${request.expiry}T00:00:00Z`)))
+  ) {
     problems.push("expiry must be a date YYYY-MM-DD");
   }
   return problems;
@@ -172,7 +177,8 @@ export class EdgeKvTokensClient {
   constructor(private readonly http: AkamaiHttp) {}
 
   private tokenPath(name: string): string {
-    if (!TOKEN_NAME_PATTERN.test(name)) throw new EdgeKvTokenRequestError("token name must be 1-32 characters of A-Z a-z 0-9 _ -");
+    if (!TOKEN_NAME_PATTERN.test(name))
+      throw new EdgeKvTokenRequestError("token name must be 1-32 characters of A-Z a-z 0-9 _ -");
     return `${EDGEKV_TOKENS_PATH}/${pathSegment(name, "token name")}`;
   }
 

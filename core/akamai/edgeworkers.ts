@@ -105,7 +105,8 @@ export class EdgeWorkersRequestError extends Error {
 }
 
 function edgeWorkerPath(edgeWorkerId: number): string {
-  if (!Number.isSafeInteger(edgeWorkerId) || edgeWorkerId <= 0) throw new EdgeWorkersRequestError("edgeWorkerId must be a positive integer");
+  if (!Number.isSafeInteger(edgeWorkerId) || edgeWorkerId <= 0)
+    throw new EdgeWorkersRequestError("edgeWorkerId must be a positive integer");
   return `/edgeworkers/v1/ids/${edgeWorkerId}`;
 }
 
@@ -123,7 +124,13 @@ export function readBundleVersion(files: readonly TarFile[]): string {
     throw new EdgeWorkersRequestError(`${BUNDLE_MANIFEST} is not valid JSON`);
   }
   const version = (parsed as Record<string, unknown> | null)?.["edgeworker-version"];
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || typeof version !== "string" || version.trim() === "") {
+  if (
+    typeof parsed !== "object" ||
+    parsed === null ||
+    Array.isArray(parsed) ||
+    typeof version !== "string" ||
+    version.trim() === ""
+  ) {
     throw new EdgeWorkersRequestError(`${BUNDLE_MANIFEST} must be an object with a non-empty string "edgeworker-version"`);
   }
   return version;
@@ -162,11 +169,18 @@ export class EdgeWorkersClient {
    */
   async uploadVersion(edgeWorkerId: number, tgz: Buffer): Promise<EdgeWorkerVersion> {
     if (tgz.length > MAX_BUNDLE_COMPRESSED_BYTES) {
-      throw new EdgeWorkersRequestError(`the bundle is ${tgz.length} bytes; EdgeWorkers accepts at most ${MAX_BUNDLE_COMPRESSED_BYTES} bytes compressed`);
+      throw new EdgeWorkersRequestError(
+        `the bundle is ${tgz.length} bytes; EdgeWorkers accepts at most ${MAX_BUNDLE_COMPRESSED_BYTES} bytes compressed`,
+      );
     }
     const path = `${edgeWorkerPath(edgeWorkerId)}/versions`;
     const context: CallContext = { operation: `upload a version of EdgeWorker ${edgeWorkerId}`, method: "POST", path };
-    const response = await this.http.request({ method: "POST", path, body: tgz, headers: { "Content-Type": "application/gzip" } });
+    const response = await this.http.request({
+      method: "POST",
+      path,
+      body: tgz,
+      headers: { "Content-Type": "application/gzip" },
+    });
     expectStatus(response, [201, 200], context);
     return dropUndefined(parseBody(versionSchema, response, context)) as EdgeWorkerVersion;
   }
@@ -182,13 +196,18 @@ export class EdgeWorkersClient {
 
   /** POST /edgeworkers/v1/ids/{id}/activations {network, version, note?} → 201 (status PRESUBMIT). */
   async activateVersion(edgeWorkerId: number, request: ActivateRequest): Promise<EdgeWorkerActivation> {
-    if (!EDGEWORKERS_NETWORKS.includes(request.network)) throw new EdgeWorkersRequestError(`network must be one of ${EDGEWORKERS_NETWORKS.join(", ")}`);
+    if (!EDGEWORKERS_NETWORKS.includes(request.network))
+      throw new EdgeWorkersRequestError(`network must be one of ${EDGEWORKERS_NETWORKS.join(", ")}`);
     if (request.version === "") throw new EdgeWorkersRequestError("version must not be empty");
     if (request.note !== undefined && request.note.length > MAX_ACTIVATION_NOTE_CHARS) {
       throw new EdgeWorkersRequestError(`note must be at most ${MAX_ACTIVATION_NOTE_CHARS} characters`);
     }
     const path = `${edgeWorkerPath(edgeWorkerId)}/activations`;
-    const context: CallContext = { operation: `activate version ${request.version} of EdgeWorker ${edgeWorkerId} on ${request.network}`, method: "POST", path };
+    const context: CallContext = {
+      operation: `activate version ${request.version} of EdgeWorker ${edgeWorkerId} on ${request.network}`,
+      method: "POST",
+      path,
+    };
     const body = dropUndefined({ network: request.network, version: request.version, note: request.note });
     const response = await this.http.request({ method: "POST", path, body });
     expectStatus(response, [201, 200], context);
@@ -198,7 +217,11 @@ export class EdgeWorkersClient {
   /** GET /edgeworkers/v1/ids/{id}/activations/{activationId}. */
   async getActivation(edgeWorkerId: number, activationId: number): Promise<EdgeWorkerActivation> {
     const path = `${edgeWorkerPath(edgeWorkerId)}/activations/${pathSegment(activationId, "activationId")}`;
-    const context: CallContext = { operation: `get activation ${activationId} of EdgeWorker ${edgeWorkerId}`, method: "GET", path };
+    const context: CallContext = {
+      operation: `get activation ${activationId} of EdgeWorker ${edgeWorkerId}`,
+      method: "GET",
+      path,
+    };
     const response = await this.http.request({ method: "GET", path });
     expectStatus(response, [200], context);
     return dropUndefined(parseBody(activationSchema, response, context)) as EdgeWorkerActivation;

@@ -31,7 +31,11 @@ export class FastPurgeClient implements PurgeHttp {
       return { status: response.status, headers: response.headers, body: response.body };
     } catch (error) {
       if (error instanceof EdgeGridResponseFormatError) {
-        return { status: error.status, headers: error.headers, body: `the response body is not valid JSON (${error.bodyLength} bytes)` };
+        return {
+          status: error.status,
+          headers: error.headers,
+          body: `the response body is not valid JSON (${error.bodyLength} bytes)`,
+        };
       }
       throw error;
     }

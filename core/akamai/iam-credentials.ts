@@ -64,7 +64,10 @@ const credentialShape = {
   createdOn: isoTimestamp,
   expiresOn: isoTimestamp,
   status: z.string().check(z.minLength(1)),
-  description: z.pipe(optionalField(z.string()), z.transform((value) => value ?? "")),
+  description: z.pipe(
+    optionalField(z.string()),
+    z.transform((value) => value ?? ""),
+  ),
   maxAllowedExpiry: optionalField(isoTimestamp),
   actions: optionalField(z.record(z.string(), z.boolean())),
 };
@@ -80,7 +83,13 @@ const updateResultSchema = z.object({
 export class IamCredentialsClient {
   constructor(private readonly http: AkamaiHttp) {}
 
-  private async call(operation: string, method: string, path: string, expected: number[], extra: { query?: Record<string, string>; body?: object } = {}) {
+  private async call(
+    operation: string,
+    method: string,
+    path: string,
+    expected: number[],
+    extra: { query?: Record<string, string>; body?: object } = {},
+  ) {
     const context: CallContext = { operation, method, path };
     const response = await this.http.request({ method, path, ...extra });
     expectStatus(response, expected, context);
@@ -94,7 +103,9 @@ export class IamCredentialsClient {
     // whoever reads the error knows what cleanup will deactivate.
     const id = (response.body as { credentialId?: unknown } | undefined)?.credentialId;
     const note = Number.isSafeInteger(id) ? ` (credential ${String(id)} may exist without a stored secret)` : "";
-    return dropUndefined(parseBody(createdCredentialSchema, response, { ...context, operation: `${context.operation}${note}` })) as CreatedCredential;
+    return dropUndefined(
+      parseBody(createdCredentialSchema, response, { ...context, operation: `${context.operation}${note}` }),
+    ) as CreatedCredential;
   }
 
   /** GET …/self/credentials[?actions=true] → 200 list, without secrets: the credentials that could be read. */

@@ -131,7 +131,8 @@ function parsePax(data: Buffer): Record<string, string> {
     const space = data.indexOf(0x20, offset);
     if (space < 0) break;
     const length = Number(data.subarray(offset, space).toString("ascii"));
-    if (!Number.isInteger(length) || length <= 0 || offset + length > data.length) throw new TgzFormatError("malformed pax header");
+    if (!Number.isInteger(length) || length <= 0 || offset + length > data.length)
+      throw new TgzFormatError("malformed pax header");
     const record = data.subarray(space + 1, offset + length - 1).toString("utf8");
     const eq = record.indexOf("=");
     if (eq > 0) records[record.slice(0, eq)] = record.slice(eq + 1);
@@ -197,7 +198,9 @@ export function unpackTgz(tgz: Buffer, options: UnpackOptions = {}): TarFile[] {
     pendingSize = undefined;
     if (type === "5") continue; // directory
     if (type !== "0" && type !== "\0" && type !== "7") {
-      throw new TgzFormatError(`unsupported tar entry type "${type === "\0" ? "\\0" : type}" for ${JSON.stringify(rawName.slice(0, 80))}`);
+      throw new TgzFormatError(
+        `unsupported tar entry type "${type === "\0" ? "\\0" : type}" for ${JSON.stringify(rawName.slice(0, 80))}`,
+      );
     }
     const name = normalizeTarPath(rawName);
     if (seen.has(name)) throw new TgzFormatError(`duplicate file in archive: ${name}`);

@@ -79,7 +79,11 @@ export function createAkamaiProvider(config: AkamaiProviderConfig): CdnProvider 
     if (!result.ok) return { ok: false, reason: reasonFor(purgeType, result.reason), detail: result.reason };
     const bytes = Buffer.byteLength(JSON.stringify(result.value), "utf8");
     if (bytes > MAX_OBJECT_JSON_BYTES) {
-      return { ok: false, reason: "objectTooLarge", detail: `object is ${bytes} bytes as JSON; one request body holds at most ${MAX_OBJECT_JSON_BYTES}` };
+      return {
+        ok: false,
+        reason: "objectTooLarge",
+        detail: `object is ${bytes} bytes as JSON; one request body holds at most ${MAX_OBJECT_JSON_BYTES}`,
+      };
     }
     return { ok: true, value: result.value, item: result.value };
   };
@@ -95,7 +99,13 @@ export function createAkamaiProvider(config: AkamaiProviderConfig): CdnProvider 
 
     validate(objects: readonly CdnObjectInput[]): CdnValidation {
       // Same merging as validateObjects: one Set of values per type ("12345" and 12345 are one CP code).
-      return validateWith("akamai", objectTypes, objects, check, (type, item) => `${type}\u0000${typeof item}\u0000${String(item)}`);
+      return validateWith(
+        "akamai",
+        objectTypes,
+        objects,
+        check,
+        (type, item) => `${type}\u0000${typeof item}\u0000${String(item)}`,
+      );
     },
 
     plan(accepted: readonly AcceptedObject[]): PlannedRequest[] {
@@ -126,13 +136,17 @@ export function createAkamaiProvider(config: AkamaiProviderConfig): CdnProvider 
       for (const [type, group] of groupByType(accepted)) {
         let cost = 0;
         for (const o of group) cost += Buffer.byteLength(JSON.stringify(o.item), "utf8") + 1;
-        total += Math.max(Math.ceil(cost / (MAX_OBJECT_JSON_BYTES + 1)), Math.ceil(group.length / (maxItemsPerRequest[type] ?? 1)));
+        total += Math.max(
+          Math.ceil(cost / (MAX_OBJECT_JSON_BYTES + 1)),
+          Math.ceil(group.length / (maxItemsPerRequest[type] ?? 1)),
+        );
       }
       return total;
     },
 
     checkRequest(request: PlannedRequest): string | undefined {
-      if (typeof request !== "object" || request === null || request.cdn !== "akamai") return "request must be a planned akamai request";
+      if (typeof request !== "object" || request === null || request.cdn !== "akamai")
+        return "request must be a planned akamai request";
       const purgeType = asPurgeType(request.type);
       if (purgeType === undefined) return `akamai has no ${describe(request.type)} requests`;
       if (!Array.isArray(request.items) || request.items.length === 0) return "request has no items";
@@ -177,7 +191,8 @@ export function createAkamaiProvider(config: AkamaiProviderConfig): CdnProvider 
 
 /** The answer rules of core/purge/sender.ts, as a classification. */
 export function classifyAkamai(answer: CdnAnswer): CdnClassification {
-  if (answer.kind !== "http") return { kind: "failed", reason: "malformedResponse", detail: `akamai got a ${answer.kind} answer` };
+  if (answer.kind !== "http")
+    return { kind: "failed", reason: "malformedResponse", detail: `akamai got a ${answer.kind} answer` };
   const { status } = answer;
   const problem = readProblem(answer.body);
   const detail = problem.detail ?? problem.title ?? `HTTP ${status}`;
@@ -187,14 +202,18 @@ export function classifyAkamai(answer: CdnAnswer): CdnClassification {
     if (typeof purgeId === "string" && purgeId.length > 0) {
       const estimated = record?.estimatedSeconds;
       const supportId = record?.supportId;
-      const notes = [typeof estimated === "number" ? `estimatedSeconds ${estimated}` : "", typeof supportId === "string" ? `supportId ${supportId}` : ""].filter(Boolean);
+      const notes = [
+        typeof estimated === "number" ? `estimatedSeconds ${estimated}` : "",
+        typeof supportId === "string" ? `supportId ${supportId}` : "",
+      ].filter(Boolean);
       return { kind: "done", cdnId: purgeId, ...(notes.length > 0 ? { detail: notes.join(", ") } : {}) };
     }
     return {
       kind: "failed",
       reason: "malformedResponse",
       status,
-      detail: "Akamai answered 201 but the body has no purgeId; the purge may have been accepted: check with Akamai support before sending it again",
+      detail:
+        "Akamai answered 201 but the body has no purgeId; the purge may have been accepted: check with Akamai support before sending it again",
     };
   }
   if (status === 429) {

@@ -137,14 +137,20 @@ export function createCloudflareProvider(config: CloudflareConfig): CdnProvider 
   if (typeof config.zoneId !== "string" || !ZONE_ID.test(config.zoneId)) {
     throw new CdnConfigError(
       "zoneId",
-      `cloudflare zoneId must be the zone's id (32 lower-case hex characters, shown on the zone's Overview page), not its name; got ${describe(config.zoneId)}`
+      `cloudflare zoneId must be the zone's id (32 lower-case hex characters, shown on the zone's Overview page), not its name; got ${describe(config.zoneId)}`,
     );
   }
   if (typeof config.token !== "string" || config.token.trim() === "") {
-    throw new CdnConfigError("token", "cloudflare token is missing: set CLOUDFLARE_API_TOKEN (a token with Zone → Cache Purge → Purge)");
+    throw new CdnConfigError(
+      "token",
+      "cloudflare token is missing: set CLOUDFLARE_API_TOKEN (a token with Zone → Cache Purge → Purge)",
+    );
   }
   if (!(CLOUDFLARE_PLANS as readonly string[]).includes(config.plan)) {
-    throw new CdnConfigError("plan", `cloudflare plan must be one of ${CLOUDFLARE_PLANS.join(", ")}; got ${describe(config.plan)}`);
+    throw new CdnConfigError(
+      "plan",
+      `cloudflare plan must be one of ${CLOUDFLARE_PLANS.join(", ")}; got ${describe(config.plan)}`,
+    );
   }
   const served = parseServedHostnames(config.hostnames, "hostnames");
   const allowPurgeAll = config.allowPurgeAll === true;
@@ -152,11 +158,17 @@ export function createCloudflareProvider(config: CloudflareConfig): CdnProvider 
   const maxItemsPerRequest: Partial<Record<CdnObjectType, number>> = { ...CLOUDFLARE_DEFAULT_MAX_ITEMS[config.plan], all: 1 };
   for (const [type, value] of Object.entries(config.maxItemsPerRequest ?? {})) {
     if (!["url", "tag", "host", "prefix"].includes(type)) {
-      throw new CdnConfigError(`maxItemsPerRequest.${type}`, `maxItemsPerRequest takes url, tag, host, prefix; got ${describe(type)}`);
+      throw new CdnConfigError(
+        `maxItemsPerRequest.${type}`,
+        `maxItemsPerRequest takes url, tag, host, prefix; got ${describe(type)}`,
+      );
     }
     const cap = checkPositiveInteger(`maxItemsPerRequest.${type}`, value);
     if (cap > CLOUDFLARE_MAX_CONFIGURABLE_ITEMS) {
-      throw new CdnConfigError(`maxItemsPerRequest.${type}`, `maxItemsPerRequest.${type} is ${cap}; at most ${CLOUDFLARE_MAX_CONFIGURABLE_ITEMS}`);
+      throw new CdnConfigError(
+        `maxItemsPerRequest.${type}`,
+        `maxItemsPerRequest.${type} is ${cap}; at most ${CLOUDFLARE_MAX_CONFIGURABLE_ITEMS}`,
+      );
     }
     maxItemsPerRequest[type as ItemType] = cap;
   }
@@ -166,11 +178,17 @@ export function createCloudflareProvider(config: CloudflareConfig): CdnProvider 
     api: config.buckets?.api ?? CLOUDFLARE_API_BUCKET,
   };
   if (bucketSpecs.urls.size < (maxItemsPerRequest.url ?? 1)) {
-    throw new CdnConfigError("buckets.urls", `buckets.urls.size ${bucketSpecs.urls.size} is below maxItemsPerRequest.url; no URL request could ever be sent`);
+    throw new CdnConfigError(
+      "buckets.urls",
+      `buckets.urls.size ${bucketSpecs.urls.size} is below maxItemsPerRequest.url; no URL request could ever be sent`,
+    );
   }
   const throttleWaitMs = config.throttleWaitMs ?? CLOUDFLARE_DEFAULT_THROTTLE_WAIT_MS;
   if (!(Number.isFinite(throttleWaitMs) && throttleWaitMs >= 0 && throttleWaitMs <= 3_600_000)) {
-    throw new CdnConfigError("throttleWaitMs", `throttleWaitMs must be 0 to 3,600,000 ms; got ${describe(config.throttleWaitMs)}`);
+    throw new CdnConfigError(
+      "throttleWaitMs",
+      `throttleWaitMs must be 0 to 3,600,000 ms; got ${describe(config.throttleWaitMs)}`,
+    );
   }
   const urlsCountTowardApiLimit = config.urlsCountTowardApiLimit ?? true;
   const base = config.apiBaseUrl ?? resolveApiBaseUrl(CLOUDFLARE_API_URL, CLOUDFLARE_API_URL_ENV, config.env);
@@ -178,7 +196,10 @@ export function createCloudflareProvider(config: CloudflareConfig): CdnProvider 
   const objectTypes: CdnObjectType[] = allowPurgeAll ? ["url", "tag", "host", "prefix", "all"] : ["url", "tag", "host", "prefix"];
   const checkTypes: CdnObjectType[] = ["url", "tag", "host", "prefix", "all"];
   const notServed = (host: string) =>
-    reject("hostNotServed", `host ${JSON.stringify(host)} is not served by cloudflare in this environment; cloudflare serves: ${served.entries.join(", ") || "(none configured)"}`);
+    reject(
+      "hostNotServed",
+      `host ${JSON.stringify(host)} is not served by cloudflare in this environment; cloudflare serves: ${served.entries.join(", ") || "(none configured)"}`,
+    );
 
   const check = (type: CdnObjectType, value: unknown): Check => {
     if (type === "url") {
@@ -187,12 +208,19 @@ export function createCloudflareProvider(config: CloudflareConfig): CdnProvider 
       return { ok: true, value: result.url.normalized, item: result.url.normalized };
     }
     if (type === "tag") {
-      if (typeof value !== "string" || value.length === 0) return reject("invalidTag", `expected a cache tag string; got ${describe(value)}`);
+      if (typeof value !== "string" || value.length === 0)
+        return reject("invalidTag", `expected a cache tag string; got ${describe(value)}`);
       if (!TAG.test(value)) {
-        return reject("invalidTag", `cache tag ${describe(value)} has a space, comma, control or non-ASCII character; tags are printable ASCII without spaces or commas`);
+        return reject(
+          "invalidTag",
+          `cache tag ${describe(value)} has a space, comma, control or non-ASCII character; tags are printable ASCII without spaces or commas`,
+        );
       }
       if (value.length > CLOUDFLARE_MAX_TAG_LENGTH) {
-        return reject("tagTooLong", `cache tag ${describe(value)} is ${value.length} characters; cloudflare refuses tags over ${CLOUDFLARE_MAX_TAG_LENGTH} (error 1100)`);
+        return reject(
+          "tagTooLong",
+          `cache tag ${describe(value)} is ${value.length} characters; cloudflare refuses tags over ${CLOUDFLARE_MAX_TAG_LENGTH} (error 1100)`,
+        );
       }
       return { ok: true, value, item: value };
     }
@@ -203,27 +231,38 @@ export function createCloudflareProvider(config: CloudflareConfig): CdnProvider 
       return { ok: true, value: host, item: host };
     }
     if (type === "prefix") {
-      if (typeof value !== "string" || value.length === 0) return reject("invalidPrefix", `expected a prefix like www.example.com/path; got ${describe(value)}`);
+      if (typeof value !== "string" || value.length === 0)
+        return reject("invalidPrefix", `expected a prefix like www.example.com/path; got ${describe(value)}`);
       if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-        return reject("invalidPrefix", `prefix ${describe(value)} has a scheme; write it as host/path, e.g. www.example.com/blog`);
+        return reject(
+          "invalidPrefix",
+          `prefix ${describe(value)} has a scheme; write it as host/path, e.g. www.example.com/blog`,
+        );
       }
       const slash = value.indexOf("/");
       const host = (slash === -1 ? value : value.slice(0, slash)).toLowerCase();
       const path = slash === -1 ? "" : value.slice(slash);
       if (!isHostname(host)) return reject("invalidPrefix", `prefix ${describe(value)} does not start with a hostname`);
       if (!PREFIX_PATH.test(path) || path.includes("?") || path.includes("#")) {
-        return reject("invalidPrefix", `prefix ${describe(value)} has a space, control, non-ASCII character, query or fragment; percent-encode the path and drop the query`);
+        return reject(
+          "invalidPrefix",
+          `prefix ${describe(value)} has a space, control, non-ASCII character, query or fragment; percent-encode the path and drop the query`,
+        );
       }
       const separators = path.split("/").length - 1;
       if (separators > CLOUDFLARE_MAX_PREFIX_SEPARATORS) {
-        return reject("invalidPrefix", `prefix ${describe(value)} has ${separators} path separators; cloudflare allows at most ${CLOUDFLARE_MAX_PREFIX_SEPARATORS}`);
+        return reject(
+          "invalidPrefix",
+          `prefix ${describe(value)} has ${separators} path separators; cloudflare allows at most ${CLOUDFLARE_MAX_PREFIX_SEPARATORS}`,
+        );
       }
       if (!isHostnameAllowed(host, served)) return notServed(host);
       const normalized = `${host}${path}`;
       return { ok: true, value: normalized, item: normalized };
     }
     // all
-    if (!allowPurgeAll) return reject("purgeAllNotAllowed", "purge everything is not allowed for this cloudflare zone (allowPurgeAll is off)");
+    if (!allowPurgeAll)
+      return reject("purgeAllNotAllowed", "purge everything is not allowed for this cloudflare zone (allowPurgeAll is off)");
     return { ok: true, value: "all", item: "all" };
   };
 
@@ -242,9 +281,13 @@ export function createCloudflareProvider(config: CloudflareConfig): CdnProvider 
 
     validate(objects: readonly CdnObjectInput[]): CdnValidation {
       // Tags are case-insensitive on Cloudflare: "Blog" and "blog" are one tag.
-      return validateWith("cloudflare", checkTypes, objects, check, (type, item) =>
-        type === "tag" ? `tag\u0000${String(item).toLowerCase()}` : `${type}\u0000${String(item)}`,
-        objectTypes
+      return validateWith(
+        "cloudflare",
+        checkTypes,
+        objects,
+        check,
+        (type, item) => (type === "tag" ? `tag\u0000${String(item).toLowerCase()}` : `${type}\u0000${String(item)}`),
+        objectTypes,
       );
     },
 
@@ -266,7 +309,8 @@ export function createCloudflareProvider(config: CloudflareConfig): CdnProvider 
 
     buildRequest(request: PlannedRequest): HttpWireRequest {
       const field = BODY_FIELD[request.type];
-      if (request.type !== "all" && field === undefined) throw new RangeError(`cloudflare has no ${describe(request.type)} requests`);
+      if (request.type !== "all" && field === undefined)
+        throw new RangeError(`cloudflare has no ${describe(request.type)} requests`);
       const body = request.type === "all" ? { purge_everything: true } : { [field as string]: request.items };
       return {
         kind: "http",
@@ -377,8 +421,13 @@ function describeErrors(errors: CloudflareError[], status: number): string {
   return truncate(errors.map((e) => `${e.code ?? "?"} ${e.message ?? ""}`.trim()).join("; "));
 }
 
-export function classifyCloudflare(answer: CdnAnswer, now: number, throttleWaitMs = CLOUDFLARE_DEFAULT_THROTTLE_WAIT_MS): CdnClassification {
-  if (answer.kind !== "http") return { kind: "failed", reason: "malformedResponse", detail: `cloudflare got a ${answer.kind} answer` };
+export function classifyCloudflare(
+  answer: CdnAnswer,
+  now: number,
+  throttleWaitMs = CLOUDFLARE_DEFAULT_THROTTLE_WAIT_MS,
+): CdnClassification {
+  if (answer.kind !== "http")
+    return { kind: "failed", reason: "malformedResponse", detail: `cloudflare got a ${answer.kind} answer` };
   const { status } = answer;
   const envelope = readEnvelope(answer.body);
   const errors = envelope?.errors ?? [];
@@ -399,7 +448,12 @@ export function classifyCloudflare(answer: CdnAnswer, now: number, throttleWaitM
   }
   if (status >= 200 && status <= 299) {
     if (envelope === undefined || envelope.success === undefined) {
-      return { kind: "failed", reason: "malformedResponse", status, detail: `cloudflare answered ${status} without its JSON envelope; the purge may have happened` };
+      return {
+        kind: "failed",
+        reason: "malformedResponse",
+        status,
+        detail: `cloudflare answered ${status} without its JSON envelope; the purge may have happened`,
+      };
     }
     if (envelope.success !== true) return { kind: "failed", reason: "rejected", status, detail: `success:false: ${detail}` };
     const result = asRecord(envelope.result);

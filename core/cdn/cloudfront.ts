@@ -111,7 +111,10 @@ export function checkCloudFrontEndpointOverride(env: Record<string, string | und
 
 export function createCloudFrontProvider(config: CloudFrontConfig): CdnProvider {
   if (typeof config.distributionId !== "string" || !DISTRIBUTION_ID.test(config.distributionId)) {
-    throw new CdnConfigError("distributionId", `cloudfront distributionId must be upper-case letters and digits (e.g. E2QWRUHAPOMQZL); got ${describe(config.distributionId)}`);
+    throw new CdnConfigError(
+      "distributionId",
+      `cloudfront distributionId must be upper-case letters and digits (e.g. E2QWRUHAPOMQZL); got ${describe(config.distributionId)}`,
+    );
   }
   const served = parseServedHostnames(config.hostnames, "hostnames");
   const cacheTags = config.cacheTags === true;
@@ -122,9 +125,16 @@ export function createCloudFrontProvider(config: CloudFrontConfig): CdnProvider 
   const allowPurgeAll = config.allowPurgeAll === true;
   const maxPaths = checkPositiveInteger("maxPathsPerRequest", config.maxPathsPerRequest ?? CLOUDFRONT_MAX_PATHS);
   const maxWildcards = checkPositiveInteger("maxWildcardsPerRequest", config.maxWildcardsPerRequest ?? CLOUDFRONT_MAX_WILDCARDS);
-  if (maxPaths > CLOUDFRONT_MAX_PATHS) throw new CdnConfigError("maxPathsPerRequest", `maxPathsPerRequest is ${maxPaths}; CloudFront allows ${CLOUDFRONT_MAX_PATHS}`);
+  if (maxPaths > CLOUDFRONT_MAX_PATHS)
+    throw new CdnConfigError(
+      "maxPathsPerRequest",
+      `maxPathsPerRequest is ${maxPaths}; CloudFront allows ${CLOUDFRONT_MAX_PATHS}`,
+    );
   if (maxWildcards > CLOUDFRONT_MAX_WILDCARDS) {
-    throw new CdnConfigError("maxWildcardsPerRequest", `maxWildcardsPerRequest is ${maxWildcards}; CloudFront allows ${CLOUDFRONT_MAX_WILDCARDS}`);
+    throw new CdnConfigError(
+      "maxWildcardsPerRequest",
+      `maxWildcardsPerRequest is ${maxWildcards}; CloudFront allows ${CLOUDFRONT_MAX_WILDCARDS}`,
+    );
   }
   const busyWaitMs = config.busyWaitMs ?? CLOUDFRONT_DEFAULT_BUSY_WAIT_MS;
   const assumedInProgressMs = config.assumedInProgressMs ?? CLOUDFRONT_DEFAULT_BUSY_WAIT_MS;
@@ -157,20 +167,28 @@ export function createCloudFrontProvider(config: CloudFrontConfig): CdnProvider 
         return reject(
           "tagsNotSupported",
           `cloudfront distribution ${distributionId} is not configured with cache tags, so it cannot invalidate by tag; ` +
-            `configure CacheTagConfig (and cacheTags), or allow tagFallback "purgeAll" to invalidate "/*" instead`
+            `configure CacheTagConfig (and cacheTags), or allow tagFallback "purgeAll" to invalidate "/*" instead`,
         );
       }
-      if (typeof value !== "string" || value.length === 0) return reject("invalidTag", `expected a cache tag string; got ${describe(value)}`);
+      if (typeof value !== "string" || value.length === 0)
+        return reject("invalidTag", `expected a cache tag string; got ${describe(value)}`);
       if (!TAG.test(value) || value.includes("*")) {
         return reject("invalidTag", `cache tag ${describe(value)} must be ASCII 33–126 without commas, spaces or "*"`);
       }
       if (value.length > CLOUDFRONT_MAX_TAG_LENGTH) {
-        return reject("tagTooLong", `cache tag ${describe(value)} is ${value.length} characters; cloudfront allows ${CLOUDFRONT_MAX_TAG_LENGTH}`);
+        return reject(
+          "tagTooLong",
+          `cache tag ${describe(value)} is ${value.length} characters; cloudfront allows ${CLOUDFRONT_MAX_TAG_LENGTH}`,
+        );
       }
       return { ok: true, value, item: cacheTags ? `#${value}` : "/*" };
     }
     if (type === "all") {
-      if (!allowPurgeAll) return reject("purgeAllNotAllowed", `invalidating everything ("/*") is not allowed for cloudfront distribution ${distributionId}`);
+      if (!allowPurgeAll)
+        return reject(
+          "purgeAllNotAllowed",
+          `invalidating everything ("/*") is not allowed for cloudfront distribution ${distributionId}`,
+        );
       return { ok: true, value: "all", item: "/*" };
     }
     return reject("unsupportedType", `cloudfront cannot purge ${type} objects`);
@@ -205,9 +223,13 @@ export function createCloudFrontProvider(config: CloudFrontConfig): CdnProvider 
 
     validate(objects: readonly CdnObjectInput[]): CdnValidation {
       // url, path and all share one namespace of paths ("https://h/a" and "/a" are one item); tags are case-insensitive.
-      return validateWith("cloudfront", ["url", "path", "tag", "all"], objects, check, (type, item, value) =>
-        type === "tag" ? `tag\u0000${String(value).toLowerCase()}` : `path\u0000${String(item)}`,
-        objectTypes
+      return validateWith(
+        "cloudfront",
+        ["url", "path", "tag", "all"],
+        objects,
+        check,
+        (type, item, value) => (type === "tag" ? `tag\u0000${String(value).toLowerCase()}` : `path\u0000${String(item)}`),
+        objectTypes,
       );
     },
 
@@ -219,7 +241,10 @@ export function createCloudFrontProvider(config: CloudFrontConfig): CdnProvider 
     plan(accepted: readonly AcceptedObject[], context?: PlanContext): PlannedRequest[] {
       const jobId = context?.jobId;
       if (typeof jobId !== "string" || jobId.length === 0 || jobId.length > 100) {
-        throw new CdnConfigError("jobId", `cloudfront planning needs a jobId (1–100 characters) to fix each batch's CallerReference; got ${describe(jobId)}`);
+        throw new CdnConfigError(
+          "jobId",
+          `cloudfront planning needs a jobId (1–100 characters) to fix each batch's CallerReference; got ${describe(jobId)}`,
+        );
       }
       const fallback = fallbackTags(accepted);
       const rest = accepted.filter((o) => !(o.type === "tag" && !cacheTags));
@@ -230,7 +255,13 @@ export function createCloudFrontProvider(config: CloudFrontConfig): CdnProvider 
         items: objects.map((o) => o.item),
       }));
       if (fallback.length > 0) {
-        requests.push({ cdn: "cloudfront", type: "all", objects: fallback, items: ["/*"], substitution: "purgeAllInsteadOfTags" });
+        requests.push({
+          cdn: "cloudfront",
+          type: "all",
+          objects: fallback,
+          items: ["/*"],
+          substitution: "purgeAllInsteadOfTags",
+        });
       }
       return requests.map((request, index) => ({ ...request, idempotencyKey: callerReference(jobId, index, request.items) }));
     },
@@ -248,11 +279,14 @@ export function createCloudFrontProvider(config: CloudFrontConfig): CdnProvider 
       if (request.type !== "path" && request.type !== "all") return `cloudfront has no ${describe(request.type)} requests`;
       if (!Array.isArray(request.objects) || request.objects.length === 0) return "request has no objects";
       if (!Array.isArray(request.items) || request.items.length === 0) return "request has no items";
-      if (request.items.length > maxPaths) return `request has ${request.items.length} items; cloudfront takes at most ${maxPaths}`;
+      if (request.items.length > maxPaths)
+        return `request has ${request.items.length} items; cloudfront takes at most ${maxPaths}`;
       const wildcards = request.items.filter(isWildcard).length;
       if (wildcards > maxWildcards) return `request has ${wildcards} wildcard items; cloudfront takes at most ${maxWildcards}`;
-      if (typeof request.idempotencyKey !== "string" || request.idempotencyKey.length === 0) return "request has no idempotencyKey (CallerReference)";
-      if (request.substitution === "purgeAllInsteadOfTags" && tagFallback !== "purgeAll") return "purge-all instead of tags is not allowed for this distribution";
+      if (typeof request.idempotencyKey !== "string" || request.idempotencyKey.length === 0)
+        return "request has no idempotencyKey (CallerReference)";
+      if (request.substitution === "purgeAllInsteadOfTags" && tagFallback !== "purgeAll")
+        return "purge-all instead of tags is not allowed for this distribution";
       return undefined;
     },
 
@@ -304,7 +338,12 @@ function inProgressPacer(maxPaths: number, maxWildcards: number, assumedMs: numb
       return 0;
     },
     take(request) {
-      inProgress.push({ items: request.items.length, wildcards: request.items.filter(isWildcard).length, until: now() + assumedMs, request });
+      inProgress.push({
+        items: request.items.length,
+        wildcards: request.items.filter(isWildcard).length,
+        until: now() + assumedMs,
+        request,
+      });
     },
     refund(request) {
       const index = inProgress.findIndex((e) => e.request === request);
@@ -341,20 +380,28 @@ export function classifyCloudFront(answer: CdnAnswer, busyWaitMs = CLOUDFRONT_DE
     if (typeof id === "string" && id.length > 0) return { kind: "done", cdnId: id };
     return { kind: "done", cdnId: null, detail: "CloudFront accepted the invalidation but its answer had no id" };
   }
-  if (answer.kind !== "cloudfrontError") return { kind: "failed", reason: "malformedResponse", detail: `cloudfront got an ${answer.kind} answer` };
+  if (answer.kind !== "cloudfrontError")
+    return { kind: "failed", reason: "malformedResponse", detail: `cloudfront got an ${answer.kind} answer` };
   const { name, httpStatus } = answer;
   const detail = truncate(`${name}: ${answer.message}`);
   const status = httpStatus === undefined ? {} : { status: httpStatus };
   // Nothing was created: `refund` gives the pacer's in-progress slots back.
-  if (name === "TooManyInvalidationsInProgress") return { kind: "retry", cause: "busy", afterMs: busyWaitMs, ...status, detail, refund: true };
+  if (name === "TooManyInvalidationsInProgress")
+    return { kind: "retry", cause: "busy", afterMs: busyWaitMs, ...status, detail, refund: true };
   if (THROTTLE_ERRORS.has(name)) return { kind: "retry", cause: "throttled", ...status, detail, refund: true };
-  if (SERVER_ERRORS.has(name) || (httpStatus !== undefined && httpStatus >= 500)) return { kind: "retry", cause: "serverError", ...status, detail };
+  if (SERVER_ERRORS.has(name) || (httpStatus !== undefined && httpStatus >= 500))
+    return { kind: "retry", cause: "serverError", ...status, detail };
   // Same CallerReference as an earlier batch: the first invalidation stands (the reference also hashes the items).
   if (name === "InvalidationBatchAlreadyExists" || (name === "InvalidArgument" && /caller reference/i.test(answer.message))) {
-    return { kind: "done", cdnId: null, detail: `CloudFront already has this batch (same CallerReference); the first invalidation stands: ${detail}` };
+    return {
+      kind: "done",
+      cdnId: null,
+      detail: `CloudFront already has this batch (same CallerReference); the first invalidation stands: ${detail}`,
+    };
   }
   if (CREDENTIAL_ERRORS.has(name)) return { kind: "failed", reason: "credentialRejected", ...status, detail };
-  if (name === "AccessDenied" || name === "AccessDeniedException") return { kind: "failed", reason: "forbidden", ...status, detail };
+  if (name === "AccessDenied" || name === "AccessDeniedException")
+    return { kind: "failed", reason: "forbidden", ...status, detail };
   if (name === "NoSuchDistribution") return { kind: "failed", reason: "notFound", ...status, detail };
   if (name === "BatchTooLarge") return { kind: "failed", reason: "tooManyItems", ...status, detail };
   if (name === "InvalidArgument") return { kind: "failed", reason: "invalidItems", ...status, detail };
@@ -367,17 +414,25 @@ export function invalidationStatusRequest(distributionId: string, id: string): C
   return { kind: "cloudfront", operation: "GetInvalidation", input: { DistributionId: distributionId, Id: id } };
 }
 
-export type InvalidationStatus = { kind: "status"; status: string; completed: boolean } | { kind: "error"; reason: CdnClassification };
+export type InvalidationStatus =
+  | { kind: "status"; status: string; completed: boolean }
+  | { kind: "error"; reason: CdnClassification };
 
 /** Reads a GetInvalidation answer: "InProgress" → "Completed"; errors classified as for CreateInvalidation. */
 export function readInvalidationStatus(answer: CdnAnswer): InvalidationStatus {
   if (answer.kind === "cloudfront") {
     const status = asRecord(asRecord(answer.output)?.Invalidation)?.Status;
     if (typeof status === "string") return { kind: "status", status, completed: status === "Completed" };
-    return { kind: "error", reason: { kind: "failed", reason: "malformedResponse", detail: "GetInvalidation answer had no Invalidation.Status" } };
+    return {
+      kind: "error",
+      reason: { kind: "failed", reason: "malformedResponse", detail: "GetInvalidation answer had no Invalidation.Status" },
+    };
   }
   if (answer.kind === "cloudfrontError" && answer.name === "NoSuchInvalidation") {
-    return { kind: "error", reason: { kind: "failed", reason: "notFound", detail: truncate(`${answer.name}: ${answer.message}`) } };
+    return {
+      kind: "error",
+      reason: { kind: "failed", reason: "notFound", detail: truncate(`${answer.name}: ${answer.message}`) },
+    };
   }
   return { kind: "error", reason: classifyCloudFront(answer) };
 }

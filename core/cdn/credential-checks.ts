@@ -60,11 +60,24 @@ export function daysUntilExpiry(expiresAt: string, nowMs: number): number {
   return Math.floor((at - nowMs) / DAY_MS);
 }
 
-function report(cdn: CredentialReport["cdn"], target: string, checks: CredentialCheck[], notes: string[], expiry?: { expiresAt: string | null; nowMs: number }): CredentialReport {
-  const result: CredentialReport = { cdn, target, checks, ok: checks.length > 0 && checks.every((c) => c.status === "ok"), notes };
+function report(
+  cdn: CredentialReport["cdn"],
+  target: string,
+  checks: CredentialCheck[],
+  notes: string[],
+  expiry?: { expiresAt: string | null; nowMs: number },
+): CredentialReport {
+  const result: CredentialReport = {
+    cdn,
+    target,
+    checks,
+    ok: checks.length > 0 && checks.every((c) => c.status === "ok"),
+    notes,
+  };
   if (expiry !== undefined) {
     result.expiresAt = expiry.expiresAt;
-    if (expiry.expiresAt !== null && !Number.isNaN(Date.parse(expiry.expiresAt))) result.daysToExpiry = daysUntilExpiry(expiry.expiresAt, expiry.nowMs);
+    if (expiry.expiresAt !== null && !Number.isNaN(Date.parse(expiry.expiresAt)))
+      result.daysToExpiry = daysUntilExpiry(expiry.expiresAt, expiry.nowMs);
   }
   return result;
 }
@@ -80,7 +93,11 @@ function expiryCheck(expiresAt: string | null | undefined, nowMs: number, field:
 }
 
 /** Sends one request; a thrown transport error becomes undefined plus a reason. */
-async function send(transport: CdnTransport, url: string, headers: Record<string, string>): Promise<{ answer: CdnAnswer } | { failure: string }> {
+async function send(
+  transport: CdnTransport,
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ answer: CdnAnswer } | { failure: string }> {
   try {
     return { answer: await transport({ kind: "http", method: "GET", url, headers }) };
   } catch (error) {
@@ -89,7 +106,12 @@ async function send(transport: CdnTransport, url: string, headers: Record<string
 }
 
 /** One purge of one object through the provider's own request building and answer classification, no retries. */
-async function probePurge(provider: CdnProvider, object: CdnObjectInput, transport: CdnTransport, now: () => number): Promise<CdnClassification> {
+async function probePurge(
+  provider: CdnProvider,
+  object: CdnObjectInput,
+  transport: CdnTransport,
+  now: () => number,
+): Promise<CdnClassification> {
   const validation = provider.validate([object]);
   const rejected = validation.rejected[0];
   if (rejected !== undefined) return { kind: "failed", reason: rejected.reason, detail: rejected.detail };
@@ -103,16 +125,28 @@ async function probePurge(provider: CdnProvider, object: CdnObjectInput, transpo
 }
 
 /** A probe's classification as a check. */
-function probeCheck(classification: CdnClassification, done: (cdnId: string | null) => string, missingWhat: string): CredentialCheck {
+function probeCheck(
+  classification: CdnClassification,
+  done: (cdnId: string | null) => string,
+  missingWhat: string,
+): CredentialCheck {
   if (classification.kind === "done") return { name: "probe", status: "ok", reason: done(classification.cdnId) };
   const status = "status" in classification && classification.status !== undefined ? `HTTP ${classification.status}: ` : "";
   if (classification.kind === "retry") {
-    return { name: "probe", status: "error", reason: `the probe purge was not done (${classification.cause}; ${status}${classification.detail}); try again later` };
+    return {
+      name: "probe",
+      status: "error",
+      reason: `the probe purge was not done (${classification.cause}; ${status}${classification.detail}); try again later`,
+    };
   }
   const detail = `${status}${classification.detail}`;
   switch (classification.reason) {
     case "credentialRejected":
-      return { name: "probe", status: "refused", reason: `the probe purge was refused: the credential is not accepted (${detail})` };
+      return {
+        name: "probe",
+        status: "refused",
+        reason: `the probe purge was refused: the credential is not accepted (${detail})`,
+      };
     case "forbidden":
     case "notFound":
       return { name: "probe", status: "missing", reason: `${missingWhat} (${detail})` };
@@ -160,7 +194,12 @@ export async function checkFastlyCredential(options: FastlyCredentialOptions): P
   const baseUrl = options.apiBaseUrl ?? resolveApiBaseUrl(FASTLY_API_URL, FASTLY_API_URL_ENV, options.env ?? process.env);
   const transport = options.transport ?? fetchTransport();
   if (options.token.trim() === "") {
-    return report("fastly", serviceId, [{ name: "token", status: "missing", reason: "no Fastly API token was given (FASTLY_API_TOKEN is empty)" }], []);
+    return report(
+      "fastly",
+      serviceId,
+      [{ name: "token", status: "missing", reason: "no Fastly API token was given (FASTLY_API_TOKEN is empty)" }],
+      [],
+    );
   }
   const checks: CredentialCheck[] = [];
   const notes: string[] = [];
@@ -175,10 +214,18 @@ export async function checkFastlyCredential(options: FastlyCredentialOptions): P
   } else if (sent.answer.status === 200) {
     const parsed = fastlyTokenSelfSchema.safeParse(parseJson(sent.answer.body));
     if (!parsed.success) {
-      checks.push({ name: "token", status: "error", reason: "GET /tokens/self answered 200 without a token description (scope)" });
+      checks.push({
+        name: "token",
+        status: "error",
+        reason: "GET /tokens/self answered 200 without a token description (scope)",
+      });
     } else {
       const token = parsed.data;
-      checks.push({ name: "token", status: "ok", reason: `Fastly accepted the token${token.name ? ` "${truncate(token.name, 80)}"` : ""}` });
+      checks.push({
+        name: "token",
+        status: "ok",
+        reason: `Fastly accepted the token${token.name ? ` "${truncate(token.name, 80)}"` : ""}`,
+      });
       const expiryResult = expiryCheck(token.expires_at, now(), "expires_at");
       checks.push(expiryResult);
       expiry = { expiresAt: token.expires_at ?? null, nowMs: now() };
@@ -194,7 +241,11 @@ export async function checkFastlyCredential(options: FastlyCredentialOptions): P
         checks.push(
           has("purge_all")
             ? { name: "scope purge_all", status: "ok", reason: `${scopeText}: it may purge everything` }
-            : { name: "scope purge_all", status: "missing", reason: `token scope lacks purge_all (or global), needed because purge-all is configured; ${scopeText}` },
+            : {
+                name: "scope purge_all",
+                status: "missing",
+                reason: `token scope lacks purge_all (or global), needed because purge-all is configured; ${scopeText}`,
+              },
         );
       }
       const services = token.services ?? [];
@@ -203,27 +254,55 @@ export async function checkFastlyCredential(options: FastlyCredentialOptions): P
           ? { name: "service", status: "ok", reason: `the token is not limited to services, so service ${serviceId} is allowed` }
           : services.includes(serviceId)
             ? { name: "service", status: "ok", reason: `service ${serviceId} is allowed by this token` }
-            : { name: "service", status: "missing", reason: `service ${serviceId} not allowed by this token (it is limited to ${services.slice(0, 10).join(", ")}${services.length > 10 ? ", ..." : ""})` },
+            : {
+                name: "service",
+                status: "missing",
+                reason: `service ${serviceId} not allowed by this token (it is limited to ${services.slice(0, 10).join(", ")}${services.length > 10 ? ", ..." : ""})`,
+              },
       );
       if (expiryResult.status === "refused") refused = true;
     }
   } else if (sent.answer.status === 401) {
     refused = true;
-    checks.push({ name: "token", status: "refused", reason: `Fastly refused the token (HTTP 401: ${fastlyMessage(sent.answer.body, 401)}): it is wrong, revoked or expired` });
+    checks.push({
+      name: "token",
+      status: "refused",
+      reason: `Fastly refused the token (HTTP 401: ${fastlyMessage(sent.answer.body, 401)}): it is wrong, revoked or expired`,
+    });
   } else if (sent.answer.status === 403) {
     // Authenticated (a wrong token gets 401) but not allowed to read itself: whether purge_select-only tokens may
     // call /tokens/self is unconfirmed. Only the probe can then prove purging.
     const why = `GET /tokens/self answered HTTP 403 (${fastlyMessage(sent.answer.body, 403)})`;
-    checks.push({ name: "token", status: "ok", reason: `Fastly accepted the token, but it may not read its own description: ${why}` });
-    if (options.probe === true) notes.push(`the token's scope, services and expiry could not be read (${why}); the probe decides whether it may purge`);
-    else checks.push({ name: "scope", status: "error", reason: `the token's scope, services and expiry cannot be read (${why}); run with probe to prove purging` });
+    checks.push({
+      name: "token",
+      status: "ok",
+      reason: `Fastly accepted the token, but it may not read its own description: ${why}`,
+    });
+    if (options.probe === true)
+      notes.push(`the token's scope, services and expiry could not be read (${why}); the probe decides whether it may purge`);
+    else
+      checks.push({
+        name: "scope",
+        status: "error",
+        reason: `the token's scope, services and expiry cannot be read (${why}); run with probe to prove purging`,
+      });
   } else {
-    checks.push({ name: "token", status: "error", reason: `GET /tokens/self answered HTTP ${sent.answer.status} (${fastlyMessage(sent.answer.body, sent.answer.status)})` });
+    checks.push({
+      name: "token",
+      status: "error",
+      reason: `GET /tokens/self answered HTTP ${sent.answer.status} (${fastlyMessage(sent.answer.body, sent.answer.status)})`,
+    });
   }
 
   if (options.probe === true && !refused) {
     const key = `${PROBE_PREFIX}${randomUUID()}`;
-    const provider = createFastlyProvider({ serviceId, token: options.token, hostnames: [], softPurge: true, apiBaseUrl: baseUrl });
+    const provider = createFastlyProvider({
+      serviceId,
+      token: options.token,
+      hostnames: [],
+      softPurge: true,
+      apiBaseUrl: baseUrl,
+    });
     const classification = await probePurge(provider, { type: "tag", value: key }, transport, now);
     checks.push(
       probeCheck(
@@ -275,7 +354,9 @@ export interface CloudflareCredentialOptions {
 function cloudflareMessage(body: string, status: number): string {
   const errors = asRecord(parseJson(body))?.errors;
   if (Array.isArray(errors) && errors.length > 0) {
-    return truncate(errors.map((e) => `${String(asRecord(e)?.code ?? "?")} ${String(asRecord(e)?.message ?? "")}`.trim()).join("; "));
+    return truncate(
+      errors.map((e) => `${String(asRecord(e)?.code ?? "?")} ${String(asRecord(e)?.message ?? "")}`.trim()).join("; "),
+    );
   }
   return `HTTP ${status}`;
 }
@@ -286,10 +367,20 @@ export async function checkCloudflareCredential(options: CloudflareCredentialOpt
   const baseUrl = options.apiBaseUrl ?? resolveApiBaseUrl(CLOUDFLARE_API_URL, CLOUDFLARE_API_URL_ENV, options.env ?? process.env);
   const transport = options.transport ?? fetchTransport();
   if (options.token.trim() === "") {
-    return report("cloudflare", zoneId, [{ name: "token", status: "missing", reason: "no Cloudflare API token was given (CLOUDFLARE_API_TOKEN is empty)" }], []);
+    return report(
+      "cloudflare",
+      zoneId,
+      [{ name: "token", status: "missing", reason: "no Cloudflare API token was given (CLOUDFLARE_API_TOKEN is empty)" }],
+      [],
+    );
   }
   if (accountId !== undefined && !/^[0-9a-f]{32}$/.test(accountId)) {
-    return report("cloudflare", zoneId, [{ name: "token", status: "error", reason: `account id "${truncate(accountId, 64)}" is not 32 lowercase hex characters` }], []);
+    return report(
+      "cloudflare",
+      zoneId,
+      [{ name: "token", status: "error", reason: `account id "${truncate(accountId, 64)}" is not 32 lowercase hex characters` }],
+      [],
+    );
   }
   const headers = { Authorization: `Bearer ${options.token}`, Accept: "application/json" };
   const checks: CredentialCheck[] = [];
@@ -322,13 +413,22 @@ export async function checkCloudflareCredential(options: CloudflareCredentialOpt
       verified = { owner: form.owner, result: parsed.data.result };
       break;
     }
-    failure = { name: "token", status: "error", reason: `GET ${form.path} answered HTTP ${answer.status} (${cloudflareMessage(answer.body, answer.status)})` };
+    failure = {
+      name: "token",
+      status: "error",
+      reason: `GET ${form.path} answered HTTP ${answer.status} (${cloudflareMessage(answer.body, answer.status)})`,
+    };
     break;
   }
 
   if (verified !== undefined) {
     const { result, owner } = verified;
-    if (result.status === "active") checks.push({ name: "token", status: "ok", reason: `an active ${owner} token (verified at ${owner === "user" ? "/user/tokens/verify" : `/accounts/${accountId}/tokens/verify`})` });
+    if (result.status === "active")
+      checks.push({
+        name: "token",
+        status: "ok",
+        reason: `an active ${owner} token (verified at ${owner === "user" ? "/user/tokens/verify" : `/accounts/${accountId}/tokens/verify`})`,
+      });
     else {
       refused = true;
       checks.push({ name: "token", status: "refused", reason: `the token's status is ${result.status}` });
@@ -355,7 +455,13 @@ export async function checkCloudflareCredential(options: CloudflareCredentialOpt
   if (options.probe === true && !refused) {
     const tag = `${PROBE_PREFIX}${randomUUID()}`;
     // The plan only sizes requests and pacing; one tag fits every plan.
-    const provider = createCloudflareProvider({ zoneId, token: options.token, plan: "enterprise", hostnames: [], apiBaseUrl: baseUrl });
+    const provider = createCloudflareProvider({
+      zoneId,
+      token: options.token,
+      plan: "enterprise",
+      hostnames: [],
+      apiBaseUrl: baseUrl,
+    });
     const classification = await probePurge(provider, { type: "tag", value: tag }, transport, now);
     checks.push(
       probeCheck(
@@ -416,19 +522,39 @@ export async function checkCloudFrontCredential(options: CloudFrontCredentialOpt
   try {
     identity = await options.callerIdentity();
   } catch (error) {
-    identity = { kind: "error", name: error instanceof Error ? error.name : "Error", message: error instanceof Error ? error.message : String(error) };
+    identity = {
+      kind: "error",
+      name: error instanceof Error ? error.name : "Error",
+      message: error instanceof Error ? error.message : String(error),
+    };
   }
   let refused = false;
   if (identity.kind === "identity") {
-    checks.push({ name: "identity", status: "ok", reason: `AWS accepted the credential: account ${identity.account}, ${identity.arn}` });
+    checks.push({
+      name: "identity",
+      status: "ok",
+      reason: `AWS accepted the credential: account ${identity.account}, ${identity.arn}`,
+    });
   } else if (identity.name === "CredentialsProviderError") {
     refused = true;
-    checks.push({ name: "identity", status: "missing", reason: `no AWS credentials were found in the SDK credential chain (${truncate(identity.message)})` });
+    checks.push({
+      name: "identity",
+      status: "missing",
+      reason: `no AWS credentials were found in the SDK credential chain (${truncate(identity.message)})`,
+    });
   } else if (REFUSED_AWS_ERRORS.has(identity.name)) {
     refused = true;
-    checks.push({ name: "identity", status: "refused", reason: `STS GetCallerIdentity refused the credential: ${identity.name}: ${truncate(identity.message)}` });
+    checks.push({
+      name: "identity",
+      status: "refused",
+      reason: `STS GetCallerIdentity refused the credential: ${identity.name}: ${truncate(identity.message)}`,
+    });
   } else {
-    checks.push({ name: "identity", status: "error", reason: `STS GetCallerIdentity failed: ${identity.name}: ${truncate(identity.message)}` });
+    checks.push({
+      name: "identity",
+      status: "error",
+      reason: `STS GetCallerIdentity failed: ${identity.name}: ${truncate(identity.message)}`,
+    });
   }
 
   if (options.probe === true && !refused) {
@@ -438,7 +564,8 @@ export async function checkCloudFrontCredential(options: CloudFrontCredentialOpt
     const classification = await probePurge(provider, { type: "path", value: path }, options.transport, now);
     const check = probeCheck(
       classification,
-      (id) => `invalidated the random path ${path} on distribution ${distributionId}${id ? ` (invalidation ${id})` : ""}; ${CLOUDFRONT_PROBE_COST}`,
+      (id) =>
+        `invalidated the random path ${path} on distribution ${distributionId}${id ? ` (invalidation ${id})` : ""}; ${CLOUDFRONT_PROBE_COST}`,
       `the credential may not create invalidations on distribution ${distributionId} (cloudfront:CreateInvalidation on its ARN)`,
     );
     checks.push(classification.kind === "done" ? { ...check, billable: true } : check);

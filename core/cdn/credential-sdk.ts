@@ -26,7 +26,12 @@ export function stsCallerIdentity(client: Pick<STSClient, "send">): () => Promis
       return { kind: "identity", account: out.Account ?? "?", arn: out.Arn ?? "?" };
     } catch (error) {
       const answer = sdkErrorAnswer(error) as Extract<CdnAnswer, { kind: "cloudfrontError" }>;
-      return { kind: "error", name: answer.name, message: answer.message, ...(answer.httpStatus === undefined ? {} : { httpStatus: answer.httpStatus }) };
+      return {
+        kind: "error",
+        name: answer.name,
+        message: answer.message,
+        ...(answer.httpStatus === undefined ? {} : { httpStatus: answer.httpStatus }),
+      };
     }
   };
 }

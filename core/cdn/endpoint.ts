@@ -21,7 +21,7 @@ const LOOPBACK_HOSTNAMES = new Set(["127.0.0.1", "localhost"]);
 export function resolveApiBaseUrl(
   defaultUrl: string,
   overrideEnv: string,
-  env: Record<string, string | undefined> = process.env
+  env: Record<string, string | undefined> = process.env,
 ): string {
   const override = env[overrideEnv];
   if (override === undefined || override === "") return defaultUrl;
@@ -30,7 +30,7 @@ export function resolveApiBaseUrl(
     throw new CdnConfigError(
       overrideEnv,
       `${overrideEnv} is not allowed: ${why}; it may only point at the local sandbox, http://127.0.0.1:PORT or ` +
-        `http://localhost:PORT, and only with ${INSECURE_LOOPBACK_ENV}=1 (unset it to use ${defaultUrl})`
+        `http://localhost:PORT, and only with ${INSECURE_LOOPBACK_ENV}=1 (unset it to use ${defaultUrl})`,
     );
   };
   if (env[INSECURE_LOOPBACK_ENV] !== "1") refuse(`${INSECURE_LOOPBACK_ENV} is not 1`);
@@ -44,6 +44,7 @@ export function resolveApiBaseUrl(
   if (!LOOPBACK_HOSTNAMES.has(url.hostname)) refuse("the host must be 127.0.0.1 or localhost");
   if (url.port === "") refuse("an explicit port is required");
   if (url.username !== "" || url.password !== "") refuse("user info is not allowed");
-  if (url.search !== "" || url.hash !== "" || override.includes("?") || override.includes("#")) refuse("a query or fragment is not allowed");
+  if (url.search !== "" || url.hash !== "" || override.includes("?") || override.includes("#"))
+    refuse("a query or fragment is not allowed");
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }

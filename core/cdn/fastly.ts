@@ -77,10 +77,16 @@ const KEY = /^[\x21-\x7e]+$/;
 
 export function createFastlyProvider(config: FastlyConfig): CdnProvider {
   if (typeof config.serviceId !== "string" || !SERVICE_ID.test(config.serviceId)) {
-    throw new CdnConfigError("serviceId", `fastly serviceId must be letters and digits (e.g. SU1Z0isxPaozGVKXdv0eY); got ${describe(config.serviceId)}`);
+    throw new CdnConfigError(
+      "serviceId",
+      `fastly serviceId must be letters and digits (e.g. SU1Z0isxPaozGVKXdv0eY); got ${describe(config.serviceId)}`,
+    );
   }
   if (typeof config.token !== "string" || config.token.trim() === "") {
-    throw new CdnConfigError("token", "fastly token is missing: set FASTLY_API_TOKEN (a token with purge_select, or purge_all for purge-all)");
+    throw new CdnConfigError(
+      "token",
+      "fastly token is missing: set FASTLY_API_TOKEN (a token with purge_select, or purge_all for purge-all)",
+    );
   }
   const served = parseServedHostnames(config.hostnames, "hostnames");
   const softPurge = config.softPurge === true;
@@ -106,13 +112,20 @@ export function createFastlyProvider(config: FastlyConfig): CdnProvider {
       return { ok: true, value: result.url.normalized, item: `${host}${port}${path}` };
     }
     if (type === "tag") {
-      if (typeof value !== "string" || value.length === 0) return reject("invalidTag", `expected a surrogate key string; got ${describe(value)}`);
+      if (typeof value !== "string" || value.length === 0)
+        return reject("invalidTag", `expected a surrogate key string; got ${describe(value)}`);
       if (!KEY.test(value)) {
-        return reject("invalidTag", `surrogate key ${describe(value)} has a space, control or non-ASCII character; keys are printable ASCII without spaces`);
+        return reject(
+          "invalidTag",
+          `surrogate key ${describe(value)} has a space, control or non-ASCII character; keys are printable ASCII without spaces`,
+        );
       }
       const bytes = Buffer.byteLength(value, "utf8");
       if (bytes > FASTLY_MAX_KEY_BYTES) {
-        return reject("tagTooLong", `surrogate key ${describe(value)} is ${bytes} bytes; Fastly fails purges of keys over ${FASTLY_MAX_KEY_BYTES} bytes`);
+        return reject(
+          "tagTooLong",
+          `surrogate key ${describe(value)} is ${bytes} bytes; Fastly fails purges of keys over ${FASTLY_MAX_KEY_BYTES} bytes`,
+        );
       }
       return { ok: true, value, item: value };
     }
@@ -121,7 +134,10 @@ export function createFastlyProvider(config: FastlyConfig): CdnProvider {
       return reject("purgeAllNotAllowed", "purge-all is not allowed for this fastly service (allowPurgeAll is off)");
     }
     if (softPurge) {
-      return reject("softPurgeAllUnsupported", "fastly cannot soft-purge everything; tag everything with a constant key and soft-purge that key");
+      return reject(
+        "softPurgeAllUnsupported",
+        "fastly cannot soft-purge everything; tag everything with a constant key and soft-purge that key",
+      );
     }
     return { ok: true, value: "all", item: "all" };
   };
@@ -181,7 +197,12 @@ export function createFastlyProvider(config: FastlyConfig): CdnProvider {
         };
       }
       if (request.type === "all") {
-        return { kind: "http", method: "POST", url: `${base}/service/${encodeURIComponent(serviceId)}/purge_all`, headers: headers(false) };
+        return {
+          kind: "http",
+          method: "POST",
+          url: `${base}/service/${encodeURIComponent(serviceId)}/purge_all`,
+          headers: headers(false),
+        };
       }
       throw new RangeError(`fastly has no ${describe(request.type)} requests`);
     },
@@ -227,13 +248,19 @@ function fastlyDetail(body: unknown, status: number): string {
 }
 
 export function classifyFastly(request: PlannedRequest, answer: CdnAnswer, now: number): CdnClassification {
-  if (answer.kind !== "http") return { kind: "failed", reason: "malformedResponse", detail: `fastly got a ${answer.kind} answer` };
+  if (answer.kind !== "http")
+    return { kind: "failed", reason: "malformedResponse", detail: `fastly got a ${answer.kind} answer` };
   const { status } = answer;
   const body = parseJson(answer.body);
   if (status === 200) {
     const record = asRecord(body);
     if (record === undefined) {
-      return { kind: "failed", reason: "malformedResponse", status, detail: "fastly answered 200 without a JSON object body; the purge may have happened" };
+      return {
+        kind: "failed",
+        reason: "malformedResponse",
+        status,
+        detail: "fastly answered 200 without a JSON object body; the purge may have happened",
+      };
     }
     if (request.type === "tag") {
       // {"key":"purge id", ...}
@@ -243,13 +270,19 @@ export function classifyFastly(request: PlannedRequest, answer: CdnAnswer, now: 
       return { kind: "done", cdnId: first === undefined ? null : objectIds[first], objectIds };
     }
     if (record.status !== undefined && record.status !== "ok") {
-      return { kind: "failed", reason: "malformedResponse", status, detail: `fastly answered 200 with status ${describe(record.status)}` };
+      return {
+        kind: "failed",
+        reason: "malformedResponse",
+        status,
+        detail: `fastly answered 200 with status ${describe(record.status)}`,
+      };
     }
     return { kind: "done", cdnId: typeof record.id === "string" ? record.id : null };
   }
   const detail = fastlyDetail(body, status);
   if (status === 429) {
-    const afterMs = retryAfterMs(answer.headers, now) ?? fastlyResetWaitMs(answer.headers, now) ?? FASTLY_DEFAULT_THROTTLE_WAIT_MS;
+    const afterMs =
+      retryAfterMs(answer.headers, now) ?? fastlyResetWaitMs(answer.headers, now) ?? FASTLY_DEFAULT_THROTTLE_WAIT_MS;
     return { kind: "retry", cause: "throttled", afterMs, status, detail };
   }
   if (status >= 500 && status <= 599) return { kind: "retry", cause: "serverError", status, detail };

@@ -27,7 +27,12 @@ export function fetchTransport(options: { fetch?: typeof fetch; timeoutMs?: numb
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      const why = error instanceof Error && error.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : error instanceof Error ? error.message : String(error);
+      const why =
+        error instanceof Error && error.name === "TimeoutError"
+          ? `no answer within ${timeoutMs} ms`
+          : error instanceof Error
+            ? error.message
+            : String(error);
       throw new CdnNetworkError(`${where} failed: ${why}`);
     }
     let body: string;

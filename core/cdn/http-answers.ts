@@ -48,7 +48,9 @@ export function retryAfterMs(headers: Record<string, string> | undefined, now: n
  * The `Ratelimit` header: `"default";r=50;t=30` (r = remaining quota units, t = seconds until it resets).
  * Only r and t are read; the first list member that has both wins.
  */
-export function readRateLimitHeader(headers: Record<string, string> | undefined): { remaining: number; resetSeconds: number } | undefined {
+export function readRateLimitHeader(
+  headers: Record<string, string> | undefined,
+): { remaining: number; resetSeconds: number } | undefined {
   const value = header(headers, "ratelimit");
   if (value === undefined) return undefined;
   for (const member of value.split(",")) {

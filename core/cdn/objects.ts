@@ -17,7 +17,9 @@ import {
 
 export { describe };
 
-export type Check = { ok: true; value: string | number; item: string | number } | { ok: false; reason: ReasonCode; detail: string };
+export type Check =
+  | { ok: true; value: string | number; item: string | number }
+  | { ok: false; reason: ReasonCode; detail: string };
 
 export function reject(reason: ReasonCode, detail: string): Check {
   return { ok: false, reason, detail };
@@ -55,7 +57,11 @@ const PORT = /^[1-9][0-9]{0,4}$/;
  * An absolute http(s) URL in wire form (printable ASCII, no fragment, no user info) whose host the CDN serves.
  * Scheme and host are lower-cased (case-insensitive, RFC 3986); path and query are kept byte for byte.
  */
-export function checkServedUrl(value: unknown, served: AllowedHostnames, cdn: CdnName): { ok: true; url: ParsedUrl } | { ok: false; reason: ReasonCode; detail: string } {
+export function checkServedUrl(
+  value: unknown,
+  served: AllowedHostnames,
+  cdn: CdnName,
+): { ok: true; url: ParsedUrl } | { ok: false; reason: ReasonCode; detail: string } {
   if (typeof value !== "string" || value.length === 0) {
     return { ok: false, reason: "invalidUrl", detail: `expected an absolute http:// or https:// URL; got ${describe(value)}` };
   }
@@ -72,12 +78,20 @@ export function checkServedUrl(value: unknown, served: AllowedHostnames, cdn: Cd
     }
   }
   if (value.includes("#")) {
-    return { ok: false, reason: "invalidUrl", detail: `URL ${describe(value)} has a fragment ("#..."); it is not part of the cache key: remove it` };
+    return {
+      ok: false,
+      reason: "invalidUrl",
+      detail: `URL ${describe(value)} has a fragment ("#..."); it is not part of the cache key: remove it`,
+    };
   }
   const parts = URL_PARTS.exec(value);
   const scheme = parts?.[1]?.toLowerCase();
   if (!parts || (scheme !== "http" && scheme !== "https")) {
-    return { ok: false, reason: "invalidUrl", detail: `URL ${describe(value)} must be absolute and start with http:// or https://` };
+    return {
+      ok: false,
+      reason: "invalidUrl",
+      detail: `URL ${describe(value)} must be absolute and start with http:// or https://`,
+    };
   }
   const authority = parts[2] ?? "";
   if (authority.includes("@")) {
@@ -94,7 +108,11 @@ export function checkServedUrl(value: unknown, served: AllowedHostnames, cdn: Cd
   }
   if (!isHostnameAllowed(host, served)) {
     const list = served.entries.length === 0 ? "(none configured)" : served.entries.slice(0, 10).join(", ");
-    return { ok: false, reason: "hostNotServed", detail: `host ${JSON.stringify(host)} is not served by ${cdn} in this environment; ${cdn} serves: ${list}` };
+    return {
+      ok: false,
+      reason: "hostNotServed",
+      detail: `host ${JSON.stringify(host)} is not served by ${cdn} in this environment; ${cdn} serves: ${list}`,
+    };
   }
   const rest = parts[3] ?? "";
   const portPart = port === undefined ? "" : `:${port}`;
@@ -114,7 +132,7 @@ export function validateWith(
     `${type}\u0000${String(item)}`,
   /** The types named in messages (provider.objectTypes); `supported` may also let through types that `check`
    * rejects with a more precise reason (e.g. tagsNotSupported, purgeAllNotAllowed). */
-  advertised: readonly CdnObjectType[] = supported
+  advertised: readonly CdnObjectType[] = supported,
 ): CdnValidation {
   if (!Array.isArray(objects)) throw new TypeError(`objects must be an array of {type, value}; got ${describe(objects)}`);
   const accepted: AcceptedObject[] = [];
@@ -174,7 +192,12 @@ export function groupByType(accepted: readonly AcceptedObject[]): Map<CdnObjectT
 }
 
 /** Consecutive chunks of at most `size` objects, one request each. */
-export function chunkRequests(cdn: CdnName, type: CdnObjectType, objects: readonly AcceptedObject[], size: number): PlannedRequest[] {
+export function chunkRequests(
+  cdn: CdnName,
+  type: CdnObjectType,
+  objects: readonly AcceptedObject[],
+  size: number,
+): PlannedRequest[] {
   const requests: PlannedRequest[] = [];
   for (let start = 0; start < objects.length; start += size) {
     const chunk = objects.slice(start, start + size);
@@ -191,7 +214,11 @@ export function checkPositiveInteger(field: string, value: unknown): number {
 }
 
 /** Checks the parts of a planned request every provider relies on. */
-export function basicRequestProblem(cdn: CdnName, request: PlannedRequest, maxItems: Partial<Record<CdnObjectType, number>>): string | undefined {
+export function basicRequestProblem(
+  cdn: CdnName,
+  request: PlannedRequest,
+  maxItems: Partial<Record<CdnObjectType, number>>,
+): string | undefined {
   if (typeof request !== "object" || request === null) return "request must be a planned request object";
   if (request.cdn !== cdn) return `request is for ${describe(request.cdn)}, not ${cdn}`;
   if (!Array.isArray(request.objects) || request.objects.length === 0) return "request has no objects";

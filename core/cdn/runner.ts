@@ -72,7 +72,8 @@ export async function sendStep(provider: CdnProvider, request: PlannedRequest, o
   if (problem !== undefined) return { kind: "failed", reason: "invalidRequest", detail: problem, requestSent: false };
 
   const waitMs = pacer.waitMs(request);
-  if (waitMs > 0) return { kind: "retry", afterMs: waitMs, cause: "paced", detail: "waiting for the local rate model", requestSent: false };
+  if (waitMs > 0)
+    return { kind: "retry", afterMs: waitMs, cause: "paced", detail: "waiting for the local rate model", requestSent: false };
 
   const wire = provider.buildRequest(request);
   pacer.take(request);
@@ -110,13 +111,23 @@ export async function sendStep(provider: CdnProvider, request: PlannedRequest, o
     };
   }
   if (classification.kind === "failed") {
-    logger?.warn("cdn request refused", { ...where, reason: classification.reason, status: classification.status, detail: classification.detail });
+    logger?.warn("cdn request refused", {
+      ...where,
+      reason: classification.reason,
+      status: classification.status,
+      detail: classification.detail,
+    });
     return { ...classification, requestSent: true };
   }
   if (classification.cause === "throttled" || classification.cause === "busy") {
     const advised = classification.afterMs ?? backoffMs((options.throttledInARow ?? 0) + 1, backoff, random);
     const afterMs = Math.ceil(Math.max(advised, pacer.waitMs(request)) + random() * THROTTLE_JITTER_MS);
-    logger?.info("cdn request throttled; will retry", { ...where, cause: classification.cause, afterMs, status: classification.status });
+    logger?.info("cdn request throttled; will retry", {
+      ...where,
+      cause: classification.cause,
+      afterMs,
+      status: classification.status,
+    });
     return {
       kind: "retry",
       afterMs,
@@ -133,7 +144,7 @@ function retryOrGiveUp(
   classification: Extract<CdnClassification, { kind: "retry" }>,
   options: StepOptions,
   backoff: { baseMs: number; maxMs: number },
-  where: Record<string, unknown>
+  where: Record<string, unknown>,
 ): StepResult {
   const { attempt, maxAttempts, random, logger } = options;
   const status = classification.status === undefined ? {} : { status: classification.status };
@@ -205,7 +216,11 @@ export interface CdnRunResult {
  * Sends `requests` with up to provider.maxParallel in flight, waiting on the provider's pacer. Every request ends
  * in exactly one outcome.
  */
-export async function runCdnRequests(provider: CdnProvider, requests: readonly PlannedRequest[], options: RunOptions): Promise<CdnRunResult> {
+export async function runCdnRequests(
+  provider: CdnProvider,
+  requests: readonly PlannedRequest[],
+  options: RunOptions,
+): Promise<CdnRunResult> {
   if (!Array.isArray(requests)) throw new TypeError("requests must be an array of planned requests");
   const maxAttempts = checkPositiveInteger("maxAttempts", options.maxAttempts ?? DEFAULT_CDN_MAX_ATTEMPTS);
   const maxThrottled = checkPositiveInteger("maxThrottled", options.maxThrottled ?? DEFAULT_MAX_THROTTLED);
@@ -247,12 +262,27 @@ export async function runCdnRequests(provider: CdnProvider, requests: readonly P
     let throttledInARow = 0;
     for (;;) {
       if (credentialRejected && base.attempts === 0) {
-        settle({ ...base, status: "failed", reason: "notSent", detail: `not sent: ${provider.cdn} rejected the credential for an earlier request` });
+        settle({
+          ...base,
+          status: "failed",
+          reason: "notSent",
+          detail: `not sent: ${provider.cdn} rejected the credential for an earlier request`,
+        });
         return;
       }
       let step: StepResult;
       try {
-        step = await sendStep(provider, request, { transport: options.transport, pacer, now, random, attempt, maxAttempts, throttledInARow, logger, ...(options.backoff === undefined ? {} : { backoff: options.backoff }) });
+        step = await sendStep(provider, request, {
+          transport: options.transport,
+          pacer,
+          now,
+          random,
+          attempt,
+          maxAttempts,
+          throttledInARow,
+          logger,
+          ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+        });
       } catch (error) {
         settle({ ...base, status: "failed", reason: "unexpectedError", detail: messageOf(error) });
         return;

@@ -12,7 +12,9 @@ import { type CredentialReport, checkCloudflareCredential, checkFastlyCredential
 import type { CdnTransport } from "./types";
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
-const secretArn = z.string().check(z.regex(SECRET_ARN, "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)"));
+const secretArn = z
+  .string()
+  .check(z.regex(SECRET_ARN, "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)"));
 
 export const fastlyTokenDeclarationSchema = z.strictObject({
   cdn: z.literal("fastly"),
@@ -31,7 +33,10 @@ export const cloudflareTokenDeclarationSchema = z.strictObject({
   accountId: z.optional(z.string().check(z.regex(/^[0-9a-f]{32}$/, "must be 32 lowercase hex characters"))),
 });
 
-export const cdnTokenDeclarationSchema = z.discriminatedUnion("cdn", [fastlyTokenDeclarationSchema, cloudflareTokenDeclarationSchema]);
+export const cdnTokenDeclarationSchema = z.discriminatedUnion("cdn", [
+  fastlyTokenDeclarationSchema,
+  cloudflareTokenDeclarationSchema,
+]);
 export const cdnTokenDeclarationsSchema = z.array(cdnTokenDeclarationSchema);
 export type CdnTokenDeclaration = z.infer<typeof cdnTokenDeclarationSchema>;
 export type TokenCdn = CdnTokenDeclaration["cdn"];
@@ -43,7 +48,9 @@ export function parseCdnTokenDeclarations(text: string, source: string): CdnToke
   try {
     value = JSON.parse(text);
   } catch {
-    throw new Error(`${source} is not valid JSON; it must be a list of {cdn: "fastly"|"cloudflare", secretArn, serviceId|zoneId, accountId?}`);
+    throw new Error(
+      `${source} is not valid JSON; it must be a list of {cdn: "fastly"|"cloudflare", secretArn, serviceId|zoneId, accountId?}`,
+    );
   }
   const parsed = cdnTokenDeclarationsSchema.safeParse(value);
   if (parsed.success) return parsed.data;
@@ -52,8 +59,10 @@ export function parseCdnTokenDeclarations(text: string, source: string): CdnToke
     const where = issue.path.map(String).join(".");
     let message = issue.message;
     if (issue.path.at(-1) === "cdn") message = 'cdn must be "fastly" (with serviceId) or "cloudflare" (with zoneId)';
-    else if (issue.code === "unrecognized_keys") message = `unknown field(s) ${issue.keys.join(", ")}; allowed: cdn, secretArn, serviceId, purgeAll (fastly), zoneId, accountId (cloudflare)`;
-    else if (issue.code === "invalid_type") message = `must be ${issue.expected === "array" ? "a list" : `a ${issue.expected}`} (it is missing or of another type)`;
+    else if (issue.code === "unrecognized_keys")
+      message = `unknown field(s) ${issue.keys.join(", ")}; allowed: cdn, secretArn, serviceId, purgeAll (fastly), zoneId, accountId (cloudflare)`;
+    else if (issue.code === "invalid_type")
+      message = `must be ${issue.expected === "array" ? "a list" : `a ${issue.expected}`} (it is missing or of another type)`;
     return `${where === "" ? "(list)" : where}: ${message}`;
   });
   throw new Error(`${source} is invalid: ${problems.join("; ")}`);
@@ -90,7 +99,10 @@ export interface CdnTokenExpiryDeps {
  * Checks each declared token (no probe) and reports its days to expiry; never throws for one token's failure, so a
  * broken token does not hide the others. Problems name the CDN, the service or zone and the failed check.
  */
-export async function reportCdnTokenExpiry(declarations: readonly CdnTokenDeclaration[], deps: CdnTokenExpiryDeps): Promise<CdnTokenExpiry[]> {
+export async function reportCdnTokenExpiry(
+  declarations: readonly CdnTokenDeclaration[],
+  deps: CdnTokenExpiryDeps,
+): Promise<CdnTokenExpiry[]> {
   const results: CdnTokenExpiry[] = [];
   for (const declaration of declarations) {
     const target = declarationTarget(declaration);
@@ -99,18 +111,35 @@ export async function reportCdnTokenExpiry(declarations: readonly CdnTokenDeclar
     try {
       token = await deps.readToken(declaration.secretArn);
     } catch (error) {
-      results.push({ cdn: declaration.cdn, target, problems: [`${where}: ${error instanceof Error ? error.message : String(error)}`] });
+      results.push({
+        cdn: declaration.cdn,
+        target,
+        problems: [`${where}: ${error instanceof Error ? error.message : String(error)}`],
+      });
       continue;
     }
-    const common = { token, now: deps.now, ...(deps.transport ? { transport: deps.transport } : {}), ...(deps.env ? { env: deps.env } : {}) };
+    const common = {
+      token,
+      now: deps.now,
+      ...(deps.transport ? { transport: deps.transport } : {}),
+      ...(deps.env ? { env: deps.env } : {}),
+    };
     let report: CredentialReport;
     try {
       report =
         declaration.cdn === "fastly"
           ? await checkFastlyCredential({ ...common, serviceId: declaration.serviceId, purgeAll: declaration.purgeAll === true })
-          : await checkCloudflareCredential({ ...common, zoneId: declaration.zoneId, ...(declaration.accountId ? { accountId: declaration.accountId } : {}) });
+          : await checkCloudflareCredential({
+              ...common,
+              zoneId: declaration.zoneId,
+              ...(declaration.accountId ? { accountId: declaration.accountId } : {}),
+            });
     } catch (error) {
-      results.push({ cdn: declaration.cdn, target, problems: [`${where}: ${error instanceof Error ? error.message : String(error)}`] });
+      results.push({
+        cdn: declaration.cdn,
+        target,
+        problems: [`${where}: ${error instanceof Error ? error.message : String(error)}`],
+      });
       continue;
     }
     const result: CdnTokenExpiry = {

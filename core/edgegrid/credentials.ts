@@ -20,7 +20,9 @@ export interface EdgeGridCredentials {
   maxBody?: number;
 }
 
-const nonEmpty = z.string({ error: "must be a non-empty string" }).check(z.trim(), z.minLength(1, { error: "must be a non-empty string" }));
+const nonEmpty = z
+  .string({ error: "must be a non-empty string" })
+  .check(z.trim(), z.minLength(1, { error: "must be a non-empty string" }));
 
 export const edgeGridCredentialsSchema = z.object({
   host: nonEmpty,
@@ -178,7 +180,10 @@ export function edgeGridEnvNames(section = "default"): string[] {
  * silently ignores an incomplete set; here it is an error, because a CI secret that did not arrive should
  * stop the job, not send it looking elsewhere.
  */
-export function readEnvCredentials(env: Record<string, string | undefined>, section = "default"): EdgeGridCredentials | undefined {
+export function readEnvCredentials(
+  env: Record<string, string | undefined>,
+  section = "default",
+): EdgeGridCredentials | undefined {
   const names = edgeGridEnvNames(section);
   const present = names.filter((name) => (env[name] ?? "").trim() !== "");
   if (present.length === 0) return undefined;
@@ -189,6 +194,14 @@ export function readEnvCredentials(env: Record<string, string | undefined>, sect
         `(set: ${present.join(", ")}); set all four of ${names.join(", ")}`,
     );
   }
-  const [host, clientToken, clientSecret, accessToken] = names.map((name) => (env[name] as string).trim()) as [string, string, string, string];
-  return parseEdgeGridCredentials({ host, clientToken, clientSecret, accessToken }, `environment variables ${edgeGridEnvPrefix(section)}*`);
+  const [host, clientToken, clientSecret, accessToken] = names.map((name) => (env[name] as string).trim()) as [
+    string,
+    string,
+    string,
+    string,
+  ];
+  return parseEdgeGridCredentials(
+    { host, clientToken, clientSecret, accessToken },
+    `environment variables ${edgeGridEnvPrefix(section)}*`,
+  );
 }

@@ -43,10 +43,7 @@ function refuse(why: string, loopbackAllowed: boolean): never {
  * Checks a credential host (with or without scheme; a bare host means https; one trailing "/" is
  * tolerated as `.edgerc` files often have it) and returns where to send requests.
  */
-export function resolveEdgeGridEndpoint(
-  host: string,
-  env: Record<string, string | undefined> = process.env,
-): EdgeGridEndpoint {
+export function resolveEdgeGridEndpoint(host: string, env: Record<string, string | undefined> = process.env): EdgeGridEndpoint {
   const loopbackAllowed = env[INSECURE_LOOPBACK_ENV] === "1";
   const trimmed = host.trim();
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
@@ -64,9 +61,7 @@ export function resolveEdgeGridEndpoint(
   if (url.protocol === "https:") {
     const labels = url.hostname.split(".");
     const isAkamai =
-      url.hostname.endsWith(AKAMAI_API_SUFFIX) &&
-      labels.length >= 3 &&
-      labels.every((label) => DNS_LABEL.test(label));
+      url.hostname.endsWith(AKAMAI_API_SUFFIX) && labels.length >= 3 && labels.every((label) => DNS_LABEL.test(label));
     if (!isAkamai) refuse("the host name is not under akamaiapis.net", loopbackAllowed);
     if (url.port !== "") refuse("a port other than 443 is not allowed", loopbackAllowed);
     return { baseUrl: url.origin, scheme: "https", host: url.host };

@@ -65,7 +65,9 @@ export class EdgeGridResponseFormatError extends Error {
     readonly bodyLength: number,
   ) {
     // The body is not quoted: a response may carry secrets (e.g. a newly created credential).
-    super(`${method} ${path}: HTTP ${status} response is not valid JSON (${bodyLength} bytes, content-type ${headers["content-type"] ?? "none"})`);
+    super(
+      `${method} ${path}: HTTP ${status} response is not valid JSON (${bodyLength} bytes, content-type ${headers["content-type"] ?? "none"})`,
+    );
   }
 }
 
@@ -252,7 +254,16 @@ export class EdgeGridTransport {
         // A reused keep-alive socket is already connected; only new ones get the connect timer.
         if (!socket.connecting) return;
         const timer = setTimeout(
-          () => abort(new EdgeGridNetworkError("connect_timeout", method, path, "ETIMEDOUT", `no connection within ${connectTimeoutMs} ms`)),
+          () =>
+            abort(
+              new EdgeGridNetworkError(
+                "connect_timeout",
+                method,
+                path,
+                "ETIMEDOUT",
+                `no connection within ${connectTimeoutMs} ms`,
+              ),
+            ),
           connectTimeoutMs,
         );
         timers.push(timer);
@@ -262,12 +273,13 @@ export class EdgeGridTransport {
         if (failure) return; // our own abort() caused this error
         const code = error.code;
         // Node's message for system errors is like "connect ECONNREFUSED 127.0.0.1:8080": no request data.
-        const detail = code === "ECONNRESET" ? "connection reset (socket hang up)" : (error.message || code || "network error");
+        const detail = code === "ECONNRESET" ? "connection reset (socket hang up)" : error.message || code || "network error";
         finish(() => reject(new EdgeGridNetworkError(networkKind(code), method, path, code, detail)));
       });
       timers.push(
         setTimeout(
-          () => abort(new EdgeGridNetworkError("timeout", method, path, "ETIMEDOUT", `no complete response within ${timeoutMs} ms`)),
+          () =>
+            abort(new EdgeGridNetworkError("timeout", method, path, "ETIMEDOUT", `no complete response within ${timeoutMs} ms`)),
           timeoutMs,
         ),
       );

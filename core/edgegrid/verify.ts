@@ -124,14 +124,18 @@ export function verifyEdgeGridRequest(input: VerifyInput): VerifyResult {
   if (typeof raw !== "string") return fail("malformed_header", "missing Authorization header");
   const auth = parseAuthorization(raw);
   if (!auth) {
-    return fail("malformed_header", `Authorization is not "${AUTH_SCHEME} client_token=…;access_token=…;timestamp=…;nonce=…;signature=…"`);
+    return fail(
+      "malformed_header",
+      `Authorization is not "${AUTH_SCHEME} client_token=…;access_token=…;timestamp=…;nonce=…;signature=…"`,
+    );
   }
   const timestampMs = parseTimestamp(auth.timestamp);
   if (timestampMs === undefined) return fail("malformed_header", "timestamp is not yyyyMMddTHH:mm:ss+0000");
 
   const client = input.lookupClient(auth.clientToken);
   if (!client) return fail("unknown_client", "unknown client token");
-  if (!sameText(client.accessToken, auth.accessToken)) return fail("unknown_client", "access token does not belong to this client");
+  if (!sameText(client.accessToken, auth.accessToken))
+    return fail("unknown_client", "access token does not belong to this client");
 
   const nowMs = input.now.getTime();
   if (Math.abs(nowMs - timestampMs) > input.maxSkewSeconds * 1000) {

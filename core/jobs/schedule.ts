@@ -44,7 +44,9 @@ export function planSendTimes(type: PurgeType, objectCounts: readonly number[], 
   const sendAtMs: number[] = [];
   for (const [index, count] of objectCounts.entries()) {
     if (!Number.isInteger(count) || count < 1 || count > objectSpec.size) {
-      throw new RangeError(`objectCounts[${index}] must be a whole number from 1 to ${objectSpec.size} (the ${type} bucket); got ${count}`);
+      throw new RangeError(
+        `objectCounts[${index}] must be a whole number from 1 to ${objectSpec.size} (the ${type} bucket); got ${count}`,
+      );
     }
     const sendAt = Math.ceil(
       Math.max(earliest, readyAt(REQUEST_BUCKET, requestsFullAt, 1), readyAt(objectSpec, objectsFullAt, count)),

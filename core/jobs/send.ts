@@ -62,7 +62,9 @@ export class TransportCache implements PurgeHttpProvider {
 }
 
 function sameCredentials(a: EdgeGridCredentials, b: EdgeGridCredentials): boolean {
-  return a.host === b.host && a.clientToken === b.clientToken && a.clientSecret === b.clientSecret && a.accessToken === b.accessToken;
+  return (
+    a.host === b.host && a.clientToken === b.clientToken && a.clientSecret === b.clientSecret && a.accessToken === b.accessToken
+  );
 }
 
 export interface PurgeSendDeps {

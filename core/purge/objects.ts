@@ -101,7 +101,7 @@ export function parseAllowedHostnames(entries: readonly string[], field = "allow
       throw new PurgeInputError(
         where,
         `${where} is ${JSON.stringify(entry)}; expected a lower-case hostname like www.example.com ` +
-          `or a wildcard like *.example.com (which matches subdomains only)`
+          `or a wildcard like *.example.com (which matches subdomains only)`,
       );
     }
     if (wildcard) suffixes.push(`.${name}`);
@@ -135,7 +135,7 @@ export function checkUrl(value: unknown, allowed: AllowedHostnames | "any"): Obj
     if (code <= 0x20 || code === 0x7f) {
       return fail(
         `URL contains ${code === 0x20 ? "a space" : "a control character"} (U+${hex4(code)}) at position ${i}; ` +
-          `whitespace and control characters are not allowed (percent-encode them, e.g. %20 for a space)`
+          `whitespace and control characters are not allowed (percent-encode them, e.g. %20 for a space)`,
       );
     }
     if (code > 0x7e) {
@@ -145,7 +145,7 @@ export function checkUrl(value: unknown, allowed: AllowedHostnames | "any"): Obj
       }
       return fail(
         `URL contains the non-ASCII character ${JSON.stringify(char)} at position ${i}; Akamai rejects ` +
-          `non-ASCII URLs (TD-purge 400): percent-encode it as UTF-8 (${percentEncode(char)})`
+          `non-ASCII URLs (TD-purge 400): percent-encode it as UTF-8 (${percentEncode(char)})`,
       );
     }
   }
@@ -173,7 +173,7 @@ export function checkUrl(value: unknown, allowed: AllowedHostnames | "any"): Obj
   if (!isHostname(host)) {
     return fail(
       `URL host ${JSON.stringify(rawHost)} is not a valid hostname (dot-separated labels of letters, digits ` +
-        `and hyphens, at most 253 characters)`
+        `and hyphens, at most 253 characters)`,
     );
   }
   if (port !== undefined && !(PORT.test(port) && Number(port) <= 65535)) {

@@ -47,7 +47,11 @@ export function preparePurge(input: PurgeRequestInput): PreparedPurge {
   const planRefused = new Set(plan.rejected.map((r) => r.index));
   const rejected: RejectedObject[] = [
     ...validated.rejected,
-    ...plan.rejected.map((r) => ({ index: validated.acceptedIndexes[r.index] ?? -1, object: input.objects[validated.acceptedIndexes[r.index] ?? -1] ?? r.object, reason: r.reason })),
+    ...plan.rejected.map((r) => ({
+      index: validated.acceptedIndexes[r.index] ?? -1,
+      object: input.objects[validated.acceptedIndexes[r.index] ?? -1] ?? r.object,
+      reason: r.reason,
+    })),
   ].sort((a, b) => a.index - b.index);
   return {
     type: input.type,

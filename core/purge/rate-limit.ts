@@ -197,7 +197,7 @@ export class PurgeBuckets {
     if (objectCount > bucket.size) {
       throw new RangeError(
         `a request with ${objectCount} ${type} objects can never be accepted: the ${type} bucket holds ` +
-          `${bucket.size} tokens; split it into smaller requests (planBatches does)`
+          `${bucket.size} tokens; split it into smaller requests (planBatches does)`,
       );
     }
   }

@@ -165,7 +165,7 @@ export async function sendOne(batch: PurgeBatch, options: SendOneOptions): Promi
 
   if (status === 429) {
     const advised = [correction?.secondsToRefresh.requests, correction?.secondsToRefresh.objects].filter(
-      (s): s is number => s !== undefined
+      (s): s is number => s !== undefined,
     );
     const advisedMs = advised.length > 0 ? Math.max(...advised) * 1000 : DEFAULT_THROTTLE_WAIT_MS;
     let modelMs = 0;
@@ -208,8 +208,8 @@ export async function sendOne(batch: PurgeBatch, options: SendOneOptions): Promi
   const reason: FailureReason = credentialRejected
     ? "credentialRejected"
     : status >= 400 && status <= 499
-    ? "rejected"
-    : "malformedResponse";
+      ? "rejected"
+      : "malformedResponse";
   const detail = problemBody.detail ?? problemBody.title ?? `HTTP ${status}`;
   logger?.warn("purge request refused", { ...where, status, reason, detail, supportId: problemBody.supportId });
   return {
@@ -227,7 +227,7 @@ function accepted(
   batch: PurgeBatch,
   rawBody: unknown,
   logger: PurgeLogger | undefined,
-  where: Record<string, unknown>
+  where: Record<string, unknown>,
 ): SendOneResult {
   const body = asRecord(parseMaybeJson(rawBody));
   const purgeId = body?.purgeId;
@@ -261,7 +261,7 @@ function correctBuckets(
   type: PurgeType,
   headers: HeaderMap | undefined,
   status: number,
-  logger: PurgeLogger | undefined
+  logger: PurgeLogger | undefined,
 ) {
   if (headers === undefined || headers === null) return undefined;
   const correction = buckets.correctFromHeaders(type, headers);
@@ -369,7 +369,7 @@ async function sendUntilSettled(
   batch: PurgeBatch,
   options: SendBatchesOptions,
   maxThrottled: number,
-  totals: SendBatchesResult
+  totals: SendBatchesResult,
 ): Promise<{ kind: "done"; accepted: AcceptedPurge } | { kind: "failed"; failure: FailedBatch }> {
   let attempt = 1;
   let throttledInARow = 0;

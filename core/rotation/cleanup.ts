@@ -60,7 +60,12 @@ export function planCredentialCleanup(input: CleanupPlanInput): CleanupAction[] 
       if (expiresMs <= nowMs && createdMs <= nowMs - graceMs) {
         actions.push({ kind: "delete", credentialId: id });
       } else if (expiresMs > graceEnd && input.deactivate) {
-        actions.push({ kind: "scheduleDeletion", credentialId: id, expiresOn: new Date(graceEnd), description: credential.description });
+        actions.push({
+          kind: "scheduleDeletion",
+          credentialId: id,
+          expiresOn: new Date(graceEnd),
+          description: credential.description,
+        });
       }
     }
   }
@@ -78,20 +83,32 @@ export interface CleanupOutcome {
 }
 
 /** Carries out every action, one at a time; a failed action is recorded and the rest still run. */
-export async function executeCleanup(client: IamCredentialsClient, actions: readonly CleanupAction[], logger: CleanupLogger): Promise<CleanupOutcome> {
+export async function executeCleanup(
+  client: IamCredentialsClient,
+  actions: readonly CleanupAction[],
+  logger: CleanupLogger,
+): Promise<CleanupOutcome> {
   const outcome: CleanupOutcome = { done: [], failed: [] };
   for (const action of actions) {
     try {
       switch (action.kind) {
         case "deactivate":
           if (action.expiresOn) {
-            await client.updateSelfCredential(action.credentialId, { status: "INACTIVE", expiresOn: action.expiresOn, description: action.description });
+            await client.updateSelfCredential(action.credentialId, {
+              status: "INACTIVE",
+              expiresOn: action.expiresOn,
+              description: action.description,
+            });
           } else {
             await client.deactivateSelfCredential(action.credentialId);
           }
           break;
         case "scheduleDeletion":
-          await client.updateSelfCredential(action.credentialId, { status: "INACTIVE", expiresOn: action.expiresOn, description: action.description });
+          await client.updateSelfCredential(action.credentialId, {
+            status: "INACTIVE",
+            expiresOn: action.expiresOn,
+            description: action.description,
+          });
           break;
         case "delete":
           await client.deleteSelfCredential(action.credentialId);

@@ -34,7 +34,12 @@ import type { EdgeGridCredentials } from "../edgegrid/credentials";
 import { isAkamaiApiError } from "../akamai/api-error";
 import type { ApiCredential, IamCredentialsClient } from "../akamai/iam-credentials";
 import { executeCleanup, planCredentialCleanup, type CleanupLogger } from "./cleanup";
-import { normalizeSecretHost, parseStoredCredential, serializeStoredCredential, type StoredCredential } from "./credential-secret";
+import {
+  normalizeSecretHost,
+  parseStoredCredential,
+  serializeStoredCredential,
+  type StoredCredential,
+} from "./credential-secret";
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type RotationSecretStore } from "./secret-store";
 
 const HOUR_MS = 3_600_000;
@@ -99,7 +104,8 @@ async function checkVersion(deps: RotationDeps, secretId: string, token: string,
   const stages = metadata.versionStages[token];
   if (!stages) throw new RotationError(`${step}: version ${token} has no stage for rotation of the secret`);
   if (stages.includes(AWSCURRENT)) return "current";
-  if (!stages.includes(AWSPENDING)) throw new RotationError(`${step}: version ${token} is not set as AWSPENDING for rotation of the secret`);
+  if (!stages.includes(AWSPENDING))
+    throw new RotationError(`${step}: version ${token} is not set as AWSPENDING for rotation of the secret`);
   return "pending";
 }
 
@@ -116,14 +122,16 @@ async function readBootstrap(deps: RotationDeps): Promise<SourcedCredential> {
 /** The credential to sign with now: AWSCURRENT, or the bootstrap secret while there is none. */
 async function currentCredential(deps: RotationDeps, secretId: string): Promise<SourcedCredential> {
   const current = await deps.store.getValue(secretId, { stage: AWSCURRENT });
-  if (current) return { ...parseStoredCredential(current.secretString, "the rotating secret's AWSCURRENT"), source: "AWSCURRENT" };
+  if (current)
+    return { ...parseStoredCredential(current.secretString, "the rotating secret's AWSCURRENT"), source: "AWSCURRENT" };
   return readBootstrap(deps);
 }
 
 /** The credential before the current one: AWSPREVIOUS, or the bootstrap secret while there is none. */
 async function previousCredential(deps: RotationDeps, secretId: string): Promise<SourcedCredential> {
   const previous = await deps.store.getValue(secretId, { stage: AWSPREVIOUS });
-  if (previous) return { ...parseStoredCredential(previous.secretString, "the rotating secret's AWSPREVIOUS"), source: "AWSPREVIOUS" };
+  if (previous)
+    return { ...parseStoredCredential(previous.secretString, "the rotating secret's AWSPREVIOUS"), source: "AWSPREVIOUS" };
   return readBootstrap(deps);
 }
 
@@ -140,7 +148,11 @@ export function findCredential(list: readonly ApiCredential[], stored: StoredCre
     : list.find((c) => c.clientToken === stored.credentials.clientToken);
 }
 
-async function withIam<T>(deps: RotationDeps, credentials: EdgeGridCredentials, work: (client: IamCredentialsClient) => Promise<T>): Promise<T> {
+async function withIam<T>(
+  deps: RotationDeps,
+  credentials: EdgeGridCredentials,
+  work: (client: IamCredentialsClient) => Promise<T>,
+): Promise<T> {
   const session = deps.openIam(credentials);
   try {
     return await work(session.client);
@@ -151,7 +163,8 @@ async function withIam<T>(deps: RotationDeps, credentials: EdgeGridCredentials, 
 
 function terraformId(deps: RotationDeps): number {
   const text = deps.terraformCredentialId.trim();
-  if (!/^\d{1,15}$/.test(text)) throw new RotationError("the Terraform credential id is not set to a credential id; refusing to clean up credentials");
+  if (!/^\d{1,15}$/.test(text))
+    throw new RotationError("the Terraform credential id is not set to a credential id; refusing to clean up credentials");
   return Number(text);
 }
 
@@ -175,8 +188,17 @@ export async function createSecret(deps: RotationDeps, secretId: string, token: 
     // Make room first: credentials whose grace period is over are deleted (cleanup.ts), so a cap on
     // credentials per client reached by earlier failed cleanups does not block rotation for good.
     const list = await iam.listSelfCredentials();
-    const keep = new Set([findCredential(list, signer), findCredential(list, previous)].flatMap((c) => (c ? [c.credentialId] : [])));
-    const due = planCredentialCleanup({ credentials: list, keep, terraformCredentialId: tfId, nowMs: now, graceMs: deps.graceMs ?? DEFAULT_GRACE_MS, deactivate: false });
+    const keep = new Set(
+      [findCredential(list, signer), findCredential(list, previous)].flatMap((c) => (c ? [c.credentialId] : [])),
+    );
+    const due = planCredentialCleanup({
+      credentials: list,
+      keep,
+      terraformCredentialId: tfId,
+      nowMs: now,
+      graceMs: deps.graceMs ?? DEFAULT_GRACE_MS,
+      deactivate: false,
+    });
     if (due.length > 0) await executeCleanup(iam, due, deps.logger);
 
     const created = await iam.createSelfCredential();
@@ -192,7 +214,9 @@ export async function createSecret(deps: RotationDeps, secretId: string, token: 
       await deps.store.putPending(secretId, token, value);
     } catch (error) {
       await discardUnstored(deps, iam, secretId, token, created.credentialId, created.clientToken, log);
-      throw new RotationError(`createSecret: storing credential ${created.credentialId} as AWSPENDING failed: ${errorText(error)}`);
+      throw new RotationError(
+        `createSecret: storing credential ${created.credentialId} as AWSPENDING failed: ${errorText(error)}`,
+      );
     }
   });
   deps.logger.info("stored the new credential as AWSPENDING", log);
@@ -213,12 +237,17 @@ async function discardUnstored(
 ): Promise<void> {
   try {
     const stored = await deps.store.getValue(secretId, { versionId: token });
-    if (stored && parseStoredCredential(stored.secretString, "the stored version").credentials.clientToken === clientToken) return;
+    if (stored && parseStoredCredential(stored.secretString, "the stored version").credentials.clientToken === clientToken)
+      return;
     await iam.deactivateSelfCredential(credentialId);
     await iam.deleteSelfCredential(credentialId);
     deps.logger.warn("deleted the credential that could not be stored", { ...log, credentialId });
   } catch (error) {
-    deps.logger.error("could not discard the unstored credential; cleanup will deactivate it", { ...log, credentialId, error: errorText(error) });
+    deps.logger.error("could not discard the unstored credential; cleanup will deactivate it", {
+      ...log,
+      credentialId,
+      error: errorText(error),
+    });
   }
 }
 
@@ -236,22 +265,37 @@ export async function setSecret(deps: RotationDeps, secretId: string, token: str
   await withIam(deps, old.credentials, async (iam) => {
     const list = await iam.listSelfCredentials();
     const credential = findCredential(list, old);
-    if (!credential) throw new RotationError(`setSecret: the current credential (${old.source}) is not among the API client's credentials`);
-    if (credential.status !== "ACTIVE") throw new RotationError(`setSecret: the current credential ${credential.credentialId} is ${credential.status}, not ACTIVE`);
+    if (!credential)
+      throw new RotationError(`setSecret: the current credential (${old.source}) is not among the API client's credentials`);
+    if (credential.status !== "ACTIVE")
+      throw new RotationError(`setSecret: the current credential ${credential.credentialId} is ${credential.status}, not ACTIVE`);
     const expiresMs = Date.parse(credential.expiresOn);
     if (expiresMs >= required) {
-      deps.logger.info("the current credential stays valid through the overlap", { ...log, credentialId: credential.credentialId, expiresOn: credential.expiresOn });
+      deps.logger.info("the current credential stays valid through the overlap", {
+        ...log,
+        credentialId: credential.credentialId,
+        expiresOn: credential.expiresOn,
+      });
       return;
     }
     const maxMs = credential.maxAllowedExpiry !== undefined ? Date.parse(credential.maxAllowedExpiry) : Number.POSITIVE_INFINITY;
     const target = Math.min(required + EXTENSION_MARGIN_MS, maxMs);
     if (target <= expiresMs) {
-      deps.logger.warn("the current credential cannot be extended (maxAllowedExpiry)", { ...log, credentialId: credential.credentialId, expiresOn: credential.expiresOn });
+      deps.logger.warn("the current credential cannot be extended (maxAllowedExpiry)", {
+        ...log,
+        credentialId: credential.credentialId,
+        expiresOn: credential.expiresOn,
+      });
       return;
     }
-    await iam.updateSelfCredential(credential.credentialId, { status: "ACTIVE", expiresOn: new Date(target), description: credential.description });
+    await iam.updateSelfCredential(credential.credentialId, {
+      status: "ACTIVE",
+      expiresOn: new Date(target),
+      description: credential.description,
+    });
     const extended = { ...log, credentialId: credential.credentialId, expiresOn: new Date(target).toISOString() };
-    if (target < required) deps.logger.warn("extended the current credential only up to maxAllowedExpiry, short of the overlap", extended);
+    if (target < required)
+      deps.logger.warn("extended the current credential only up to maxAllowedExpiry, short of the overlap", extended);
     else deps.logger.info("extended the current credential through the overlap", extended);
   });
 }
@@ -267,7 +311,10 @@ export async function testSecret(deps: RotationDeps, secretId: string, token: st
   const unusable = async (why: string): Promise<never> => {
     try {
       await deps.store.updateStage(secretId, AWSPENDING, { removeFrom: token });
-      deps.logger.warn("took AWSPENDING off the version of the unusable credential; the next rotation starts afresh", { ...log, credentialId: id });
+      deps.logger.warn("took AWSPENDING off the version of the unusable credential; the next rotation starts afresh", {
+        ...log,
+        credentialId: id,
+      });
     } catch (error) {
       deps.logger.error("could not take AWSPENDING off the version", { ...log, error: errorText(error) });
     }
@@ -277,12 +324,14 @@ export async function testSecret(deps: RotationDeps, secretId: string, token: st
   try {
     list = await withIam(deps, pending.credentials, (iam) => iam.listSelfCredentials());
   } catch (error) {
-    if (isAkamaiApiError(error) && error.isAuthFailure) return unusable(`the pending credential ${id} was refused: ${errorText(error)}`);
+    if (isAkamaiApiError(error) && error.isAuthFailure)
+      return unusable(`the pending credential ${id} was refused: ${errorText(error)}`);
     throw new RotationError(`testSecret: the pending credential ${id} could not be tested: ${errorText(error)}`);
   }
   const credential = findCredential(list, pending);
   if (!credential) return unusable(`the pending credential ${id} is not among the API client's credentials`);
-  if (credential.status !== "ACTIVE") return unusable(`the pending credential ${credential.credentialId} is ${credential.status}, not ACTIVE`);
+  if (credential.status !== "ACTIVE")
+    return unusable(`the pending credential ${credential.credentialId} is ${credential.status}, not ACTIVE`);
   deps.logger.info("the pending credential works", { ...log, credentialId: credential.credentialId });
 }
 
@@ -297,9 +346,13 @@ export async function finishSecret(deps: RotationDeps, secretId: string, token: 
   if (currentVersion === token) {
     deps.logger.info("version is already AWSCURRENT", log);
   } else {
-    if (!stages.includes(AWSPENDING)) throw new RotationError(`finishSecret: version ${token} is not set as AWSPENDING for rotation of the secret`);
+    if (!stages.includes(AWSPENDING))
+      throw new RotationError(`finishSecret: version ${token} is not set as AWSPENDING for rotation of the secret`);
     await pendingCredential(deps, secretId, token, "finishSecret");
-    await deps.store.updateStage(secretId, AWSCURRENT, { moveTo: token, ...(currentVersion !== undefined ? { removeFrom: currentVersion } : {}) });
+    await deps.store.updateStage(secretId, AWSCURRENT, {
+      moveTo: token,
+      ...(currentVersion !== undefined ? { removeFrom: currentVersion } : {}),
+    });
     deps.logger.info("moved AWSCURRENT", { ...log, from: currentVersion ?? "(none)" });
   }
   if (stages.includes(AWSPENDING)) await deps.store.updateStage(secretId, AWSPENDING, { removeFrom: token });
@@ -317,11 +370,23 @@ export async function cleanUpCredentials(deps: RotationDeps, secretId: string, t
   const outcome = await withIam(deps, current.credentials, async (iam) => {
     const list = await iam.listSelfCredentials();
     const currentListed = findCredential(list, current);
-    if (!currentListed) throw new RotationError("finishSecret: the new current credential is not among the API client's credentials; no cleanup");
+    if (!currentListed)
+      throw new RotationError("finishSecret: the new current credential is not among the API client's credentials; no cleanup");
     const previousListed = findCredential(list, previous);
     const keep = new Set([currentListed.credentialId, ...(previousListed ? [previousListed.credentialId] : [])]);
-    const actions = planCredentialCleanup({ credentials: list, keep, terraformCredentialId: tfId, nowMs: now, graceMs: deps.graceMs ?? DEFAULT_GRACE_MS, deactivate: true });
-    deps.logger.info("credential cleanup plan", { ...log, keep: [...keep], actions: actions.map((a) => `${a.kind} ${a.credentialId}`) });
+    const actions = planCredentialCleanup({
+      credentials: list,
+      keep,
+      terraformCredentialId: tfId,
+      nowMs: now,
+      graceMs: deps.graceMs ?? DEFAULT_GRACE_MS,
+      deactivate: true,
+    });
+    deps.logger.info("credential cleanup plan", {
+      ...log,
+      keep: [...keep],
+      actions: actions.map((a) => `${a.kind} ${a.credentialId}`),
+    });
     return executeCleanup(iam, actions, deps.logger);
   });
   if (outcome.failed.length > 0) {
@@ -346,6 +411,8 @@ export async function runRotationStep(event: RotationEvent, deps: RotationDeps):
     case "finishSecret":
       return finishSecret(deps, secretId, token);
     default:
-      throw new RotationError(`unknown rotation step ${JSON.stringify(String(step).slice(0, 40))}; expected one of ${ROTATION_STEPS.join(", ")}`);
+      throw new RotationError(
+        `unknown rotation step ${JSON.stringify(String(step).slice(0, 40))}; expected one of ${ROTATION_STEPS.join(", ")}`,
+      );
   }
 }

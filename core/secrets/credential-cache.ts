@@ -7,7 +7,6 @@
  */
 import type { EdgeGridCredentials } from "../edgegrid/credentials";
 
-
 export const DEFAULT_CREDENTIAL_TTL_MS = 60_000;
 
 export interface LoadedCredential {

@@ -66,8 +66,10 @@ export function parseStoredCredential(secretString: string, source = "EdgeGrid s
         return `unknown key(s) ${keys.join(", ")}`;
       }
       const key = String(issue.path[0] ?? "(root)");
-      if (!Object.prototype.hasOwnProperty.call(parsed, key)) return `${key} is missing`;
-      return key === "credential_id" ? `${key} must be a non-empty string or a whole number` : `${key} must be a non-empty string`;
+      if (!Object.hasOwn(parsed, key)) return `${key} is missing`;
+      return key === "credential_id"
+        ? `${key} must be a non-empty string or a whole number`
+        : `${key} must be a non-empty string`;
     });
     throw new EdgeGridSecretError(
       `${source} is invalid: ${problems.join("; ")}; expected exactly the keys ${EDGEGRID_SECRET_KEYS.join(", ")} ` +

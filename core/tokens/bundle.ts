@@ -34,7 +34,10 @@ export function tokenSetHash(identities: readonly TokenIdentity[]): string {
 /** The new version id for a bundle based on `baseVersion` that carries these tokens. */
 export function tokensVersionId(baseVersion: string, identities: readonly TokenIdentity[]): string {
   const suffix = `-ekv.${tokenSetHash(identities)}`;
-  const root = baseVersion.replace(EKV_SUFFIX, "").replace(VERSION_CHARS, "_").slice(0, MAX_VERSION_ID_CHARS - suffix.length)
+  const root = baseVersion
+    .replace(EKV_SUFFIX, "")
+    .replace(VERSION_CHARS, "_")
+    .slice(0, MAX_VERSION_ID_CHARS - suffix.length)
     .replace(/[-._]+$/, "");
   return `${root || "v"}${suffix}`;
 }
@@ -59,7 +62,8 @@ export interface RebuiltBundle {
  */
 export function rebuildBundle(previous: readonly TarFile[], entries: TokensFileEntries, newVersion?: string): RebuiltBundle {
   const oldVersion = readBundleVersion(previous);
-  if (newVersion === oldVersion) throw new EdgeWorkersRequestError(`the new edgeworker-version must differ from the previous one (${oldVersion})`);
+  if (newVersion === oldVersion)
+    throw new EdgeWorkersRequestError(`the new edgeworker-version must differ from the previous one (${oldVersion})`);
   const tokensText = renderTokensFile(mergeEntries(bundleTokensEntries(previous), entries));
   const files: TarFile[] = [];
   let replaced = false;

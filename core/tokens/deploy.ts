@@ -24,7 +24,12 @@
  * active there (the first production activation of an EdgeWorker is a human's decision). Its base is the
  * version active on PRODUCTION, so code that is only on STAGING is never promoted by a token change.
  */
-import { FAILED_ACTIVATION_STATUSES, type EdgeWorkerActivation, type EdgeWorkersClient, type EdgeWorkersNetwork } from "../akamai/edgeworkers";
+import {
+  FAILED_ACTIVATION_STATUSES,
+  type EdgeWorkerActivation,
+  type EdgeWorkersClient,
+  type EdgeWorkersNetwork,
+} from "../akamai/edgeworkers";
 import { isAkamaiApiError } from "../akamai/api-error";
 import { unpackTgz, type TarFile } from "../akamai/tgz";
 import { bundleTokensEntries, rebuildBundle, tokensVersionId, type TokenIdentity } from "./bundle";
@@ -37,7 +42,16 @@ export type EdgeWorkersApi = Pick<
   "listActivations" | "getActivation" | "activateVersion" | "getVersion" | "getVersionContent" | "uploadVersion"
 >;
 
-export type NetworkStepStatus = "up-to-date" | "skipped" | "uploaded" | "activated" | "activating" | "waiting" | "failed" | "retry-later" | "stalled";
+export type NetworkStepStatus =
+  | "up-to-date"
+  | "skipped"
+  | "uploaded"
+  | "activated"
+  | "activating"
+  | "waiting"
+  | "failed"
+  | "retry-later"
+  | "stalled";
 
 /** Failed activations of one version on one network (the first try included) before retries stop. */
 export const MAX_ACTIVATION_ATTEMPTS = 4;
@@ -118,7 +132,10 @@ export class BundleCache {
 }
 
 /** The versions active on each network (the latest COMPLETE activation per network). */
-export async function activeVersions(edgeWorkers: Pick<EdgeWorkersApi, "listActivations">, edgeWorkerId: number): Promise<Map<EdgeWorkersNetwork, EdgeWorkerActivation>> {
+export async function activeVersions(
+  edgeWorkers: Pick<EdgeWorkersApi, "listActivations">,
+  edgeWorkerId: number,
+): Promise<Map<EdgeWorkersNetwork, EdgeWorkerActivation>> {
   const active = await edgeWorkers.listActivations(edgeWorkerId, { activeOnNetwork: true });
   const byNetwork = new Map<EdgeWorkersNetwork, EdgeWorkerActivation>();
   for (const activation of active) {
@@ -142,7 +159,11 @@ export interface ServedBundle {
  * The bundle active on each network of the EdgeWorker and the token names its edgekv_tokens.js references.
  * Throws when a bundle cannot be read (callers then keep every token: unknown use is use).
  */
-export async function servedBundles(edgeWorkers: Pick<EdgeWorkersApi, "listActivations">, cache: BundleCache, edgeWorkerId: number): Promise<ServedBundle[]> {
+export async function servedBundles(
+  edgeWorkers: Pick<EdgeWorkersApi, "listActivations">,
+  cache: BundleCache,
+  edgeWorkerId: number,
+): Promise<ServedBundle[]> {
   const served: ServedBundle[] = [];
   for (const [network, activation] of await activeVersions(edgeWorkers, edgeWorkerId)) {
     const entries = bundleTokensEntries(await cache.get(edgeWorkerId, activation.version));
@@ -152,7 +173,11 @@ export async function servedBundles(edgeWorkers: Pick<EdgeWorkersApi, "listActiv
 }
 
 /** Token names the bundles active on any network of the EdgeWorker reference (see servedBundles). */
-export async function tokenNamesInUse(edgeWorkers: Pick<EdgeWorkersApi, "listActivations">, cache: BundleCache, edgeWorkerId: number): Promise<Set<string>> {
+export async function tokenNamesInUse(
+  edgeWorkers: Pick<EdgeWorkersApi, "listActivations">,
+  cache: BundleCache,
+  edgeWorkerId: number,
+): Promise<Set<string>> {
   return new Set((await servedBundles(edgeWorkers, cache, edgeWorkerId)).flatMap((b) => b.tokenNames));
 }
 
@@ -168,8 +193,14 @@ export interface ActivationTries {
 }
 
 /** The failed tries of `version` on `network` in the activation history, since the latest resume. */
-export function activationTries(history: readonly EdgeWorkerActivation[], version: string, network: EdgeWorkersNetwork): ActivationTries {
-  const mine = history.filter((a) => a.version === version && a.network === network).sort((a, b) => b.activationId - a.activationId);
+export function activationTries(
+  history: readonly EdgeWorkerActivation[],
+  version: string,
+  network: EdgeWorkersNetwork,
+): ActivationTries {
+  const mine = history
+    .filter((a) => a.version === version && a.network === network)
+    .sort((a, b) => b.activationId - a.activationId);
   const tries: ActivationTries = { failures: 0 };
   for (const activation of mine) {
     if (FAILED_ACTIVATION_STATUSES.includes(activation.status)) {
@@ -198,7 +229,12 @@ export async function deployTokens(
   };
   const stall = (network: EdgeWorkersNetwork, version: string, failures: number, last: EdgeWorkerActivation): DeployOutcome => {
     outcome.stalled.push({ network, version, failures });
-    outcome.steps.push({ network, status: "stalled", version, detail: `${failures} tries failed; retries stopped until a resume request` });
+    outcome.steps.push({
+      network,
+      status: "stalled",
+      version,
+      detail: `${failures} tries failed; retries stopped until a resume request`,
+    });
     return problem(
       `token rotation stalled: ${failures} activations of version ${version} on ${network} failed (the last, ${last.activationId}, ended ${last.status}); ` +
         `no more automatic tries. Once the cause is fixed, resume with ${context.resumeEvent ?? '{"action":"resume","token":"<namePrefix>"}'} ` +
@@ -206,9 +242,20 @@ export async function deployTokens(
     );
   };
   /** A failed try with tries left: a note, and the time from which a run tries again. */
-  const retryLater = (network: EdgeWorkersNetwork, version: string, failures: number, last: EdgeWorkerActivation, status: NetworkStepStatus): DeployOutcome => {
+  const retryLater = (
+    network: EdgeWorkersNetwork,
+    version: string,
+    failures: number,
+    last: EdgeWorkerActivation,
+    status: NetworkStepStatus,
+  ): DeployOutcome => {
     const when = new Date((activationTimeMs(last) ?? waiter.now()) + activationRetryDelayMs(failures)).toISOString();
-    outcome.steps.push({ network, status, version, detail: `activation ${last.activationId} ended ${last.status}; try ${failures + 1} of ${MAX_ACTIVATION_ATTEMPTS} from ${when}` });
+    outcome.steps.push({
+      network,
+      status,
+      version,
+      detail: `activation ${last.activationId} ended ${last.status}; try ${failures + 1} of ${MAX_ACTIVATION_ATTEMPTS} from ${when}`,
+    });
     outcome.notes.push(
       `EdgeWorker ${edgeWorkerId}: activation ${last.activationId} of version ${version} on ${network} ended ${last.status} ` +
         `(${failures} of ${MAX_ACTIVATION_ATTEMPTS} tries failed); a run from ${when} tries again`,
@@ -216,7 +263,12 @@ export async function deployTokens(
     return outcome;
   };
   const waitForActivation = (activation: EdgeWorkerActivation): Promise<EdgeWorkerActivation> =>
-    pollUntil(() => edgeWorkers.getActivation(edgeWorkerId, activation.activationId), (a) => isFinal(a.status), context.activationWaitMs, waiter);
+    pollUntil(
+      () => edgeWorkers.getActivation(edgeWorkerId, activation.activationId),
+      (a) => isFinal(a.status),
+      context.activationWaitMs,
+      waiter,
+    );
 
   // 1. Activations still running (anyone's): wait for them, or leave the rest to the next run.
   const history = await edgeWorkers.listActivations(edgeWorkerId);
@@ -241,12 +293,18 @@ export async function deployTokens(
   for (const network of networks) {
     const current = active.get(network);
     if (network === "PRODUCTION" && current === undefined) {
-      outcome.steps.push({ network, status: "skipped", detail: "no version is active on PRODUCTION; the first production activation is done by hand" });
+      outcome.steps.push({
+        network,
+        status: "skipped",
+        detail: "no version is active on PRODUCTION; the first production activation is done by hand",
+      });
       continue;
     }
     const base = current ?? active.get("PRODUCTION");
     if (base === undefined) {
-      return problem("no version is active on STAGING or PRODUCTION to add edgekv_tokens.js to; upload and activate a first version by hand");
+      return problem(
+        "no version is active on STAGING or PRODUCTION to add edgekv_tokens.js to; upload and activate a first version by hand",
+      );
     }
     let baseFiles: TarFile[];
     let present: TokensFileEntries;
@@ -254,7 +312,8 @@ export async function deployTokens(
       baseFiles = await cache.get(edgeWorkerId, base.version);
       present = bundleTokensEntries(baseFiles);
     } catch (error) {
-      if (error instanceof TokensFileError) return problem(`version ${base.version}: ${error.message}; fix the file by hand so it can be merged`);
+      if (error instanceof TokensFileError)
+        return problem(`version ${base.version}: ${error.message}; fix the file by hand so it can be merged`);
       throw error;
     }
     if (current !== undefined && entriesInclude(present, entries)) {
@@ -281,7 +340,8 @@ export async function deployTokens(
     }
     if (exists) {
       const stored = bundleTokensEntries(await cache.get(edgeWorkerId, target));
-      if (!entriesInclude(stored, entries)) return problem(`version ${target} exists but carries other tokens; delete it or change bundle.json by hand`);
+      if (!entriesInclude(stored, entries))
+        return problem(`version ${target} exists but carries other tokens; delete it or change bundle.json by hand`);
     } else {
       const rebuilt = rebuildBundle(baseFiles, entries, target);
       await context.store.put(bundleKey(edgeWorkerId, target), rebuilt.tgz, "application/gzip");
@@ -290,7 +350,11 @@ export async function deployTokens(
       outcome.steps.push({ network, status: "uploaded", version: target, detail: `based on version ${base.version}` });
     }
 
-    const started = await edgeWorkers.activateVersion(edgeWorkerId, { network, version: target, note: noteFor(entries, context.resume === true) });
+    const started = await edgeWorkers.activateVersion(edgeWorkerId, {
+      network,
+      version: target,
+      note: noteFor(entries, context.resume === true),
+    });
     outcome.writes += 1;
     changed = true;
     const finished = await waitForActivation(started);
@@ -303,7 +367,12 @@ export async function deployTokens(
       if (failures >= MAX_ACTIVATION_ATTEMPTS) return stall(network, target, failures, finished);
       return retryLater(network, target, failures, finished, "failed");
     }
-    outcome.steps.push({ network, status: "activating", version: target, detail: `activation ${finished.activationId} is ${finished.status}; the next run carries on` });
+    outcome.steps.push({
+      network,
+      status: "activating",
+      version: target,
+      detail: `activation ${finished.activationId} is ${finished.status}; the next run carries on`,
+    });
     return outcome;
   }
   if (!changed) {

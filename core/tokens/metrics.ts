@@ -58,7 +58,13 @@ export function emfTokenMetrics(options: {
     const document = {
       _aws: {
         Timestamp: now(),
-        CloudWatchMetrics: [{ Namespace: options.namespace ?? METRICS_NAMESPACE, Dimensions: dimensions, Metrics: [{ Name: metric, Unit: "Count" }] }],
+        CloudWatchMetrics: [
+          {
+            Namespace: options.namespace ?? METRICS_NAMESPACE,
+            Dimensions: dimensions,
+            Metrics: [{ Name: metric, Unit: "Count" }],
+          },
+        ],
       },
       environment: options.environment,
       ...fields,
@@ -67,7 +73,8 @@ export function emfTokenMetrics(options: {
     write(`${JSON.stringify(document)}\n`);
   };
   return {
-    daysToExpiry: (tokenName, days) => emit(TOKEN_DAYS_TO_EXPIRY_METRIC, [["environment"], ["environment", "token"]], { token: tokenName }, days),
+    daysToExpiry: (tokenName, days) =>
+      emit(TOKEN_DAYS_TO_EXPIRY_METRIC, [["environment"], ["environment", "token"]], { token: tokenName }, days),
     rotationStalled: (count) => emit(TOKEN_ROTATION_STALLED_METRIC, [["environment"]], {}, count),
     cdnDaysToExpiry: (cdn, days) => emit(CDN_TOKEN_DAYS_TO_EXPIRY_METRIC, [["environment", "cdn"]], { cdn }, days),
   };

@@ -40,7 +40,9 @@ export function compactDate(nowMs: number): string {
 export function datedTokenName(prefix: string, nowMs: number, n = 1): string {
   const name = `${prefix}-${compactDate(nowMs)}${n > 1 ? `-${n}` : ""}`;
   if (!TOKEN_NAME_PATTERN.test(name)) {
-    throw new RangeError(`token name prefix "${prefix.slice(0, 40)}" gives an invalid name; prefixes are 1-20 characters of A-Z a-z 0-9 _ -`);
+    throw new RangeError(
+      `token name prefix "${prefix.slice(0, 40)}" gives an invalid name; prefixes are 1-20 characters of A-Z a-z 0-9 _ -`,
+    );
   }
   return name;
 }

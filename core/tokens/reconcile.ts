@@ -41,7 +41,15 @@ import {
 import type { AppLogger } from "../observability";
 import type { TokenIdentity } from "./bundle";
 import { createRequestFor, declaredNamespaces } from "./declared";
-import { BundleCache, deployTokens, servedBundles, type DeployOutcome, type EdgeWorkersApi, type ServedBundle, type StalledActivation } from "./deploy";
+import {
+  BundleCache,
+  deployTokens,
+  servedBundles,
+  type DeployOutcome,
+  type EdgeWorkersApi,
+  type ServedBundle,
+  type StalledActivation,
+} from "./deploy";
 import type { TokenMetrics } from "./metrics";
 import { freeTokenNames, parseTokenName } from "./names";
 import { tokensFileKey, type ObjectStore } from "./object-store";
@@ -73,7 +81,8 @@ export class TokenRequestError extends Error {
 /** Reads the Lambda event; the schedule sends {"action":"reconcile"}, and an event without action is a reconcile. */
 export function parseTokenRequest(event: unknown): TokenRequest {
   if (event === undefined || event === null) return { action: "reconcile" };
-  if (typeof event !== "object" || Array.isArray(event)) throw new TokenRequestError('the event must be an object like {"action":"reconcile"}');
+  if (typeof event !== "object" || Array.isArray(event))
+    throw new TokenRequestError('the event must be an object like {"action":"reconcile"}');
   const record = event as Record<string, unknown>;
   const action = record.action ?? "reconcile";
   const parsed = tokenRequestSchema.safeParse({ ...record, action });
@@ -182,11 +191,13 @@ export function tokenDrift(token: EdgeKvToken, declared: EdgeKvTokenConfig): str
     const wanted = declared.namespacePermissions;
     const have = token.namespacePermissions;
     const same =
-      sameSet(Object.keys(have), Object.keys(wanted)) && Object.entries(wanted).every(([ns, permissions]) => sameSet(have[ns], permissions));
+      sameSet(Object.keys(have), Object.keys(wanted)) &&
+      Object.entries(wanted).every(([ns, permissions]) => sameSet(have[ns], permissions));
     if (!same) drift.push("namespacePermissions");
   }
   if (token.allowOnStaging !== undefined && token.allowOnStaging !== declared.allowOnStaging) drift.push("allowOnStaging");
-  if (token.allowOnProduction !== undefined && token.allowOnProduction !== declared.allowOnProduction) drift.push("allowOnProduction");
+  if (token.allowOnProduction !== undefined && token.allowOnProduction !== declared.allowOnProduction)
+    drift.push("allowOnProduction");
   if (token.namespacePermissions !== undefined && !sameSet(token.restrictToEdgeWorkerIds, declared.edgeWorkerIds.map(String))) {
     drift.push("restrictToEdgeWorkerIds");
   }
@@ -202,7 +213,11 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export async function reconcileTokens(request: TokenRequest, settings: ReconcileSettings, deps: ReconcileDeps): Promise<ReconcileResult> {
+export async function reconcileTokens(
+  request: TokenRequest,
+  settings: ReconcileSettings,
+  deps: ReconcileDeps,
+): Promise<ReconcileResult> {
   const { tokens, store, logger } = deps;
   const startMs = deps.now();
   const waiter: Waiter = {
@@ -238,16 +253,21 @@ export async function reconcileTokens(request: TokenRequest, settings: Reconcile
     }
     return served;
   };
-  const namesInUse = async (edgeWorkerId: number): Promise<Set<string>> => new Set((await servedBy(edgeWorkerId)).flatMap((b) => b.tokenNames));
+  const namesInUse = async (edgeWorkerId: number): Promise<Set<string>> =>
+    new Set((await servedBy(edgeWorkerId)).flatMap((b) => b.tokenNames));
   /** EdgeWorkers whose active bundles may hold a declared token. */
-  const usersOf = (d: EdgeKvTokenConfig): number[] => [...new Set([...(d.deployTo ? [d.deployTo.edgeWorkerId] : []), ...d.edgeWorkerIds])];
+  const usersOf = (d: EdgeKvTokenConfig): number[] => [
+    ...new Set([...(d.deployTo ? [d.deployTo.edgeWorkerId] : []), ...d.edgeWorkerIds]),
+  ];
 
   // 0. The request, if it is more than a reconcile.
   const forceRotate = new Set<string>();
   const resumeEdgeWorkers = new Set<number>();
   if (request.action !== "reconcile") {
     const listed = await tokens.listTokens({ includeExpired: true });
-    const owner = declared.find((d) => d.namePrefix === request.token || parseTokenName(d.namePrefix, request.token) !== undefined);
+    const owner = declared.find(
+      (d) => d.namePrefix === request.token || parseTokenName(d.namePrefix, request.token) !== undefined,
+    );
     if (!owner) {
       result.problems.push(
         `${request.action}: "${request.token}" is not a token of this environment; declared prefixes: ${declared.map((d) => d.namePrefix).join(", ") || "none"}`,
@@ -256,7 +276,10 @@ export async function reconcileTokens(request: TokenRequest, settings: Reconcile
       forceRotate.add(owner.namePrefix);
     } else if (request.action === "resume") {
       if (owner.deployTo) resumeEdgeWorkers.add(owner.deployTo.edgeWorkerId);
-      else result.problems.push(`resume: ${owner.namePrefix} has no deployTo; the reconcile activates nothing for it, so there is nothing to resume`);
+      else
+        result.problems.push(
+          `resume: ${owner.namePrefix} has no deployTo; the reconcile activates nothing for it, so there is nothing to resume`,
+        );
     } else {
       const mine = prefixTokens(owner.namePrefix, listed, deps.now());
       const name = request.token === owner.namePrefix ? mine.current?.name : request.token;
@@ -279,7 +302,8 @@ export async function reconcileTokens(request: TokenRequest, settings: Reconcile
           } else if (deps.edgeWorkers) {
             for (const id of usersOf(owner)) {
               try {
-                if ((await namesInUse(id)).has(name)) blocked = `an active bundle of EdgeWorker ${id} uses it; send force: true to revoke anyway`;
+                if ((await namesInUse(id)).has(name))
+                  blocked = `an active bundle of EdgeWorker ${id} uses it; send force: true to revoke anyway`;
               } catch (error) {
                 blocked = `cannot tell whether EdgeWorker ${id} uses it (${describeError(error)})`;
               }
@@ -324,7 +348,8 @@ export async function reconcileTokens(request: TokenRequest, settings: Reconcile
   async function waitUntilActive(name: string): Promise<EdgeKvToken> {
     return pollUntil(
       () => tokens.getToken(name),
-      (t) => t.tokenActivationStatus === undefined || t.tokenActivationStatus === "COMPLETE" || t.tokenActivationStatus === "ERROR",
+      (t) =>
+        t.tokenActivationStatus === undefined || t.tokenActivationStatus === "COMPLETE" || t.tokenActivationStatus === "ERROR",
       settings.tokenActivationWaitMs ?? DEFAULT_TOKEN_ACTIVATION_WAIT_MS,
       waiter,
     );
@@ -388,13 +413,26 @@ export async function reconcileTokens(request: TokenRequest, settings: Reconcile
     if (reason !== undefined) {
       const created = await createToken(d);
       result.created.push({ prefix, name: created.name, kind: edgeKvTokenKind(created), reason });
-      logger.info("EdgeKV token created", { prefix, token: created.name, kind: edgeKvTokenKind(created), reason, detail: detail.trim() });
+      logger.info("EdgeKV token created", {
+        prefix,
+        token: created.name,
+        kind: edgeKvTokenKind(created),
+        reason,
+        detail: detail.trim(),
+      });
       const ready = edgeKvTokenKind(created) === "legacy" ? created : await waitUntilActive(created.name);
       if (ready.tokenActivationStatus === "ERROR") {
-        result.problems.push(`${prefix}: new token ${created.name} failed to activate (tokenActivationStatus ERROR); the next run revokes it and tries again`);
+        result.problems.push(
+          `${prefix}: new token ${created.name} failed to activate (tokenActivationStatus ERROR); the next run revokes it and tries again`,
+        );
       } else if (ready.tokenActivationStatus === "IN_PROGRESS") {
         result.notes.push(`${prefix}: new token ${created.name} is still activating; it becomes current in a later run`);
-        mine.pendingNewer.unshift({ name: created.name, uuid: created.uuid, expiry: created.expiry, tokenActivationStatus: "IN_PROGRESS" });
+        mine.pendingNewer.unshift({
+          name: created.name,
+          uuid: created.uuid,
+          expiry: created.expiry,
+          tokenActivationStatus: "IN_PROGRESS",
+        });
       } else {
         if (mine.current) mine.superseded.unshift(mine.current);
         mine.current = ready;
@@ -472,7 +510,9 @@ export async function reconcileTokens(request: TokenRequest, settings: Reconcile
     }
     const notReady = items.filter((i) => i.entries === undefined).map((i) => i.declared.namePrefix);
     if (notReady.length > 0) {
-      result.notes.push(`EdgeWorker ${edgeWorkerId}: waiting for a usable token of ${notReady.join(", ")} before building a bundle`);
+      result.notes.push(
+        `EdgeWorker ${edgeWorkerId}: waiting for a usable token of ${notReady.join(", ")} before building a bundle`,
+      );
       continue;
     }
     const entries: TokensFileEntries = {};
@@ -486,7 +526,9 @@ export async function reconcileTokens(request: TokenRequest, settings: Reconcile
       }
     }
     if (clash !== undefined) {
-      result.problems.push(`EdgeWorker ${edgeWorkerId}: namespace ${clash} is covered by more than one declared token deploying there; give each namespace one token`);
+      result.problems.push(
+        `EdgeWorker ${edgeWorkerId}: namespace ${clash} is covered by more than one declared token deploying there; give each namespace one token`,
+      );
       continue;
     }
     const activateOnProduction = items.every((i) => i.declared.deployTo?.activateOnProduction === true);
@@ -513,7 +555,8 @@ export async function reconcileTokens(request: TokenRequest, settings: Reconcile
       result.stalled.push(...outcome.stalled.map((s) => ({ edgeWorkerId, ...s })));
       deployed.set(edgeWorkerId, outcome);
       for (const step of outcome.steps) {
-        if (step.status === "failed" || step.status === "retry-later" || step.status === "stalled") logger.warn("EdgeWorker activation failed", { edgeWorkerId, ...step });
+        if (step.status === "failed" || step.status === "retry-later" || step.status === "stalled")
+          logger.warn("EdgeWorker activation failed", { edgeWorkerId, ...step });
         else if (step.status !== "up-to-date") logger.info("EdgeWorker bundle step", { edgeWorkerId, ...step });
       }
     } catch (error) {
@@ -548,12 +591,15 @@ export async function reconcileTokens(request: TokenRequest, settings: Reconcile
       // No bundle seen using the prefix (not deployed by the reconcile, or unreadable): every token that
       // may be live counts, so a rotation nobody shipped still shows the old token's days.
       if (unreadable !== undefined) result.notes.push(`${prefix}: days to expiry counts every unexpired token: ${unreadable}`);
-      for (const token of [item.current, ...item.tokens.superseded]) if (token !== undefined && !live.has(token.name)) live.set(token.name, []);
+      for (const token of [item.current, ...item.tokens.superseded])
+        if (token !== undefined && !live.has(token.name)) live.set(token.name, []);
     }
     for (const [name, where] of live) {
       const token = name === item.current?.name ? item.current : item.tokens.all.find((t) => t.name === name);
       if (token === undefined) {
-        result.problems.push(`${prefix}: the bundle on ${where.join(", ")} references token ${name}, which the account does not list (revoked or long expired?)`);
+        result.problems.push(
+          `${prefix}: the bundle on ${where.join(", ")} references token ${name}, which the account does not list (revoked or long expired?)`,
+        );
         report.live.push({ token: name, servedBy: where });
         continue;
       }
@@ -581,12 +627,16 @@ export async function reconcileTokens(request: TokenRequest, settings: Reconcile
     }
     const outcome = deployed.get(d.deployTo.edgeWorkerId);
     if (!outcome?.settled) {
-      result.notes.push(`${d.namePrefix}: superseded token(s) ${names} kept until the bundle with ${item.current?.name ?? "the new token"} is active`);
+      result.notes.push(
+        `${d.namePrefix}: superseded token(s) ${names} kept until the bundle with ${item.current?.name ?? "the new token"} is active`,
+      );
       continue;
     }
     const sinceMs = outcome.activeSinceMs ?? startMs;
     if (deps.now() - sinceMs < graceMs) {
-      result.notes.push(`${d.namePrefix}: superseded token(s) ${names} kept until ${new Date(sinceMs + graceMs).toISOString()} (grace period after the bundle's activation)`);
+      result.notes.push(
+        `${d.namePrefix}: superseded token(s) ${names} kept until ${new Date(sinceMs + graceMs).toISOString()} (grace period after the bundle's activation)`,
+      );
       continue;
     }
     const inUse = new Set<string>();

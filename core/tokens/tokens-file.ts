@@ -23,7 +23,9 @@ const NAMESPACE_KEY = /^namespace-([A-Za-z0-9_][A-Za-z0-9_-]{0,31})$/;
 const FILE_SHAPE = /^\s*var\s+edgekv_access_tokens\s*=\s*(\{[\s\S]*\})\s*;?\s*export\s*\{\s*edgekv_access_tokens\s*\}\s*;?\s*$/;
 
 /** One namespace's entry: exactly one of value (legacy) and reference (enhanced). */
-export type TokensFileEntry = { name: string; value: string; reference?: never } | { name: string; reference: string; value?: never };
+export type TokensFileEntry =
+  | { name: string; value: string; reference?: never }
+  | { name: string; reference: string; value?: never };
 
 /** namespace (without the "namespace-" prefix) → entry. */
 export type TokensFileEntries = Record<string, TokensFileEntry>;
@@ -36,7 +38,9 @@ export class TokensFileError extends Error {
  * The entry a token gets: {name, value} for a legacy token (its value must be known: from create or
  * get), {name, reference: uuid} for an enhanced one.
  */
-export function tokenEntry(token: Pick<EdgeKvToken, "name" | "uuid" | "value" | "expiry" | "tokenActivationStatus">): TokensFileEntry {
+export function tokenEntry(
+  token: Pick<EdgeKvToken, "name" | "uuid" | "value" | "expiry" | "tokenActivationStatus">,
+): TokensFileEntry {
   if (edgeKvTokenKind(token) === "enhanced") return { name: token.name, reference: token.uuid };
   if (token.value === undefined || token.value === "") {
     throw new TokensFileError(`legacy token ${token.name} has no value here; read it with get token first`);
@@ -52,14 +56,17 @@ export function entriesFor(namespaces: Iterable<string>, entry: TokensFileEntry)
 }
 
 function canonicalEntry(entry: TokensFileEntry): Record<string, string> {
-  return entry.value !== undefined ? { name: entry.name, value: entry.value } : { name: entry.name, reference: entry.reference as string };
+  return entry.value !== undefined
+    ? { name: entry.name, value: entry.value }
+    : { name: entry.name, reference: entry.reference as string };
 }
 
 /** The file text for the entries, deterministic (sorted by namespace). */
 export function renderTokensFile(entries: TokensFileEntries): string {
   const object: Record<string, Record<string, string>> = {};
   for (const namespace of Object.keys(entries).sort()) {
-    if (!NAMESPACE_KEY.test(`namespace-${namespace}`)) throw new TokensFileError(`namespace "${namespace.slice(0, 40)}" is not a valid EdgeKV namespace name`);
+    if (!NAMESPACE_KEY.test(`namespace-${namespace}`))
+      throw new TokensFileError(`namespace "${namespace.slice(0, 40)}" is not a valid EdgeKV namespace name`);
     object[`namespace-${namespace}`] = canonicalEntry(entries[namespace] as TokensFileEntry);
   }
   return `var ${TOKENS_VARIABLE} = ${JSON.stringify(object, null, 2)};\nexport { ${TOKENS_VARIABLE} };\n`;
@@ -76,9 +83,12 @@ export function parseTokensFile(text: string, source = TOKENS_FILE_NAME): Tokens
   try {
     object = JSON.parse(match[1] as string);
   } catch {
-    throw new TokensFileError(`${source}: the ${TOKENS_VARIABLE} object is not JSON (quoted keys and strings, no trailing commas)`);
+    throw new TokensFileError(
+      `${source}: the ${TOKENS_VARIABLE} object is not JSON (quoted keys and strings, no trailing commas)`,
+    );
   }
-  if (typeof object !== "object" || object === null || Array.isArray(object)) throw new TokensFileError(`${source}: ${TOKENS_VARIABLE} must be an object`);
+  if (typeof object !== "object" || object === null || Array.isArray(object))
+    throw new TokensFileError(`${source}: ${TOKENS_VARIABLE} must be an object`);
   const entries: TokensFileEntries = {};
   for (const [key, raw] of Object.entries(object as Record<string, unknown>)) {
     const ns = NAMESPACE_KEY.exec(key);
@@ -92,7 +102,9 @@ export function parseTokensFile(text: string, source = TOKENS_FILE_NAME): Tokens
       Object.keys(entry).every((k) => k === "name" || k === "value" || k === "reference");
     if (!valid) throw new TokensFileError(`${source}: ${key} must be {"name", "value"} or {"name", "reference"}`);
     entries[ns[1] as string] =
-      typeof entry.value === "string" ? { name: entry.name as string, value: entry.value } : { name: entry.name as string, reference: entry.reference as string };
+      typeof entry.value === "string"
+        ? { name: entry.name as string, value: entry.value }
+        : { name: entry.name as string, reference: entry.reference as string };
   }
   return entries;
 }

@@ -13,7 +13,12 @@ export interface Waiter {
  * Reads until `done` says so or `capMs` (and the waiter's deadline) have passed; returns the last read.
  * Reads at least once.
  */
-export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, capMs: number, waiter: Waiter): Promise<T> {
+export async function pollUntil<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  capMs: number,
+  waiter: Waiter,
+): Promise<T> {
   const stopAt = Math.min(waiter.now() + capMs, waiter.deadlineMs);
   for (;;) {
     const value = await read();

@@ -11,7 +11,6 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { ENV, METRICS_NAMESPACE } from "../../core/environment-names";
 import type { AppLogger, PurgeMetrics } from "../../core/observability";
 
-
 const environment = process.env[ENV.environmentName] ?? "unknown";
 const serviceName = process.env[ENV.serviceName] ?? "edgeplane";
 

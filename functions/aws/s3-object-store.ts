@@ -76,7 +76,9 @@ function endpointBase(endpoint: string, env: Record<string, string | undefined>)
   try {
     url = new URL(endpoint);
   } catch {
-    throw new ObjectStoreError(`${S3_ENDPOINT_ENV} is not a URL; allowed: https://host[:port] or, with ${INSECURE_LOOPBACK_ENV}=1, http://127.0.0.1:PORT`);
+    throw new ObjectStoreError(
+      `${S3_ENDPOINT_ENV} is not a URL; allowed: https://host[:port] or, with ${INSECURE_LOOPBACK_ENV}=1, http://127.0.0.1:PORT`,
+    );
   }
   const loopback = url.protocol === "http:" && LOOPBACK_HOSTNAMES.has(url.hostname) && env[INSECURE_LOOPBACK_ENV] === "1";
   if (url.protocol !== "https:" && !loopback) {
@@ -94,7 +96,12 @@ function endpointBase(endpoint: string, env: Record<string, string | undefined>)
  * Where a bucket's keys are appended: https://<bucket>.s3.<region>.amazonaws.com/ (virtual-hosted style), or
  * <endpoint>/<bucket>/ (path style) when AWS_ENDPOINT_URL_S3 is set.
  */
-export function s3BucketUrl(bucket: string, region: string, endpoint: string | undefined, env: Record<string, string | undefined> = process.env): URL {
+export function s3BucketUrl(
+  bucket: string,
+  region: string,
+  endpoint: string | undefined,
+  env: Record<string, string | undefined> = process.env,
+): URL {
   if (endpoint !== undefined && endpoint.trim() !== "") {
     const url = endpointBase(endpoint.trim(), env);
     return new URL(`${url.origin}${url.pathname.replace(/\/+$/, "")}/${bucket}/`);
@@ -124,7 +131,9 @@ export class S3ObjectStore implements ObjectStore {
   constructor(options: S3ObjectStoreOptions) {
     const env = options.env ?? process.env;
     if (!BUCKET_NAME.test(options.bucket)) {
-      throw new ObjectStoreError(`S3 bucket name "${options.bucket}" is not allowed: 3-63 lower-case letters, digits and inner dashes (no dots)`);
+      throw new ObjectStoreError(
+        `S3 bucket name "${options.bucket}" is not allowed: 3-63 lower-case letters, digits and inner dashes (no dots)`,
+      );
     }
     if (!REGION_NAME.test(options.region)) {
       throw new ObjectStoreError(`AWS region "${options.region}" is not a region name like eu-west-1`);
@@ -167,7 +176,13 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /** One signed request, tried again on 5xx and network failures; any other answer is returned as is. */
-  private async call(method: "GET" | "PUT", key: string, verb: "read" | "write", body?: Buffer, contentType?: string): Promise<S3Answer> {
+  private async call(
+    method: "GET" | "PUT",
+    key: string,
+    verb: "read" | "write",
+    body?: Buffer,
+    contentType?: string,
+  ): Promise<S3Answer> {
     // URLs resolve "." and ".." segments away, so such a key could not be sent as it is.
     if (key === "" || key.startsWith("/") || key.split("/").some((segment) => segment === "." || segment === "..")) {
       throw this.failure(verb, key, 'the key must be non-empty, not start with "/" and have no "." or ".." segment');
@@ -201,7 +216,12 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /** SigV4 headers for one try (x-amz-date is the time of the try); Host is signed but left for fetch to send. */
-  private async signedHeaders(method: "GET" | "PUT", url: URL, payloadHash: string, contentType?: string): Promise<Record<string, string>> {
+  private async signedHeaders(
+    method: "GET" | "PUT",
+    url: URL,
+    payloadHash: string,
+    contentType?: string,
+  ): Promise<Record<string, string>> {
     const headers: Record<string, string> = { host: url.host, "x-amz-content-sha256": payloadHash };
     if (contentType !== undefined) headers["content-type"] = contentType;
     const signed = await this.signer.sign({
@@ -232,7 +252,8 @@ export class S3ObjectStore implements ObjectStore {
 
 /** What went wrong on the wire, without any request data: e.g. "ECONNREFUSED", "timed out". */
 function networkErrorText(error: unknown): string {
-  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) return `timed out after ${TIMEOUT_MS} ms`;
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"))
+    return `timed out after ${TIMEOUT_MS} ms`;
   const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
   if (typeof cause?.code === "string") return `network error ${cause.code}`;
   return `network error ${error instanceof Error ? error.name : "unknown"}`;

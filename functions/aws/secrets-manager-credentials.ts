@@ -1,5 +1,9 @@
 /** The purge worker's credential loader: AWSCURRENT of the rotating secret, parsed with the stored-secret schema. */
-import { GetSecretValueCommand, type GetSecretValueCommandOutput, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import {
+  GetSecretValueCommand,
+  type GetSecretValueCommandOutput,
+  type SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import type { LoadedCredential } from "../../core/secrets/credential-cache";
 import { EdgeGridSecretError, parseEdgeGridSecret } from "../../core/secrets/edgegrid-secret";
 

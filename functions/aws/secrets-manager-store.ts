@@ -12,7 +12,12 @@ import {
   UpdateSecretVersionStageCommand,
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import { AWSPENDING, type RotationSecretStore, type SecretMetadata, type SecretVersionValue } from "../../core/rotation/secret-store";
+import {
+  AWSPENDING,
+  type RotationSecretStore,
+  type SecretMetadata,
+  type SecretVersionValue,
+} from "../../core/rotation/secret-store";
 
 function isNotFound(error: unknown): boolean {
   return (error as { name?: string } | undefined)?.name === "ResourceNotFoundException";
@@ -36,7 +41,9 @@ export class SecretsManagerStore implements RotationSecretStore {
         }),
       );
       if (out.SecretString === undefined) {
-        throw new Error(`secret ${secretId} version ${out.VersionId ?? "?"} has no SecretString (binary secrets are not supported)`);
+        throw new Error(
+          `secret ${secretId} version ${out.VersionId ?? "?"} has no SecretString (binary secrets are not supported)`,
+        );
       }
       return { versionId: out.VersionId ?? select.versionId ?? "", secretString: out.SecretString };
     } catch (error) {
@@ -47,7 +54,12 @@ export class SecretsManagerStore implements RotationSecretStore {
 
   async putPending(secretId: string, versionId: string, secretString: string): Promise<void> {
     await this.client.send(
-      new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: versionId, SecretString: secretString, VersionStages: [AWSPENDING] }),
+      new PutSecretValueCommand({
+        SecretId: secretId,
+        ClientRequestToken: versionId,
+        SecretString: secretString,
+        VersionStages: [AWSPENDING],
+      }),
     );
   }
 

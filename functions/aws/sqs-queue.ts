@@ -6,14 +6,24 @@
  */
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { encodeBatchMessage } from "../../core/jobs/message";
-import { clampDelay, clampVisibility, type BatchQueue, type DeadLetterQueue, type MessageVisibility } from "../../core/jobs/queue-settings";
+import {
+  clampDelay,
+  clampVisibility,
+  type BatchQueue,
+  type DeadLetterQueue,
+  type MessageVisibility,
+} from "../../core/jobs/queue-settings";
 
 export function sqsBatchQueue(client: SQSClient, queueUrl: string): BatchQueue {
   return {
     async send(message, delaySeconds = 0) {
       const delay = clampDelay(delaySeconds);
       await client.send(
-        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: encodeBatchMessage(message), ...(delay > 0 ? { DelaySeconds: delay } : {}) }),
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: encodeBatchMessage(message),
+          ...(delay > 0 ? { DelaySeconds: delay } : {}),
+        }),
       );
     },
   };

@@ -88,7 +88,10 @@ function dependencies(): TokenDeps {
   return built;
 }
 
-export async function handler(event: unknown, context?: Pick<Context, "getRemainingTimeInMillis">): Promise<ReturnType<typeof summarize>> {
+export async function handler(
+  event: unknown,
+  context?: Pick<Context, "getRemainingTimeInMillis">,
+): Promise<ReturnType<typeof summarize>> {
   const request = parseTokenRequest(event);
   reconcileSettingsFromEnv(process.env); // bad settings fail before any call; the time budget is taken below
   const cdnTokens = cdnTokensFromEnv(process.env);
@@ -97,7 +100,11 @@ export async function handler(event: unknown, context?: Pick<Context, "getRemain
   // First, so a failing EdgeKV run still reports the CDN tokens; one token's failure is a problem, not a throw.
   const cdnExpiry =
     request.action === "reconcile" && cdnTokens.length > 0
-      ? await reportCdnTokenExpiry(cdnTokens, { readToken: secretsManagerCdnTokenReader(secrets), daysToExpiry: metrics.cdnDaysToExpiry, now: Date.now })
+      ? await reportCdnTokenExpiry(cdnTokens, {
+          readToken: secretsManagerCdnTokenReader(secrets),
+          daysToExpiry: metrics.cdnDaysToExpiry,
+          now: Date.now,
+        })
       : [];
   // After the CDN checks, so the reconcile's budget leaves out the time they took.
   const settings = reconcileSettingsFromEnv(process.env, context?.getRemainingTimeInMillis());
@@ -116,7 +123,9 @@ export async function handler(event: unknown, context?: Pick<Context, "getRemain
     const summary = summarize(result, cdnExpiry);
     if (summary.problems.length > 0) {
       appLogger.error("EdgeKV token reconcile finished with problems", summary);
-      throw new TokenReconcileError(`EdgeKV token reconcile: ${summary.problems.length} problem(s): ${summary.problems.join(" | ")}`);
+      throw new TokenReconcileError(
+        `EdgeKV token reconcile: ${summary.problems.length} problem(s): ${summary.problems.join(" | ")}`,
+      );
     }
     appLogger.info("EdgeKV token reconcile done", summary);
     return summary;

@@ -25,7 +25,12 @@ export function rotationDepsFromEnv(
     bootstrapSecretId: required(ENV.bootstrapSecretArn),
     terraformCredentialId: required(ENV.terraformCredentialId),
     openIam: (credentials) => {
-      const transport = new EdgeGridTransport({ credentials, env, userAgent: USER_AGENT, ...(parts.now ? { now: parts.now } : {}) });
+      const transport = new EdgeGridTransport({
+        credentials,
+        env,
+        userAgent: USER_AGENT,
+        ...(parts.now ? { now: parts.now } : {}),
+      });
       return { client: new IamCredentialsClient(transport), close: () => transport.close() };
     },
     logger: parts.logger,
@@ -44,7 +49,10 @@ export async function handler(event: SecretsManagerRotationEvent): Promise<void>
     appLogger.info("rotation step done", context);
   } catch (error) {
     // Messages name steps, versions, stages and credential ids only (never values).
-    appLogger.error("rotation step failed", { ...context, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    appLogger.error("rotation step failed", {
+      ...context,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
     throw error;
   }
 }

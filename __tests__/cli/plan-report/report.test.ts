@@ -57,7 +57,14 @@ function bucketUpdate(i: number): ResourceChange {
     type: "aws_s3_bucket",
     name: `bucket_${i}`,
     provider_name: "registry.terraform.io/hashicorp/aws",
-    change: { actions: ["update"], before: { bucket: `b${i}`, tags: { owner: "a" } }, after: { bucket: `b${i}`, tags: { owner: "b" } }, after_unknown: {}, before_sensitive: {}, after_sensitive: {} },
+    change: {
+      actions: ["update"],
+      before: { bucket: `b${i}`, tags: { owner: "a" } },
+      after: { bucket: `b${i}`, tags: { owner: "b" } },
+      after_unknown: {},
+      before_sensitive: {},
+      after_sensitive: {},
+    },
   };
 }
 
@@ -72,10 +79,14 @@ describe("plan-report on a plan that destroys an EdgeKV namespace", () => {
     expect(result.status).toBe(2);
     const md = result.stdout;
     expect(md.startsWith(`${reportMarker("edgeplane-dev")}\n### Plan for \`edgeplane-dev\` ⛔ blocked`)).toBe(true);
-    expect(md).toContain("**0 to add · 1 to change · 1 to destroy · 0 to replace** (Terraform: `Plan: 0 to add, 1 to change, 1 to destroy.`)");
+    expect(md).toContain(
+      "**0 to add · 1 to change · 1 to destroy · 0 to replace** (Terraform: `Plan: 0 to add, 1 to change, 1 to destroy.`)",
+    );
     expect(md).toContain("`--allow edgekv-namespace-destroyed`");
     // Findings, then destroyed/replaced, then the full list; in each, the destroy comes before the update.
-    const finding = md.indexOf("⛔ **block** `edgekv-namespace-destroyed` on `akamai_edgekv.dev_config_staging`: namespace \"dev\\_config\" on staging is destroyed.");
+    const finding = md.indexOf(
+      '⛔ **block** `edgekv-namespace-destroyed` on `akamai_edgekv.dev_config_staging`: namespace "dev\\_config" on staging is destroyed.',
+    );
     const danger = md.indexOf("- 🗑️ **destroy** `akamai_edgekv.dev_config_staging`: removed from the configuration");
     const details = md.indexOf("<details><summary>All 2 changes</summary>");
     const destroyInList = md.indexOf("- 🗑️ **destroy** `akamai_edgekv.dev_config_staging`", details);
@@ -141,7 +152,9 @@ describe("plan-report contents", () => {
     const path = writePlan("replace/edgeplane-dev.plan.json", [namespaceReplaced(), apiClientReplaced()]);
     const { status, stdout } = await run([path, "--allow", "edgekv-namespace-destroyed", "--allow", "api-client-replaced"]);
     expect(status).toBe(0);
-    expect(stdout).toContain("**0 to add · 0 to change · 0 to destroy · 2 to replace** (Terraform: `Plan: 2 to add, 0 to change, 2 to destroy.`)");
+    expect(stdout).toContain(
+      "**0 to add · 0 to change · 0 to destroy · 2 to replace** (Terraform: `Plan: 2 to add, 0 to change, 2 to destroy.`)",
+    );
     expect(stdout).toContain('- ♻️ **replace** `akamai_edgekv.dev_config_staging`, forced by `geo_location` (`"EU"` → `"US"`)');
     expect(stdout).toContain("- ♻️ **replace** `akamai_iam_api_client.purge_api_client`: replacement requested (-replace)");
     expect(stdout).toContain('  - `geo_location`: `"EU"` → `"US"` **(forces replacement)**');
@@ -166,19 +179,34 @@ describe("plan-report contents", () => {
   });
 
   test("policies held as JSON strings are compared statement by statement", async () => {
-    const before = JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "Q", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: ["arn:aws:sqs:eu-west-1:1:q"] }] });
-    const after = JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "Q", Effect: "Allow", Action: ["sqs:SendMessage", "sqs:*"], Resource: ["arn:aws:sqs:eu-west-1:1:q"] }] });
+    const before = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Sid: "Q", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: ["arn:aws:sqs:eu-west-1:1:q"] }],
+    });
+    const after = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Sid: "Q", Effect: "Allow", Action: ["sqs:SendMessage", "sqs:*"], Resource: ["arn:aws:sqs:eu-west-1:1:q"] }],
+    });
     const change: ResourceChange = {
       address: "aws_iam_role_policy.p",
       mode: "managed",
       type: "aws_iam_role_policy",
       name: "p",
-      change: { actions: ["update"], before: { name: "p", policy: before }, after: { name: "p", policy: after }, after_unknown: {}, before_sensitive: {}, after_sensitive: {} },
+      change: {
+        actions: ["update"],
+        before: { name: "p", policy: before },
+        after: { name: "p", policy: after },
+        after_unknown: {},
+        before_sensitive: {},
+        after_sensitive: {},
+      },
     };
     const { status, stdout } = await run(["--stack", "s=p.json"], { "p.json": JSON.stringify(devPlan([change])) });
     expect(status).toBe(2);
     expect(stdout).toContain('  - `policy ▸ Statement[0].Action[1]`: `(none)` → `"sqs:*"`');
-    expect(stdout).toContain('⛔ **block** `iam-policy-wildcard` on `aws_iam_role_policy.p`: gains Action "sqs:\\*" on "arn:aws:sqs:eu-west-1:1:q".');
+    expect(stdout).toContain(
+      '⛔ **block** `iam-policy-wildcard` on `aws_iam_role_policy.p`: gains Action "sqs:\\*" on "arn:aws:sqs:eu-west-1:1:q".',
+    );
     expect(stdout).toContain("⚠️ **warn** `iam-policy-actions-added`");
   });
 
@@ -195,7 +223,9 @@ describe("plan-report contents", () => {
   });
 
   test("a plan with no changes says so", async () => {
-    const { status, stdout } = await run(["--stack", "edgeplane-dev=p.json"], { "p.json": JSON.stringify({ format_version: "1.2", terraform_version: "1.11.4", planned_values: {} }) });
+    const { status, stdout } = await run(["--stack", "edgeplane-dev=p.json"], {
+      "p.json": JSON.stringify({ format_version: "1.2", terraform_version: "1.11.4", planned_values: {} }),
+    });
     expect(status).toBe(0);
     expect(stdout).toContain("(Terraform: `No changes.`)");
     expect(stdout).toContain("No findings.");
@@ -207,14 +237,18 @@ describe("size limit", () => {
   const big = () => devPlan([...Array.from({ length: 2500 }, (_, i) => bucketUpdate(i)), namespaceDestroyed()]);
 
   test("a huge plan stays under GitHub's comment limit, keeps findings and destroys, and says what was cut", async () => {
-    const { status, stdout } = await run(["--stack", "edgeplane-dev=big.json", "--allow", "edgekv-namespace-destroyed"], { "big.json": JSON.stringify(big()) });
+    const { status, stdout } = await run(["--stack", "edgeplane-dev=big.json", "--allow", "edgekv-namespace-destroyed"], {
+      "big.json": JSON.stringify(big()),
+    });
     expect(status).toBe(0);
     expect(stdout.length).toBeLessThanOrEqual(65_000);
     expect(stdout.length).toBeGreaterThan(60_000);
     expect(stdout).toContain("**0 to add · 2500 to change · 1 to destroy · 0 to replace**");
     expect(stdout).toContain("`edgekv-namespace-destroyed` on `akamai_edgekv.dev_config_staging`");
     expect(stdout).toContain("- 🗑️ **destroy** `akamai_edgekv.dev_config_staging`");
-    expect(stdout).toMatch(/> ⚠️ \*\*Truncated:\*\* \d+ of 2503 entries are not shown, to keep this report within 65,000 characters \(a GitHub comment holds at most 65,536\)/);
+    expect(stdout).toMatch(
+      /> ⚠️ \*\*Truncated:\*\* \d+ of 2503 entries are not shown, to keep this report within 65,000 characters \(a GitHub comment holds at most 65,536\)/,
+    );
     // The collapsible list is still closed after the cut.
     expect(stdout.lastIndexOf("</details>")).toBeGreaterThan(stdout.lastIndexOf("<details>"));
     const json = await run(["--stack", "edgeplane-dev=big.json", "--json"], { "big.json": JSON.stringify(big()) });
@@ -238,7 +272,10 @@ describe("usage and input errors", () => {
   test.each([
     [[], "no plan given"],
     [["--bogus", "p.json"], 'unknown option "--bogus"'],
-    [["--allow", "no-such-rule", "p.json"], "--allow no-such-rule: no such guard rule; blocking rules: edgekv-namespace-destroyed"],
+    [
+      ["--allow", "no-such-rule", "p.json"],
+      "--allow no-such-rule: no such guard rule; blocking rules: edgekv-namespace-destroyed",
+    ],
     [["--allow", "iam-policy-actions-added", "p.json"], "that rule only warns"],
     [["--stack", "nameonly", "p.json"], "expected NAME=PLAN.json"],
     [["--max-chars", "70000", "p.json"], "--max-chars 70000: must be a whole number from 1000 to 65536"],
@@ -257,7 +294,10 @@ describe("usage and input errors", () => {
       ["{}", 'no "format_version"'],
       [JSON.stringify({ format_version: "2.0" }), "format_version 2.0 is not supported"],
       [JSON.stringify({ format_version: "1.0", values: { root_module: {} } }), "this is a state, not a plan"],
-      [JSON.stringify({ format_version: "1.2", resource_changes: [{ address: "x" }] }), 'resource_changes[0] needs "address", "type" and "change.actions"'],
+      [
+        JSON.stringify({ format_version: "1.2", resource_changes: [{ address: "x" }] }),
+        'resource_changes[0] needs "address", "type" and "change.actions"',
+      ],
     ];
     for (const [text, message] of cases) {
       const { status, stderr } = await run(["--stack", "s=in.json"], { "in.json": text });
@@ -271,11 +311,22 @@ describe("usage and input errors", () => {
 
   test("--help and --list-rules", async () => {
     const help = cli("--help");
-    expect([help.status, help.stdout.split("\n")[0]]).toEqual([0, "usage: edgeplane plan-report [options] PLAN.json [PLAN.json ...]"]);
+    expect([help.status, help.stdout.split("\n")[0]]).toEqual([
+      0,
+      "usage: edgeplane plan-report [options] PLAN.json [PLAN.json ...]",
+    ]);
     const rules = await run(["--list-rules"]);
-    expect(rules.stdout.split("\n").filter(Boolean).map((l) => l.split("\t").slice(0, 2).join(" "))).toContain("edgekv-namespace-destroyed block");
+    expect(
+      rules.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.split("\t").slice(0, 2).join(" ")),
+    ).toContain("edgekv-namespace-destroyed block");
     // Each line: id, severity and the rule's why.
-    const lines = rules.stdout.split("\n").filter(Boolean).map((l) => l.split("\t"));
+    const lines = rules.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split("\t"));
     expect(lines.map((l) => l[0])).toEqual(RULES.map((r) => r.id));
     expect(lines.map((l) => l[2])).toEqual(RULES.map((r) => r.why));
   });

@@ -26,7 +26,15 @@ import { type ProviderSchemas, type TerraformState, findResource, settleState, s
 interface Planned {
   /** `terraform show -json` of the saved plan, as a file plan-report reads. */
   file: string;
-  json: { resource_changes?: Array<{ address: string; type: string; name: string; action_reason?: string; change: { actions: string[]; replace_paths?: unknown } }> };
+  json: {
+    resource_changes?: Array<{
+      address: string;
+      type: string;
+      name: string;
+      action_reason?: string;
+      change: { actions: string[]; replace_paths?: unknown };
+    }>;
+  };
   /** The summary line of `terraform show` for the saved plan ("Plan: 1 to add, …" or "No changes."). */
   terraformLine: string;
 }
@@ -40,7 +48,12 @@ const WORKER_POLICY = "aws-control-plane_purge_worker-function_policy_DA6728DC";
 async function report(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
-  const status = await planReport(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), readFile: (p) => readFileSync(p, "utf8"), writeFile: () => undefined });
+  const status = await planReport(args, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    readFile: (p) => readFileSync(p, "utf8"),
+    writeFile: () => undefined,
+  });
   return { status, stdout, stderr };
 }
 
@@ -56,7 +69,10 @@ function countsOf(planned: Planned) {
 }
 
 const changed = (planned: Planned) =>
-  (planned.json.resource_changes ?? []).filter((c) => c.change.actions.join() !== "no-op").map((c) => `${c.change.actions.join(",")} ${c.address}`).sort();
+  (planned.json.resource_changes ?? [])
+    .filter((c) => c.change.actions.join() !== "no-op")
+    .map((c) => `${c.change.actions.join(",")} ${c.address}`)
+    .sort();
 
 describeWithTerraform("plan-report on real offline plans of the dev stack's AWS side", () => {
   const root = mkdtempSync(join(tmpdir(), "edgeplane-plan-report-tf-"));
@@ -89,7 +105,11 @@ describeWithTerraform("plan-report on real offline plans of the dev stack's AWS 
   };
   const plan = async (dir: string, name: string, extra: string[] = []): Promise<Planned> => {
     // Terraform prints the same summary line for the plan it saves as `terraform show <planfile>` does.
-    const human = await terraformAsync(["plan", "-input=false", "-no-color", "-refresh=false", `-out=${name}.tfplan`, ...extra], dir, env);
+    const human = await terraformAsync(
+      ["plan", "-input=false", "-no-color", "-refresh=false", `-out=${name}.tfplan`, ...extra],
+      dir,
+      env,
+    );
     const text = await terraformAsync(["show", "-json", `${name}.tfplan`], dir, env);
     const file = join(dir, `${name}.json`);
     writeFileSync(file, text);
@@ -97,11 +117,15 @@ describeWithTerraform("plan-report on real offline plans of the dev stack's AWS 
     if (!line) throw new Error(`no summary line in the output of terraform plan:\n${human.slice(-2000)}`);
     return { file, json: JSON.parse(text), terraformLine: line.trim().startsWith("No changes.") ? "No changes." : line.trim() };
   };
-  const writeState = (dir: string, state: TerraformState) => writeFileSync(join(dir, "terraform.tfstate"), JSON.stringify(state, null, 1));
+  const writeState = (dir: string, state: TerraformState) =>
+    writeFileSync(join(dir, "terraform.tfstate"), JSON.stringify(state, null, 1));
 
   beforeAll(async () => {
     baseDir = synth(dev, "base");
-    const [created, schemaText] = await Promise.all([plan(baseDir, "create"), terraformAsync(["providers", "schema", "-json"], baseDir, env)]);
+    const [created, schemaText] = await Promise.all([
+      plan(baseDir, "create"),
+      terraformAsync(["providers", "schema", "-json"], baseDir, env),
+    ]);
     create = created;
 
     // The state an apply of the create plan would have left, settled until Terraform agrees with it.
@@ -119,7 +143,8 @@ describeWithTerraform("plan-report on real offline plans of the dev stack's AWS 
     // Applied from an older configuration: 7-day log retention, another alarm address, a queue since removed.
     const older = structuredClone(baseline);
     findResource(older, "aws_cloudwatch_log_group", LOG_GROUP.split(".")[1]!).instances[0]!.attributes.retention_in_days = 7;
-    findResource(older, "aws_sns_topic_subscription", SUBSCRIPTION.split(".")[1]!).instances[0]!.attributes.endpoint = "old-alarms@example.com";
+    findResource(older, "aws_sns_topic_subscription", SUBSCRIPTION.split(".")[1]!).instances[0]!.attributes.endpoint =
+      "old-alarms@example.com";
     const legacy = structuredClone(findResource(older, "aws_sqs_queue", "purge_dlq"));
     legacy.name = "legacy_purge";
     Object.assign(legacy.instances[0]!.attributes, {
@@ -148,7 +173,8 @@ describeWithTerraform("plan-report on real offline plans of the dev stack's AWS 
     config.resource.aws_iam_role_policy[WORKER_POLICY].policy = JSON.stringify(policy);
     writeFileSync(configFile, JSON.stringify(config, null, 2));
     const renamed = structuredClone(baseline);
-    findResource(renamed, "aws_secretsmanager_secret", "edgegrid_bootstrap").instances[0]!.attributes.name = "edgeplane/dev/edgegrid-bootstrap-v0";
+    findResource(renamed, "aws_secretsmanager_secret", "edgegrid_bootstrap").instances[0]!.attributes.name =
+      "edgeplane/dev/edgegrid-bootstrap-v0";
     writeState(variantDir, renamed);
 
     writeState(baseDir, baseline);
@@ -174,7 +200,9 @@ describeWithTerraform("plan-report on real offline plans of the dev stack's AWS 
     expect(summary.stacks[0]!.findings).toEqual([]);
 
     const md = await report(["--stack", `edgeplane-dev=${create.file}`]);
-    expect(md.stdout).toContain(`**${counts.add} to add · 0 to change · 0 to destroy · 0 to replace** (Terraform: \`${create.terraformLine}\`)`);
+    expect(md.stdout).toContain(
+      `**${counts.add} to add · 0 to change · 0 to destroy · 0 to replace** (Terraform: \`${create.terraformLine}\`)`,
+    );
     expect(md.stdout).toContain(`<details><summary>All ${counts.add} changes</summary>`);
     // The bootstrap credential is in the plan JSON (variables, secret_string) but never in the report.
     expect(readFileSync(create.file, "utf8")).toContain("akab-bootstrap-never-printed");
@@ -189,7 +217,9 @@ describeWithTerraform("plan-report on real offline plans of the dev stack's AWS 
   });
 
   test("update in place, replace and destroy: listed destroys and replacements first, counts as Terraform's", async () => {
-    expect(changed(updateReplaceDestroy)).toEqual([`delete aws_sqs_queue.legacy_purge`, `delete,create ${SUBSCRIPTION}`, `update ${LOG_GROUP}`].sort());
+    expect(changed(updateReplaceDestroy)).toEqual(
+      [`delete aws_sqs_queue.legacy_purge`, `delete,create ${SUBSCRIPTION}`, `update ${LOG_GROUP}`].sort(),
+    );
     const counts = countsOf(updateReplaceDestroy);
     expect(counts).toEqual({ add: 0, change: 1, destroy: 1, replace: 1 });
     expect(updateReplaceDestroy.terraformLine).toBe("Plan: 1 to add, 1 to change, 2 to destroy.");
@@ -197,14 +227,18 @@ describeWithTerraform("plan-report on real offline plans of the dev stack's AWS 
     const { status, stdout } = await report([updateReplaceDestroy.file]);
     expect(status).toBe(0);
     expect(stdout).toContain("### Plan for `update-replace-destroy` ✅");
-    expect(stdout).toContain("**0 to add · 1 to change · 1 to destroy · 1 to replace** (Terraform: `Plan: 1 to add, 1 to change, 2 to destroy.`)");
+    expect(stdout).toContain(
+      "**0 to add · 1 to change · 1 to destroy · 1 to replace** (Terraform: `Plan: 1 to add, 1 to change, 2 to destroy.`)",
+    );
     const section = stdout.slice(stdout.indexOf("#### Destroyed and replaced"), stdout.indexOf("<details>"));
     expect(section.trim().split("\n").slice(2)).toEqual([
       "- 🗑️ **destroy** `aws_sqs_queue.legacy_purge`: removed from the configuration",
       `- ♻️ **replace** \`${SUBSCRIPTION}\`, forced by \`endpoint\` (\`"old-alarms@example.com"\` → \`"platform-dev@example.com"\`)`,
     ]);
     expect(stdout).toContain("  - `retention_in_days`: `7` → `14`");
-    expect(stdout).toContain('  - `endpoint`: `"old-alarms@example.com"` → `"platform-dev@example.com"` **(forces replacement)**');
+    expect(stdout).toContain(
+      '  - `endpoint`: `"old-alarms@example.com"` → `"platform-dev@example.com"` **(forces replacement)**',
+    );
   });
 
   test("dangerous changes in a real plan: each guard rule names the resource, and the report blocks until allowed", async () => {
@@ -232,13 +266,17 @@ describeWithTerraform("plan-report on real offline plans of the dev stack's AWS 
     );
     // The rotation policy names the replaced secret's new ARN, so Terraform knows it only after apply; the
     // rules read it from the configuration and find nothing new there.
-    const rotationPolicy = dangerous.json.resource_changes!.find((c) => c.address === "aws_iam_role_policy.aws-control-plane_rotation_function_policy_B0CE0DF6");
+    const rotationPolicy = dangerous.json.resource_changes!.find(
+      (c) => c.address === "aws_iam_role_policy.aws-control-plane_rotation_function_policy_B0CE0DF6",
+    );
     expect(rotationPolicy?.change.actions).toEqual(["update"]);
 
     const allowed = await report([
       "--stack",
       `edgeplane-dev=${dangerous.file}`,
-      ...["iam-policy-wildcard", "production-purge-allowed", "purge-route-auth-removed", "secret-or-key-deleted"].flatMap((id) => ["--allow", id]),
+      ...["iam-policy-wildcard", "production-purge-allowed", "purge-route-auth-removed", "secret-or-key-deleted"].flatMap(
+        (id) => ["--allow", id],
+      ),
     ]);
     expect(allowed.status).toBe(0);
     expect(allowed.stdout).toContain("> ☑️ Acknowledged:");

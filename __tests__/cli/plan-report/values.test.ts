@@ -2,7 +2,8 @@
 import type { Change } from "../../../cli/plan-report/plan";
 import { SENSITIVE, UNKNOWN, attributeDiffs } from "../../../cli/plan-report/values";
 
-const diff = (change: Change) => attributeDiffs(change).map((d) => `${d.path}: ${d.before} → ${d.after}${d.forcesReplacement ? " (forces)" : ""}`);
+const diff = (change: Change) =>
+  attributeDiffs(change).map((d) => `${d.path}: ${d.before} → ${d.after}${d.forcesReplacement ? " (forces)" : ""}`);
 
 describe("attribute differences", () => {
   test("a sensitive value is masked on both sides, at any depth, while its change is still shown", () => {
@@ -19,7 +20,14 @@ describe("attribute differences", () => {
   });
 
   test("a whole block marked sensitive, or becoming sensitive, is never shown", () => {
-    const change: Change = { actions: ["update"], before: { cfg: { a: "plain" } }, after: { cfg: { a: "hidden" } }, before_sensitive: {}, after_sensitive: { cfg: true }, after_unknown: {} };
+    const change: Change = {
+      actions: ["update"],
+      before: { cfg: { a: "plain" } },
+      after: { cfg: { a: "hidden" } },
+      before_sensitive: {},
+      after_sensitive: { cfg: true },
+      after_unknown: {},
+    };
     expect(diff(change)).toEqual([`cfg: {"a":"plain"} → ${SENSITIVE}`]);
     const unchangedButMarked: Change = { ...change, after: { cfg: { a: "plain" } } };
     expect(diff(unchangedButMarked)).toEqual([`cfg: {"a":"plain"} → ${SENSITIVE}`]);
@@ -33,14 +41,29 @@ describe("attribute differences", () => {
       after_unknown: { arn: true, environment: [{ variables: true }] },
       replace_paths: [["name"]],
     };
-    expect(diff(change)).toEqual([`arn: "arn:1" → ${UNKNOWN}`, `environment[0].variables: {"A":"1"} → ${UNKNOWN}`, 'name: "old" → "new" (forces)']);
+    expect(diff(change)).toEqual([
+      `arn: "arn:1" → ${UNKNOWN}`,
+      `environment[0].variables: {"A":"1"} → ${UNKNOWN}`,
+      'name: "old" → "new" (forces)',
+    ]);
   });
 
   test("JSON held in a string is compared inside; a create lists only what gets a value", () => {
-    const policy = (actions: string[]) => JSON.stringify({ Statement: [{ Effect: "Allow", Action: actions, Resource: "arn:q" }] });
-    const update: Change = { actions: ["update"], before: { policy: policy(["sqs:A", "sqs:B"]) }, after: { policy: policy(["sqs:A", "sqs:C"]) }, after_unknown: {} };
+    const policy = (actions: string[]) =>
+      JSON.stringify({ Statement: [{ Effect: "Allow", Action: actions, Resource: "arn:q" }] });
+    const update: Change = {
+      actions: ["update"],
+      before: { policy: policy(["sqs:A", "sqs:B"]) },
+      after: { policy: policy(["sqs:A", "sqs:C"]) },
+      after_unknown: {},
+    };
     expect(diff(update)).toEqual(['policy ▸ Statement[0].Action[1]: "sqs:B" → "sqs:C"']);
-    const create: Change = { actions: ["create"], before: null, after: { name: "q", tags: null, list: [], policy: policy(["sqs:A"]) }, after_unknown: { id: true } };
+    const create: Change = {
+      actions: ["create"],
+      before: null,
+      after: { name: "q", tags: null, list: [], policy: policy(["sqs:A"]) },
+      after_unknown: { id: true },
+    };
     expect(diff(create)).toEqual([
       `id: (none) → ${UNKNOWN}`,
       'name: (none) → "q"',

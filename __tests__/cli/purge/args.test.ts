@@ -24,13 +24,22 @@ describe("usage errors exit 64 and say what is allowed", () => {
     [["--edgerc", "x", "--type", "tag", "--allow-host", "a.com", "a"], /--allow-host only applies to --type url/],
     [["--edgerc", "x", "--timeout", "5", "--type", "tag", "a"], /--timeout only applies with --env/],
     [["--env", "dev", "--section", "s", "a"], /--section only applies with --edgerc/],
-    [["--env", "dev", "--allow-host", "a.com", "a"], /--allow-host only applies with --edgerc or the AKAMAI_\* variables; .*purgePolicy.allowedHostnames/],
+    [
+      ["--env", "dev", "--allow-host", "a.com", "a"],
+      /--allow-host only applies with --edgerc or the AKAMAI_\* variables; .*purgePolicy.allowedHostnames/,
+    ],
     [["--env", "dev", "--timeout", "soon", "a"], /--timeout "soon" is not allowed; expected a number of seconds/],
     [["--env", "dev", "--job", "x y"], /--job "x y" is not a job id/],
     [["--env", "dev", "--job", "3f2b8c1e-5d4a-4c6b-9e7f-0a1b2c3d4e5f", "a"], /--job follows jobs already submitted/],
     [["--edgerc", "x", "--type", "tag"], /no objects to purge/],
-    [["--edgerc", "x", "--service-id", "S", "a"], /--service-id only applies with --cdn fastly, cloudflare or cloudfront \(the default --cdn is akamai\)/],
-    [["--cdn", "akamai", "--edgerc", "x", "--type", "host", "a"], /--type "host" is not supported by akamai; akamai supports: url, cpcode, tag/],
+    [
+      ["--edgerc", "x", "--service-id", "S", "a"],
+      /--service-id only applies with --cdn fastly, cloudflare or cloudfront \(the default --cdn is akamai\)/,
+    ],
+    [
+      ["--cdn", "akamai", "--edgerc", "x", "--type", "host", "a"],
+      /--type "host" is not supported by akamai; akamai supports: url, cpcode, tag/,
+    ],
     [["--cdn", "fastly", "--service-id", "S", "--env", "dev", "a"], /--env only applies to akamai; --cdn fastly purges directly/],
     [["--cdn", "gcore", "a"], /--cdn "gcore" is not allowed; allowed: akamai, fastly, cloudflare, cloudfront/],
   ])("%j", async (argv, message) => {
@@ -43,16 +52,54 @@ describe("usage errors exit 64 and say what is allowed", () => {
 });
 
 test("defaults: url, staging, section default, action left to the environment", () => {
-  const args = parsePurgeArgs(["--edgerc", "~/.edgerc", "--allow-host", "a.example.com,*.b.example.com", "--allow-host", "c.example.com", "x"], context);
-  expect(args).toMatchObject({ type: "url", network: "staging", section: "default", allowHosts: ["a.example.com", "*.b.example.com", "c.example.com"], objects: ["x"] });
+  const args = parsePurgeArgs(
+    ["--edgerc", "~/.edgerc", "--allow-host", "a.example.com,*.b.example.com", "--allow-host", "c.example.com", "x"],
+    context,
+  );
+  expect(args).toMatchObject({
+    type: "url",
+    network: "staging",
+    section: "default",
+    allowHosts: ["a.example.com", "*.b.example.com", "c.example.com"],
+    objects: ["x"],
+  });
   expect(args.action).toBeUndefined();
-  expect(parsePurgeArgs(["--edgerc=e", "--type=tag", "--", "-leading-dash", "-"], context)).toMatchObject({ type: "tag", objects: ["-leading-dash", "-"], readStdin: false });
+  expect(parsePurgeArgs(["--edgerc=e", "--type=tag", "--", "-leading-dash", "-"], context)).toMatchObject({
+    type: "tag",
+    objects: ["-leading-dash", "-"],
+    readStdin: false,
+  });
 });
 
 test("--help prints the usage, naming every option and the staging default", async () => {
   const { io, stdout } = captureIo();
   expect(await purgeCommand(["--help"], io)).toBe(0);
-  for (const option of ["--cdn", "--service-id", "--zone-id", "--plan", "--account-id", "--distribution-id", "--cache-tags", "--soft", "--allow-purge-all", "--env", "--edgerc", "--section", "--type", "--action", "--network", "--file", "--allow-host", "--dry-run", "--json", "--api-url", "--timeout", "--job", "--skip-invalid", "--quiet"]) {
+  for (const option of [
+    "--cdn",
+    "--service-id",
+    "--zone-id",
+    "--plan",
+    "--account-id",
+    "--distribution-id",
+    "--cache-tags",
+    "--soft",
+    "--allow-purge-all",
+    "--env",
+    "--edgerc",
+    "--section",
+    "--type",
+    "--action",
+    "--network",
+    "--file",
+    "--allow-host",
+    "--dry-run",
+    "--json",
+    "--api-url",
+    "--timeout",
+    "--job",
+    "--skip-invalid",
+    "--quiet",
+  ]) {
     expect(stdout()).toContain(option);
   }
   expect(stdout()).toMatch(/--network staging\|production\s+default staging/);
@@ -90,7 +137,10 @@ test("files and stdin: one object per line, trimmed; blank lines and # comments 
 test("an .edgerc that cannot be read exits 1 naming the file and section, never a secret", async () => {
   const tmp = tempDir();
   try {
-    const edgerc = tmp.file("edgerc", "[other]\nhost = akab-x.luna.akamaiapis.net\nclient_token = t\nclient_secret = s3cr3t-value\naccess_token = a\n");
+    const edgerc = tmp.file(
+      "edgerc",
+      "[other]\nhost = akab-x.luna.akamaiapis.net\nclient_token = t\nclient_secret = s3cr3t-value\naccess_token = a\n",
+    );
     const { io, stderr } = captureIo();
     expect(await purgeCommand(["--edgerc", edgerc, "--section", "s", "--type", "tag", "x"], io)).toBe(1);
     expect(stderr()).toMatch(/has no section \[s\] \(sections found: \[other\]\)/);

@@ -75,7 +75,7 @@ test("pro: 600 tags in 6 requests of 100, each tag once", async () => {
   expect(await run).toBe(0);
   const json = JSON.parse(stdout()) as CdnJson;
   expect(json.batches.map((b) => [b.cdn, b.type, b.objects])).toEqual(
-    Array.from({ length: 6 }, () => ["cloudflare", "tag", 100])
+    Array.from({ length: 6 }, () => ["cloudflare", "tag", 100]),
   );
   expectEachOnce(cloudflarePurgedObjects(emulator.state, { kind: "tags" }), TAGS);
   expect(purgeRequests()).toHaveLength(6);
@@ -93,7 +93,7 @@ test("hosts and prefixes: checked against --allow-host, sent as hosts / prefixes
   const hosts = purge(["--type", "host", "--allow-host", `${HOST},img.example.com`, "WWW.example.com", "img.example.com"]);
   expect(await hosts.run).toBe(0);
   expect(hosts.stdout()).toMatch(
-    /^purge host on cloudflare zone 0123456789abcdef0123456789abcdef: 2 object\(s\) purged in 1 request\(s\)$/m
+    /^purge host on cloudflare zone 0123456789abcdef0123456789abcdef: 2 object\(s\) purged in 1 request\(s\)$/m,
   );
   const prefixes = purge(["--type", "prefix", `${HOST}/blog`, `${HOST}/news/2026`]);
   expect(await prefixes.run).toBe(0);
@@ -124,7 +124,7 @@ test("--type all with --allow-purge-all purges everything in one request; the su
   const { run, stdout } = purge(["--type", "all", "--allow-purge-all", "--account-id", "aaaabbbbccccddddeeeeffff00001111"]);
   expect(await run).toBe(0);
   expect(stdout()).toMatch(
-    /^purge all on cloudflare zone 0123456789abcdef0123456789abcdef \(account aaaabbbbccccddddeeeeffff00001111\): 1 object\(s\) purged in 1 request\(s\)$/m
+    /^purge all on cloudflare zone 0123456789abcdef0123456789abcdef \(account aaaabbbbccccddddeeeeffff00001111\): 1 object\(s\) purged in 1 request\(s\)$/m,
   );
   expect(emulator.state.purges.map((p) => [p.zoneId, p.kind])).toEqual([[ZONE, "purge_everything"]]);
 });
@@ -162,7 +162,7 @@ test("bad objects exit 1 naming each object and its reason; nothing is sent", as
 test("a zone the token may not purge: forbidden (HTTP 403), exit 1", async () => {
   const capture = scaledIo(env, { scale: SCALE });
   expect(await purgeCommand(["--cdn", "cloudflare", "--zone-id", OTHER_ZONE, "--type", "tag", "--json", "a"], capture.io)).toBe(
-    1
+    1,
   );
   const json = JSON.parse(capture.stdout()) as CdnJson;
   expect(json.failed).toEqual([
@@ -208,7 +208,7 @@ test("as a child process (node cli/bin.cjs): enterprise plan, 40 URLs in one req
   const fitting = await runCli(["purge", "--cdn", "cloudflare", "--zone-id", ZONE, "--plan", "pro", ...urls], { env });
   expect(fitting.code).toBe(0);
   expect(fitting.stdout).toMatch(
-    /^purge url on cloudflare zone 0123456789abcdef0123456789abcdef: 40 object\(s\) purged in 2 request\(s\)$/m
+    /^purge url on cloudflare zone 0123456789abcdef0123456789abcdef: 40 object\(s\) purged in 2 request\(s\)$/m,
   );
   expect(fitting.stdout).toMatch(/^ {2}host\(s\) purged: www\.example\.com$/m);
   expectEachOnce(cloudflarePurgedObjects(emulator.state, { kind: "files" }), urls);

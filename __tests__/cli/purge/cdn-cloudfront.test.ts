@@ -70,7 +70,7 @@ test("2,000 URLs become their paths in one invalidation (the minimum), each once
   expect(json.batches[0]?.purgeId).toMatch(/^I/);
   expectEachOnce(
     cloudFrontInvalidatedPaths(emulator.state, DISTRIBUTION),
-    URLS.map((u) => u.slice(`https://${HOST}`.length))
+    URLS.map((u) => u.slice(`https://${HOST}`.length)),
   );
   expect(createRequests()).toHaveLength(1);
 });
@@ -84,7 +84,7 @@ test("600 cache tags (--cache-tags) in one invalidation of #tag items, each once
   ]);
   expectEachOnce(
     cloudFrontInvalidatedPaths(emulator.state),
-    TAGS.map((t) => `#${t}`)
+    TAGS.map((t) => `#${t}`),
   );
   expect(createRequests()).toHaveLength(1);
 });
@@ -104,7 +104,7 @@ test("without --allow-host any host is accepted, and the command says the host i
   const { run, stdout, stderr } = purge([`https://${HOST}/a`, "https://img.example.org/b.png"]);
   expect(await run).toBe(0);
   expect(stderr()).toMatch(
-    /no --allow-host .*URLs of any host become paths on distribution E1CLITESTTAGS \(the host is dropped\)/
+    /no --allow-host .*URLs of any host become paths on distribution E1CLITESTTAGS \(the host is dropped\)/,
   );
   expect(stdout()).toMatch(/^ {2}host\(s\) purged: www\.example\.com, img\.example\.org$/m);
   expect(cloudFrontInvalidatedPaths(emulator.state)).toEqual(["/a", "/b.png"]);
@@ -168,7 +168,7 @@ describe("usage errors exit 64 naming the CDN and the type", () => {
 test("as a child process (node cli/bin.cjs): --type all on a distribution without cache tags", async () => {
   const result = await runCli(
     ["purge", "--cdn", "cloudfront", "--distribution-id", PLAIN, "--type", "all", "--allow-purge-all", "--json"],
-    { env }
+    { env },
   );
   // (stderr may hold the AWS SDK's own Node version warning.)
   expect(result.stderr).not.toContain("edgeplane");

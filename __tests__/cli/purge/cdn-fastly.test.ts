@@ -47,7 +47,7 @@ test("2,000 URLs: one request each (the minimum), each URL purged once with the 
   expect(new Set(json.batches.map((b) => b.purgeId)).size).toBe(2000);
   expectEachOnce(
     fastlyPurgedObjects(emulator.state, { kind: "url" }),
-    URLS.map((u) => u.slice("https://".length))
+    URLS.map((u) => u.slice("https://".length)),
   );
   // Fastly has no bulk URL purge: 2,000 requests is the minimum; minimum + 1% allowed, none over the 1-URL limit.
   expect(purgeRequests().length).toBeLessThanOrEqual(Math.floor(2000 * 1.01));
@@ -81,7 +81,7 @@ test("bad objects exit 1 naming each object and its reason; nothing is sent", as
   const { io, stdout, stderr } = scaledIo(env);
   const code = await purgeCommand(
     ["--cdn", "fastly", "--service-id", SERVICE, "--type", "tag", "--json", "good-key", "has space", long],
-    io
+    io,
   );
   expect(code).toBe(1);
   const json = JSON.parse(stdout()) as CdnJson;
@@ -111,7 +111,7 @@ test("URLs outside --allow-host are rejected naming the host and the list; --ski
   ];
   expect(await purgeCommand(argv, io)).toBe(1);
   expect(stderr()).toMatch(
-    /"https:\/\/evil\.example\.net\/x" \(argument 2\): hostNotServed: host "evil\.example\.net" is not allowed; allowed \(--allow-host\): www\.example\.com/
+    /"https:\/\/evil\.example\.net\/x" \(argument 2\): hostNotServed: host "evil\.example\.net" is not allowed; allowed \(--allow-host\): www\.example\.com/,
   );
   expect(stderr()).toMatch(/"ftp:\/\/x\/y" \(argument 3\): invalidUrl:/);
   expect(stdout()).toMatch(/^purge url on fastly service SVCCLITEST01: 1 object\(s\) purged in 1 request\(s\)$/m);
@@ -176,7 +176,7 @@ test("as a child process (node cli/bin.cjs): purge-all with --allow-purge-all", 
     ["purge", "--cdn", "fastly", "--service-id", SERVICE, "--type", "all", "--allow-purge-all", "--json"],
     {
       env: { ...env, FASTLY_API_TOKEN: TOKEN },
-    }
+    },
   );
   // The emulator's token lacks purge_all: Fastly answers 403, reported as forbidden.
   expect(result.code).toBe(1);

@@ -35,7 +35,10 @@ beforeEach(() => {
 const direct = (...more: string[]): string[] => ["purge", "--edgerc", edgerc, "--section", "s", ...more];
 
 test("purges 5,000 URLs from a file, prints the JSON result, and every URL arrives exactly once", async () => {
-  const urls = Array.from({ length: 5_000 }, (_, i) => `https://${HOST}/catalog/${i % 7}/item-${String(i).padStart(5, "0")}.html`);
+  const urls = Array.from(
+    { length: 5_000 },
+    (_, i) => `https://${HOST}/catalog/${i % 7}/item-${String(i).padStart(5, "0")}.html`,
+  );
   const file = tmp.file("urls.txt", ["# 5,000 product pages", "", ...urls, "   ", "# end"].join("\n"));
 
   const result = await runCli(direct("--allow-host", HOST, "--file", file, "--json"), { env: LOOPBACK });
@@ -90,7 +93,11 @@ test("invalid input exits 1, names each bad object and why, and sends nothing", 
 test("--json with invalid input still prints the JSON shape, with each rejection", async () => {
   const result = await runCli(direct("--type", "cpcode", "--json", "123", "0", "12ab"), { env: LOOPBACK });
   expect(result.code).toBe(1);
-  const output = JSON.parse(result.stdout) as { batches: unknown[]; rejected: Array<{ object: unknown; reason: string }>; failed: unknown[] };
+  const output = JSON.parse(result.stdout) as {
+    batches: unknown[];
+    rejected: Array<{ object: unknown; reason: string }>;
+    failed: unknown[];
+  };
   expect(output.batches).toEqual([]);
   expect(output.failed).toEqual([]);
   expect(output.rejected).toEqual([
@@ -101,7 +108,9 @@ test("--json with invalid input still prints the JSON shape, with each rejection
 });
 
 test("--skip-invalid sends the valid objects and still exits 1", async () => {
-  const result = await runCli(direct("--type", "tag", "--skip-invalid", "--json", "spring-sale", "bad tag", "laptops"), { env: LOOPBACK });
+  const result = await runCli(direct("--type", "tag", "--skip-invalid", "--json", "spring-sale", "bad tag", "laptops"), {
+    env: LOOPBACK,
+  });
   expect(result.code).toBe(1);
   const output = JSON.parse(result.stdout) as { batches: Array<{ objects: number }>; rejected: Array<{ object: unknown }> };
   expect(output.batches).toEqual([{ purgeId: expect.any(String), estimatedSeconds: 5, objects: 2 }]);
@@ -115,14 +124,19 @@ test("--dry-run prints the planned requests (count, objects, bytes) and sends no
   expect(text.code).toBe(0);
   expect(text.stdout).toMatch(/^dry run \(--edgerc .* \[s\]\): nothing was sent$/m);
   // ~32 bytes per URL: 2,000 of them need two 50,000-byte bodies.
-  expect(text.stdout).toMatch(/invalidate url on staging: 2,000 object\(s\) in 2 request\(s\) to \/ccu\/v3\/invalidate\/url\/staging, [\d,]+ body bytes/);
-  expect(text.stdout).toMatch(/^  request 1: [\d,]+ object\(s\), [\d,]+ bytes$/m);
-  expect(text.stdout).toMatch(/^  request 2: [\d,]+ object\(s\), [\d,]+ bytes$/m);
+  expect(text.stdout).toMatch(
+    /invalidate url on staging: 2,000 object\(s\) in 2 request\(s\) to \/ccu\/v3\/invalidate\/url\/staging, [\d,]+ body bytes/,
+  );
+  expect(text.stdout).toMatch(/^ {2}request 1: [\d,]+ object\(s\), [\d,]+ bytes$/m);
+  expect(text.stdout).toMatch(/^ {2}request 2: [\d,]+ object\(s\), [\d,]+ bytes$/m);
 
-  const json = await runCli(direct("--allow-host", HOST, "--dry-run", "--json", "--network", "production", "--action", "delete", "-"), {
-    env: LOOPBACK,
-    stdin: urls.join("\n"),
-  });
+  const json = await runCli(
+    direct("--allow-host", HOST, "--dry-run", "--json", "--network", "production", "--action", "delete", "-"),
+    {
+      env: LOOPBACK,
+      stdin: urls.join("\n"),
+    },
+  );
   expect(json.code).toBe(0);
   const plan = JSON.parse(json.stdout) as { dryRun: boolean; path: string; batches: Array<{ objects: number; bytes: number }> };
   expect(plan.dryRun).toBe(true);
@@ -155,7 +169,13 @@ test("a failure at Akamai (403) is reported with detail and supportId, and exits
   const output = JSON.parse(result.stdout) as { batches: unknown[]; failed: Array<Record<string, unknown>> };
   expect(output.batches).toEqual([]);
   expect(output.failed).toEqual([
-    expect.objectContaining({ objects: 1, reason: "rejected", status: 403, supportId: expect.stringMatching(/^edcp-/), batch: 0 }),
+    expect.objectContaining({
+      objects: 1,
+      reason: "rejected",
+      status: 403,
+      supportId: expect.stringMatching(/^edcp-/),
+      batch: 0,
+    }),
   ]);
   expect(sandbox.state.purges).toEqual([]);
 });
@@ -185,7 +205,14 @@ describe("answers cut short are read the same way as in the worker (one Fast Pur
     const result = await runCli(direct("--type", "tag", "--json", "garbled-201"), { env: LOOPBACK });
     expect(result.code).toBe(1);
     const output = JSON.parse(result.stdout) as { failed: Array<Record<string, unknown>> };
-    expect(output.failed).toEqual([expect.objectContaining({ objects: 1, reason: "malformedResponse", status: 201, detail: expect.stringMatching(/may have been accepted/) })]);
+    expect(output.failed).toEqual([
+      expect.objectContaining({
+        objects: 1,
+        reason: "malformedResponse",
+        status: 201,
+        detail: expect.stringMatching(/may have been accepted/),
+      }),
+    ]);
     expect(sandbox.state.requests).toHaveLength(1);
   });
 });

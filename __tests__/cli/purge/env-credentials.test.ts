@@ -38,11 +38,16 @@ test("AKAMAI_* variables, no .edgerc, no --allow-host: the URL is purged and the
   expect(result.code).toBe(0);
   expect(result.stdout).toMatch(/^purge invalidate url on staging: 1 object\(s\) accepted by Akamai in 1 request\(s\)$/m);
   expect(result.stdout).toMatch(/^ {2}host\(s\) purged: www\.example\.com$/m);
-  expect(purgedObjects(sandbox.state, { type: "url", action: "invalidate", network: "staging" })).toEqual(["https://www.example.com/a"]);
+  expect(purgedObjects(sandbox.state, { type: "url", action: "invalidate", network: "staging" })).toEqual([
+    "https://www.example.com/a",
+  ]);
 });
 
 test("without an allow-list any http(s) host is accepted, and every host purged is listed", async () => {
-  const result = await runCli(["purge", "https://www.example.com/a", "http://img.example.org/b.png", "https://www.example.com/c"], { env: akamaiEnv() });
+  const result = await runCli(
+    ["purge", "https://www.example.com/a", "http://img.example.org/b.png", "https://www.example.com/c"],
+    { env: akamaiEnv() },
+  );
   expect(result.code).toBe(0);
   expect(result.stdout).toMatch(/^ {2}host\(s\) purged: www\.example\.com, img\.example\.org$/m);
   expect(new Set(purgedObjects(sandbox.state, { type: "url" }))).toEqual(
@@ -54,7 +59,11 @@ test("--section ci reads AKAMAI_CI_* only (the plain AKAMAI_* set is not used fo
   const env = { ...akamaiEnv("AKAMAI_CI_"), AKAMAI_HOST: "akab-wrong.luna.akamaiapis.net" };
   const result = await runCli(["purge", "--section", "ci", "--type", "tag", "--json", "spring-sale"], { env });
   expect(result.code).toBe(0);
-  expect(JSON.parse(result.stdout)).toEqual({ batches: [{ purgeId: expect.any(String), estimatedSeconds: 5, objects: 1 }], rejected: [], failed: [] });
+  expect(JSON.parse(result.stdout)).toEqual({
+    batches: [{ purgeId: expect.any(String), estimatedSeconds: 5, objects: 1 }],
+    rejected: [],
+    failed: [],
+  });
   expect(purgedObjects(sandbox.state, { type: "tag" })).toEqual(["spring-sale"]);
 });
 
@@ -73,7 +82,9 @@ test("EDGEPLANE_ALLOW_HOSTS sets the default allow-list; --allow-host replaces i
   const env = { ...akamaiEnv(), EDGEPLANE_ALLOW_HOSTS: "www.example.com, *.cdn.example.com" };
   const refused = await runCli(["purge", "https://www.example.com/a", "https://evil.example.net/x"], { env });
   expect(refused.code).toBe(1);
-  expect(refused.stderr).toMatch(/"https:\/\/evil\.example\.net\/x" \(argument 2\): host "evil\.example\.net" is not allowed.*www\.example\.com, \*\.cdn\.example\.com/);
+  expect(refused.stderr).toMatch(
+    /"https:\/\/evil\.example\.net\/x" \(argument 2\): host "evil\.example\.net" is not allowed.*www\.example\.com, \*\.cdn\.example\.com/,
+  );
   expect(sandbox.state.requests).toEqual([]);
 
   const replaced = await runCli(["purge", "--allow-host", "evil.example.net", "https://evil.example.net/x"], { env });

@@ -33,7 +33,16 @@ const childEnv = (extra: Record<string, string> = {}): Record<string, string> =>
   ...extra,
 });
 
-const viaApi = (...more: string[]): string[] => ["purge", "--env", "dev", "--api-url", api.url, "--poll-interval", "0.05", ...more];
+const viaApi = (...more: string[]): string[] => [
+  "purge",
+  "--env",
+  "dev",
+  "--api-url",
+  api.url,
+  "--poll-interval",
+  "0.05",
+  ...more,
+];
 
 test("signs with SigV4 for execute-api in the environment's region, submits, polls to done and prints the JSON", async () => {
   const urls = Array.from({ length: 3_000 }, (_, i) => `https://${HOST}/page/${i}`);
@@ -64,7 +73,13 @@ test("signs with SigV4 for execute-api in the environment's region, submits, pol
   expect(Object.keys(output)).toEqual(["batches", "rejected", "failed"]);
   expect(output.rejected).toEqual([]);
   expect(output.failed).toEqual([]);
-  expect(output.batches).toEqual(job!.batches.map((b, i) => ({ purgeId: `edcp-${job!.jobId.slice(0, 8)}-${i}`, estimatedSeconds: 5, objects: b.objects.length })));
+  expect(output.batches).toEqual(
+    job!.batches.map((b, i) => ({
+      purgeId: `edcp-${job!.jobId.slice(0, 8)}-${i}`,
+      estimatedSeconds: 5,
+      objects: b.objects.length,
+    })),
+  );
   expect(output.batches.reduce((n, b) => n + (b.objects as number), 0)).toBe(3_000);
 });
 
@@ -87,7 +102,9 @@ test("the human summary names the job and the failure", async () => {
   const result = await runCli(viaApi(`https://${HOST}/a`, `https://${HOST}/b`), { env: childEnv() });
   expect(result.code).toBe(1);
   expect(result.stdout).toContain(`job(s): ${api.jobs[0]!.jobId}`);
-  expect(result.stdout).toMatch(/FAILED job \S+, batch 0, 2 object\(s\): rejected: unauthorized arl \(HTTP 403, supportId edsp-0\)/);
+  expect(result.stdout).toMatch(
+    /FAILED job \S+, batch 0, 2 object\(s\): rejected: unauthorized arl \(HTTP 403, supportId edsp-0\)/,
+  );
   expect(result.stdout.trim().split("\n").at(-1)).toBe("not everything was purged: 0 rejected, 1 failed");
 });
 
@@ -101,14 +118,36 @@ test("the API URL can come from EDGEPLANE_PURGE_API_URL", async () => {
 
 test("a job still running at --timeout exits 1 and says how to follow it; --job follows it to the end", async () => {
   api.pollsUntilDone = 1_000_000;
-  const first = await runCli(["purge", "--env", "dev", "--api-url", api.url, "--timeout", "1", "--poll-interval", "0.2", "--json", "--type", "tag", "a", "b"], {
-    env: childEnv(),
-  });
+  const first = await runCli(
+    [
+      "purge",
+      "--env",
+      "dev",
+      "--api-url",
+      api.url,
+      "--timeout",
+      "1",
+      "--poll-interval",
+      "0.2",
+      "--json",
+      "--type",
+      "tag",
+      "a",
+      "b",
+    ],
+    {
+      env: childEnv(),
+    },
+  );
   expect(first.code).toBe(1);
   const jobId = api.jobs[0]!.jobId;
   const output = JSON.parse(first.stdout) as { failed: Array<Record<string, unknown>> };
   expect(output.failed).toEqual([
-    expect.objectContaining({ jobId, reason: "timedOut", detail: expect.stringContaining(`edgeplane purge --env dev --job ${jobId}`) }),
+    expect.objectContaining({
+      jobId,
+      reason: "timedOut",
+      detail: expect.stringContaining(`edgeplane purge --env dev --job ${jobId}`),
+    }),
   ]);
 
   api.pollsUntilDone = 0;
@@ -126,7 +165,13 @@ test("a signature the API refuses (wrong secret) exits 1 with a hint, never prin
   const wrongSecret = "not-the-right-secret-key-0000000000000000";
   const result = await runCli(viaApi("--type", "tag", "x"), { env: childEnv({ AWS_SECRET_ACCESS_KEY: wrongSecret }) });
   expect(result.code).toBe(1);
-  expect(api.requests).toEqual([expect.objectContaining({ method: "POST", status: 403, signature: expect.objectContaining({ ok: false, problem: "signature does not match" }) })]);
+  expect(api.requests).toEqual([
+    expect.objectContaining({
+      method: "POST",
+      status: 403,
+      signature: expect.objectContaining({ ok: false, problem: "signature does not match" }),
+    }),
+  ]);
   expect(result.stdout).toMatch(/POST \/purge answered 403: .*execute-api:Invoke/);
   expect(result.stdout + result.stderr).not.toContain(wrongSecret);
   expect(result.stdout + result.stderr).not.toContain(DUMMY_AWS.AWS_SESSION_TOKEN);
@@ -136,7 +181,9 @@ test("a signature the API refuses (wrong secret) exits 1 with a hint, never prin
 test("objects outside the environment's allowed hostnames are rejected locally; nothing is sent", async () => {
   const result = await runCli(viaApi(`https://${HOST}/ok`, "https://other.example.org/x"), { env: childEnv() });
   expect(result.code).toBe(1);
-  expect(result.stderr).toMatch(/"https:\/\/other\.example\.org\/x" \(argument 2\): host "other\.example\.org" is not allowed in this environment; allowed: www\.example\.com/);
+  expect(result.stderr).toMatch(
+    /"https:\/\/other\.example\.org\/x" \(argument 2\): host "other\.example\.org" is not allowed in this environment; allowed: www\.example\.com/,
+  );
   expect(api.requests).toEqual([]);
 });
 
@@ -148,9 +195,13 @@ test("without an API URL, or for a network the environment does not allow, it ex
 
   const production = await runCli(viaApi("--network", "production", "--type", "tag", "x"), { env: childEnv() });
   expect(production.code).toBe(1);
-  expect(production.stderr).toMatch(/environment "dev" does not allow purges on production; its purgePolicy.allowedNetworks: staging/);
+  expect(production.stderr).toMatch(
+    /environment "dev" does not allow purges on production; its purgePolicy.allowedNetworks: staging/,
+  );
 
-  const plainHttp = await runCli(["purge", "--env", "dev", "--api-url", "http://api.example.com", "--type", "tag", "x"], { env: childEnv() });
+  const plainHttp = await runCli(["purge", "--env", "dev", "--api-url", "http://api.example.com", "--type", "tag", "x"], {
+    env: childEnv(),
+  });
   expect(plainHttp.code).toBe(1);
   expect(plainHttp.stderr).toMatch(/--api-url must be an https:\/\/ URL/);
   expect(api.requests).toEqual([]);
@@ -158,7 +209,10 @@ test("without an API URL, or for a network the environment does not allow, it ex
 
 test("lists larger than the policy's per-request limits are split into several jobs", () => {
   const objects = Array.from({ length: 25 }, (_, i) => `https://${HOST}/${i}`);
-  const byCount = chunkRequests({ type: "url", action: "invalidate", network: "staging", objects }, { maxObjectsPerRequest: 10, maxRequestBytes: 1_000_000 });
+  const byCount = chunkRequests(
+    { type: "url", action: "invalidate", network: "staging", objects },
+    { maxObjectsPerRequest: 10, maxRequestBytes: 1_000_000 },
+  );
   expect(byCount.chunks.map((c) => c.length)).toEqual([10, 10, 5]);
   expect(byCount.chunks.flat()).toEqual(objects);
 
@@ -174,12 +228,18 @@ test("lists larger than the policy's per-request limits are split into several j
 
 test("with --env the environment's purgePolicy applies: EDGEPLANE_ALLOW_HOSTS neither widens nor narrows it", async () => {
   const other = "https://not-in-policy.example.net/x";
-  const wider = await runCli(viaApi("--json", `https://${HOST}/a`, other), { env: childEnv({ EDGEPLANE_ALLOW_HOSTS: "not-in-policy.example.net" }) });
+  const wider = await runCli(viaApi("--json", `https://${HOST}/a`, other), {
+    env: childEnv({ EDGEPLANE_ALLOW_HOSTS: "not-in-policy.example.net" }),
+  });
   expect(wider.code).toBe(1);
-  expect(wider.stderr).toMatch(/"https:\/\/not-in-policy\.example\.net\/x" \(argument 2\): host "not-in-policy\.example\.net" is not allowed/);
+  expect(wider.stderr).toMatch(
+    /"https:\/\/not-in-policy\.example\.net\/x" \(argument 2\): host "not-in-policy\.example\.net" is not allowed/,
+  );
   expect(api.jobs).toEqual([]);
 
-  const narrower = await runCli(viaApi("--json", `https://${HOST}/a`), { env: childEnv({ EDGEPLANE_ALLOW_HOSTS: "elsewhere.example.org" }) });
+  const narrower = await runCli(viaApi("--json", `https://${HOST}/a`), {
+    env: childEnv({ EDGEPLANE_ALLOW_HOSTS: "elsewhere.example.org" }),
+  });
   expect(narrower.code).toBe(0);
   expect(api.jobs.map((j) => j.objects)).toEqual([[`https://${HOST}/a`]]);
 });
@@ -191,7 +251,12 @@ test("a 503 with no job recorded is a failure (notQueued) with the service's wor
   const output = JSON.parse(result.stdout) as { batches: unknown[]; failed: Array<Record<string, unknown>> };
   expect(output.batches).toEqual([]);
   expect(output.failed).toEqual([
-    { objects: 2, reason: "notQueued", status: 503, detail: expect.stringMatching(/^POST \/purge answered 503: could not queue .* send the request again$/) },
+    {
+      objects: 2,
+      reason: "notQueued",
+      status: 503,
+      detail: expect.stringMatching(/^POST \/purge answered 503: could not queue .* send the request again$/),
+    },
   ]);
   expect(api.requests.map((r) => r.method)).toEqual(["POST"]);
 });

@@ -51,7 +51,9 @@ export function tempDir(): { dir: string; file: (name: string, text: string) => 
  * clock instead runs that many times faster than real time, as an emulator started with the same timeScale does, so
  * a CDN's pacing is kept while its waits are short.
  */
-export function captureIo(options: { stdin?: string; stdinIsTty?: boolean; env?: Record<string, string | undefined>; timeScale?: number } = {}) {
+export function captureIo(
+  options: { stdin?: string; stdinIsTty?: boolean; env?: Record<string, string | undefined>; timeScale?: number } = {},
+) {
   const scale = options.timeScale;
   const start = Date.now();
   const out: string[] = [];

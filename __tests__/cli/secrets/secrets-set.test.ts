@@ -21,8 +21,14 @@ beforeEach(() => {
 });
 afterAll(() => sm.restore());
 
-async function run(args: string[], options: { stdin?: string; stdinIsTty?: boolean; environments?: () => ReturnType<typeof exampleEnv>[] } = {}) {
-  const capture = captureIo({ ...(options.stdin !== undefined ? { stdin: options.stdin } : {}), stdinIsTty: options.stdinIsTty ?? false });
+async function run(
+  args: string[],
+  options: { stdin?: string; stdinIsTty?: boolean; environments?: () => ReturnType<typeof exampleEnv>[] } = {},
+) {
+  const capture = captureIo({
+    ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
+    stdinIsTty: options.stdinIsTty ?? false,
+  });
   const code = await secretsCommand(args, capture.io, options.environments ? { environments: options.environments } : {});
   return { code, stdout: capture.stdout(), stderr: capture.stderr() };
 }
@@ -33,7 +39,9 @@ describe("storing a token", () => {
     const result = await run(["set", "--env", "prod", "--cdn", "fastly"], { stdin: `${TOKEN}\n` });
     expect(result).toMatchObject({ code: 0, stderr: "" });
     expect(puts()).toEqual([{ SecretId: FASTLY_SECRET, SecretString: TOKEN }]);
-    expect(result.stdout).toBe(`stored the token for Fastly service ${FASTLY} in edgeplane/prod/cdn-token/fastly/${FASTLY} (account 333333333333, eu-west-1, version v-1)\n`);
+    expect(result.stdout).toBe(
+      `stored the token for Fastly service ${FASTLY} in edgeplane/prod/cdn-token/fastly/${FASTLY} (account 333333333333, eu-west-1, version v-1)\n`,
+    );
     expect(result.stdout).not.toContain(TOKEN);
     // The client talks to the environment's region.
     expect(await sm.commandCalls(PutSecretValueCommand)[0]!.thisValue.config.region()).toBe("eu-west-1");
@@ -104,10 +112,22 @@ describe("choosing the environment and target", () => {
     [["set", "--env", "qa", "--cdn", "fastly"], '--env "qa" is not an environment in config/; allowed: dev, staging, prod'],
     [["set", "--env", "prod", "--cdn", "edgecast"], '--cdn "edgecast" is not allowed; allowed: fastly, cloudflare'],
     [["set", "--env", "prod", "--cdn", "cloudfront"], '--cdn "cloudfront" has no token'],
-    [["set", "--env", "dev", "--cdn", "fastly"], 'environment "dev" has no fastly target in cdns (its CDNs: none (Akamai alone))'],
-    [["set", "--env", "staging", "--cdn", "cloudflare"], 'environment "staging" has no cloudflare target in cdns (its CDNs: akamai, cloudfront)'],
-    [["set", "--env", "prod", "--cdn", "fastly", "--service-id", "NOPE123456"], `--service-id "NOPE123456" is not a fastly target of environment "prod"; allowed: ${FASTLY}`],
-    [["set", "--env", "prod", "--cdn", "fastly", "--zone-id", ZONE], "--zone-id does not apply to --cdn fastly; use --service-id"],
+    [
+      ["set", "--env", "dev", "--cdn", "fastly"],
+      'environment "dev" has no fastly target in cdns (its CDNs: none (Akamai alone))',
+    ],
+    [
+      ["set", "--env", "staging", "--cdn", "cloudflare"],
+      'environment "staging" has no cloudflare target in cdns (its CDNs: akamai, cloudfront)',
+    ],
+    [
+      ["set", "--env", "prod", "--cdn", "fastly", "--service-id", "NOPE123456"],
+      `--service-id "NOPE123456" is not a fastly target of environment "prod"; allowed: ${FASTLY}`,
+    ],
+    [
+      ["set", "--env", "prod", "--cdn", "fastly", "--zone-id", ZONE],
+      "--zone-id does not apply to --cdn fastly; use --service-id",
+    ],
     [["set", "--env", "prod", "--cdn", "fastly", "--region", "x"], 'unknown option "--region"'],
     [["rotate", "--env", "prod"], 'unknown command "rotate"; commands: set'],
   ])("%j: exit 64, %s", async (args, message) => {
@@ -118,19 +138,33 @@ describe("choosing the environment and target", () => {
   });
 
   test("with several services, --service-id picks one and is required", async () => {
-    const prod = variantEnv("prod", (e) => e.cdns!.push({ cdn: "fastly", serviceId: "SECONDSERVICE1", hostnames: ["www.example.com"] }));
+    const prod = variantEnv("prod", (e) =>
+      e.cdns!.push({ cdn: "fastly", serviceId: "SECONDSERVICE1", hostnames: ["www.example.com"] }),
+    );
     const environments = () => [prod];
     const ambiguous = await run(["set", "--env", "prod", "--cdn", "fastly"], { stdin: TOKEN, environments });
     expect(ambiguous.code).toBe(64);
-    expect(ambiguous.stderr).toContain(`environment "prod" lists 2 fastly targets; pick one with --service-id: ${FASTLY}, SECONDSERVICE1`);
-    expect((await run(["set", "--env", "prod", "--cdn", "fastly", "--service-id", "SECONDSERVICE1"], { stdin: TOKEN, environments })).code).toBe(0);
-    expect(puts()).toEqual([{ SecretId: "arn:aws:secretsmanager:eu-west-1:333333333333:secret:edgeplane/prod/cdn-token/fastly/SECONDSERVICE1", SecretString: TOKEN }]);
+    expect(ambiguous.stderr).toContain(
+      `environment "prod" lists 2 fastly targets; pick one with --service-id: ${FASTLY}, SECONDSERVICE1`,
+    );
+    expect(
+      (await run(["set", "--env", "prod", "--cdn", "fastly", "--service-id", "SECONDSERVICE1"], { stdin: TOKEN, environments }))
+        .code,
+    ).toBe(0);
+    expect(puts()).toEqual([
+      {
+        SecretId: "arn:aws:secretsmanager:eu-west-1:333333333333:secret:edgeplane/prod/cdn-token/fastly/SECONDSERVICE1",
+        SecretString: TOKEN,
+      },
+    ]);
   });
 });
 
 describe("AWS refusals", () => {
   test("a missing secret says to deploy first; nothing echoes the token", async () => {
-    sm.on(PutSecretValueCommand).rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }));
+    sm.on(PutSecretValueCommand).rejects(
+      new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }),
+    );
     const result = await run(["set", "--env", "prod", "--cdn", "fastly"], { stdin: TOKEN });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
@@ -140,11 +174,16 @@ describe("AWS refusals", () => {
   });
 
   test("access denied names the permissions the caller needs", async () => {
-    const denied = Object.assign(new Error("User: arn:aws:iam::333333333333:user/x is not authorized to perform: secretsmanager:PutSecretValue"), { name: "AccessDeniedException" });
+    const denied = Object.assign(
+      new Error("User: arn:aws:iam::333333333333:user/x is not authorized to perform: secretsmanager:PutSecretValue"),
+      { name: "AccessDeniedException" },
+    );
     sm.on(PutSecretValueCommand).rejects(denied);
     const result = await run(["set", "--env", "prod", "--cdn", "cloudflare"], { stdin: TOKEN });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("needs secretsmanager:PutSecretValue on the secret and kms:GenerateDataKey on the key alias/edgeplane-prod-edgegrid");
+    expect(result.stderr).toContain(
+      "needs secretsmanager:PutSecretValue on the secret and kms:GenerateDataKey on the key alias/edgeplane-prod-edgegrid",
+    );
     expect(result.stderr).not.toContain(TOKEN);
   });
 });

@@ -74,11 +74,24 @@ test("list: every token, legacy ones with their days left, exit 0 and no warning
   expect(listed.stdout).toMatch(new RegExp(`^${SEEDED_ENHANCED_TOKEN}\\s+enhanced\\s+COMPLETE\\s+never\\s+-\\s`, "m"));
 
   const json = JSON.parse((await tokens("list", "--json")).stdout) as { tokens: Array<Record<string, unknown>> };
-  expect(json.tokens.find((t) => t.name === site.name)).toEqual({ name: site.name, uuid: site.uuid, kind: "legacy", state: "usable", expiry: site.expiry, daysToExpiry: 3 });
+  expect(json.tokens.find((t) => t.name === site.name)).toEqual({
+    name: site.name,
+    uuid: site.uuid,
+    kind: "legacy",
+    state: "usable",
+    expiry: site.expiry,
+    daysToExpiry: 3,
+  });
 
   const env = await tokens("list", "--env", "staging");
   expect(env.code).toBe(0);
-  expect(env.stdout.trimEnd().split("\n").slice(1).map((l) => l.split(/\s+/).slice(0, 4))).toEqual([["site-config-ro", "current", site.name, "legacy"]]);
+  expect(
+    env.stdout
+      .trimEnd()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.split(/\s+/).slice(0, 4)),
+  ).toEqual([["site-config-ro", "current", site.name, "legacy"]]);
 });
 
 test("create --env makes the next dated token beside the legacy one; write-file --env writes the current token of each prefix", async () => {
@@ -100,7 +113,13 @@ test("create --env makes the next dated token beside the legacy one; write-file 
   const fresh = sandbox.state.edgeKv.tokens.find((t) => t.name === `site-config-ro-${TODAY}`)!;
   expect(parseTokensFile(readFileSync(out, "utf8"))).toEqual({ site_config: { name: fresh.name, reference: fresh.uuid } });
   const listed = await tokens("list", "--env", "staging");
-  expect(listed.stdout.trimEnd().split("\n").slice(1).map((l) => l.split(/\s+/).slice(0, 3))).toEqual([
+  expect(
+    listed.stdout
+      .trimEnd()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.split(/\s+/).slice(0, 3)),
+  ).toEqual([
     ["site-config-ro", "current", fresh.name],
     ["site-config-ro", "superseded", seeded("site-config-ro").name],
   ]);
@@ -111,7 +130,9 @@ test("a list item that cannot be read is named in a warning and the others are s
   sandbox.state.edgeKv.tokens.push(broken);
   const listed = await tokens("list");
   expect(listed.code).toBe(0);
-  expect(listed.stderr).toBe("edgeplane tokens: warning: the token list has 1 unreadable item(s): name broken-token (tokens.3.uuid: must be at least 1 character(s)); left out\n");
+  expect(listed.stderr).toBe(
+    "edgeplane tokens: warning: the token list has 1 unreadable item(s): name broken-token (tokens.3.uuid: must be at least 1 character(s)); left out\n",
+  );
   expect(listed.stdout).toContain(SEEDED_ENHANCED_TOKEN);
   expect(listed.stdout).not.toContain("broken-token");
 

@@ -109,7 +109,7 @@ describe("fastly", () => {
     const result = await validate(fastlyEnv("fastly-read-only"), "--cdn", "fastly", "--service-id", SERVICE);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
-      /^ {2}MISSING\s+scope\s+token scope lacks purge_select \(or global\); the token's scope is "global:read"$/m
+      /^ {2}MISSING\s+scope\s+token scope lacks purge_select \(or global\); the token's scope is "global:read"$/m,
     );
     expect(result.stdout).toMatch(/not ok: scope \(missing\)$/m);
     const json = await validate(fastlyEnv("fastly-read-only"), "--cdn", "fastly", "--service-id", SERVICE, "--json");
@@ -129,11 +129,11 @@ describe("fastly", () => {
       "fastly",
       "--service-id",
       SERVICE,
-      "--allow-purge-all"
+      "--allow-purge-all",
     );
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
-      /MISSING\s+service\s+service SVCVALIDATE01 not allowed by this token \(it is limited to SVCOTHER\)/
+      /MISSING\s+service\s+service SVCVALIDATE01 not allowed by this token \(it is limited to SVCOTHER\)/,
     );
     expect(result.stdout).toMatch(/MISSING\s+scope purge_all\s+token scope lacks purge_all/);
   });
@@ -154,7 +154,7 @@ describe("cloudflare", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/ok\s+token\s+an active user token/);
     expect(result.stdout).toMatch(
-      /ok\s+probe\s+purged the random cache tag edgeplane-validate-.* on zone 0123456789abcdef0123456789abcdef/
+      /ok\s+probe\s+purged the random cache tag edgeplane-validate-.* on zone 0123456789abcdef0123456789abcdef/,
     );
     expect(cloudflarePurgedObjects(cloudflare.state, { kind: "tags", zoneId: ZONE })).toHaveLength(1);
   });
@@ -163,7 +163,7 @@ describe("cloudflare", () => {
     const result = await validate(cloudflareEnv("cf-other-zone"), "--cdn", "cloudflare", "--zone-id", ZONE, "--probe");
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
-      /MISSING\s+probe\s+the token lacks Zone → Cache Purge → Purge on zone 0123456789abcdef0123456789abcdef/
+      /MISSING\s+probe\s+the token lacks Zone → Cache Purge → Purge on zone 0123456789abcdef0123456789abcdef/,
     );
   });
 
@@ -181,11 +181,11 @@ describe("cloudflare", () => {
       "--zone-id",
       ZONE,
       "--account-id",
-      ACCOUNT
+      ACCOUNT,
     );
     expect(withAccount.code).toBe(0);
     expect(withAccount.stdout).toMatch(
-      /ok\s+token\s+an active account token \(verified at \/accounts\/aaaabbbbccccddddeeeeffff00001111\/tokens\/verify\)/
+      /ok\s+token\s+an active account token \(verified at \/accounts\/aaaabbbbccccddddeeeeffff00001111\/tokens\/verify\)/,
     );
   });
 });
@@ -196,7 +196,7 @@ describe("cloudfront", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/ok\s+identity\s+AWS accepted the credential: account 123456789012/);
     expect(result.stdout).toMatch(
-      /ok\s+probe\s+invalidated the random path \/edgeplane-validate-.*billable: one invalidation path.* \[billable\]$/m
+      /ok\s+probe\s+invalidated the random path \/edgeplane-validate-.*billable: one invalidation path.* \[billable\]$/m,
     );
     expect(cloudFrontInvalidatedPaths(cloudfront.state, DISTRIBUTION)).toEqual([expect.stringMatching(/^\/edgeplane-validate-/)]);
   });
@@ -209,7 +209,7 @@ describe("cloudfront", () => {
       "--distribution-id",
       DISTRIBUTION,
       "--probe",
-      "--json"
+      "--json",
     );
     expect(result.code).toBe(1);
     const json = JSON.parse(result.stdout);
@@ -220,7 +220,7 @@ describe("cloudfront", () => {
         name: "probe",
         status: "missing",
         reason: expect.stringMatching(
-          /may not create invalidations on distribution E1VALIDATEDIST \(cloudfront:CreateInvalidation on its ARN\)/
+          /may not create invalidations on distribution E1VALIDATEDIST \(cloudfront:CreateInvalidation on its ARN\)/,
         ),
       },
     ]);
@@ -230,7 +230,7 @@ describe("cloudfront", () => {
     const result = await validate({}, "--help");
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
-      /--probe invalidates one\s+random path on the distribution to prove cloudfront:CreateInvalidation: it is BILLABLE/
+      /--probe invalidates one\s+random path on the distribution to prove cloudfront:CreateInvalidation: it is BILLABLE/,
     );
   });
 });

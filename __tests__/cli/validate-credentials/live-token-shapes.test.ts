@@ -18,7 +18,11 @@ let dir: string;
 let edgerc: string;
 
 beforeEach(async () => {
-  sandbox = await startSandbox({ clients: [TEST_CLIENT], edgeKv: { tokens: defaultSeedTokens(Date.now()) }, edgeWorkers: { ids: [42001] } });
+  sandbox = await startSandbox({
+    clients: [TEST_CLIENT],
+    edgeKv: { tokens: defaultSeedTokens(Date.now()) },
+    edgeWorkers: { ids: [42001] },
+  });
   ({ dir, edgerc } = writeSandboxEdgerc(sandbox, "edgeplane-validate-live-test-"));
 });
 afterEach(async () => {
@@ -45,7 +49,9 @@ test("a token the client cannot read is named in the EdgeKV check's detail; the 
   sandbox.state.edgeKv.tokens.push({ ...sandbox.state.edgeKv.tokens[0]!, name: "broken-token", uuid: "" });
   const result = await validate("--json");
   expect(result.code).toBe(0);
-  const edgeKv = (JSON.parse(result.stdout) as { checks: Array<{ id: string; outcome: string; detail: string }> }).checks.find((c) => c.id === "edgekv");
+  const edgeKv = (JSON.parse(result.stdout) as { checks: Array<{ id: string; outcome: string; detail: string }> }).checks.find(
+    (c) => c.id === "edgekv",
+  );
   expect(edgeKv).toMatchObject({
     outcome: "ok",
     detail: "3 tokens (and 1 unreadable item(s): name broken-token (tokens.3.uuid: must be at least 1 character(s)))",

@@ -36,7 +36,14 @@ test("a credential that reaches everything: four ok lines and exit 0", async () 
   expect(result.stderr).toBe("");
   const lines = result.stdout.trimEnd().split("\n");
   expect(lines[0]).toBe(`credential [s] in ${edgerc}, host ${sandbox.url}`);
-  expect(lines.slice(1, 5).map((l) => l.trim().split(/\s{2,}/).slice(0, 2))).toEqual([
+  expect(
+    lines.slice(1, 5).map((l) =>
+      l
+        .trim()
+        .split(/\s{2,}/)
+        .slice(0, 2),
+    ),
+  ).toEqual([
     ["ok", "CCU purge (Fast Purge v3)"],
     ["ok", "EdgeKV access tokens"],
     ["ok", "IAM self-credentials"],
@@ -67,12 +74,19 @@ test("a missing API service (403) is named with what to grant, and the exit code
     ["iam", "missing"],
     ["edgeworkers", "ok"],
   ]);
-  expect(body.checks[2]).toMatchObject({ status: 403, calls: ["GET /identity-management/v3/api-clients/self/credentials"], hint: expect.stringContaining("Identity and Access Management") });
+  expect(body.checks[2]).toMatchObject({
+    status: 403,
+    calls: ["GET /identity-management/v3/api-clients/self/credentials"],
+    hint: expect.stringContaining("Identity and Access Management"),
+  });
 });
 
 test("a refused credential (401) is reported for every API, without printing any secret", async () => {
   const capture = captureIo({ env: LOOPBACK });
-  const code = await validateCredentialsCommand(["--edgerc", edgerc, "--section", "wrong", "--edgeworker-id", String(EW)], capture.io);
+  const code = await validateCredentialsCommand(
+    ["--edgerc", edgerc, "--section", "wrong", "--edgeworker-id", String(EW)],
+    capture.io,
+  );
   expect(code).toBe(1);
   expect(capture.stdout().match(/REFUSED/g)).toHaveLength(4);
   expect(capture.stdout()).toContain("the credential was refused by every API (HTTP 401)");
@@ -82,7 +96,10 @@ test("a refused credential (401) is reported for every API, without printing any
 
 test("EdgeWorker ids come from --env too; an unknown id is an error with a hint; without ids the id list is read", async () => {
   const fromEnv = await validate("--env", "staging", "--json");
-  expect(JSON.parse(fromEnv.stdout).checks[3]).toMatchObject({ outcome: "ok", calls: ["GET /edgeworkers/v1/ids/42002/versions"] });
+  expect(JSON.parse(fromEnv.stdout).checks[3]).toMatchObject({
+    outcome: "ok",
+    calls: ["GET /edgeworkers/v1/ids/42002/versions"],
+  });
 
   const unknown = await validate("--edgeworker-id", "999");
   expect(unknown.code).toBe(1);
@@ -112,7 +129,9 @@ test("bad command lines are exit 64; an unreadable .edgerc is exit 1", async () 
 });
 
 test("through the edgeplane command", async () => {
-  const result = await runCli(["validate-credentials", "--edgerc", edgerc, "--section", "s", "--edgeworker-id", String(EW)], { env: LOOPBACK });
+  const result = await runCli(["validate-credentials", "--edgerc", edgerc, "--section", "s", "--edgeworker-id", String(EW)], {
+    env: LOOPBACK,
+  });
   expect(result.code).toBe(0);
   expect(result.stdout).toContain("all 4 checks passed");
 });
@@ -143,5 +162,7 @@ test("with no --edgerc, no AKAMAI_* variables and no ~/.edgerc, the error says w
   const result = await runCli(["validate-credentials"], { env: { ...LOOPBACK, HOME: dir } });
   expect(result.code).toBe(1);
   expect(result.stderr).toContain(`cannot read .edgerc file ${join(dir, ".edgerc")} (ENOENT)`);
-  expect(result.stderr).toMatch(/no --edgerc was given and none of AKAMAI_HOST, AKAMAI_CLIENT_TOKEN, AKAMAI_CLIENT_SECRET, AKAMAI_ACCESS_TOKEN is set/);
+  expect(result.stderr).toMatch(
+    /no --edgerc was given and none of AKAMAI_HOST, AKAMAI_CLIENT_TOKEN, AKAMAI_CLIENT_SECRET, AKAMAI_ACCESS_TOKEN is set/,
+  );
 });

@@ -1,4 +1,9 @@
-import { EdgeKvTokensClient, daysToExpiry, edgeKvTokenKind, type CreateEdgeKvTokenRequest } from "../../../core/akamai/edgekv-tokens";
+import {
+  EdgeKvTokensClient,
+  daysToExpiry,
+  edgeKvTokenKind,
+  type CreateEdgeKvTokenRequest,
+} from "../../../core/akamai/edgekv-tokens";
 import { startHarness, type Harness } from "../../helpers/sandbox-harness";
 
 const DAY_MS = 86_400_000;
@@ -27,7 +32,11 @@ describe("EdgeKvTokensClient against the sandbox", () => {
 
     const enhanced = await tokens.createToken(request("site-20250601"));
     expect(edgeKvTokenKind(enhanced)).toBe("enhanced");
-    expect(enhanced).toMatchObject({ expiry: "9999-12-31", tokenActivationStatus: "IN_PROGRESS", restrictToEdgeWorkerIds: ["4242"] });
+    expect(enhanced).toMatchObject({
+      expiry: "9999-12-31",
+      tokenActivationStatus: "IN_PROGRESS",
+      restrictToEdgeWorkerIds: ["4242"],
+    });
     expect(enhanced.value).toBeUndefined();
     expect(daysToExpiry(enhanced, h.clock.now())).toBe(Number.POSITIVE_INFINITY);
 

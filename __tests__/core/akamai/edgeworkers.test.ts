@@ -40,7 +40,10 @@ describe("EdgeWorkersClient against the sandbox", () => {
     const stored = unpackTgz(await ew.getVersionContent(EW, "1.0.1"));
     expect(stored.map((f) => [f.name, f.data.toString()])).toEqual(next.map((f) => [f.name, f.data.toString()]));
     expect((await ew.listVersions(EW)).map((v) => v.version)).toEqual(["1.0.0", "1.0.1"]);
-    expect(await ew.getVersion(EW, "1.0.1")).toMatchObject({ sequenceNumber: 2, checksum: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(await ew.getVersion(EW, "1.0.1")).toMatchObject({
+      sequenceNumber: 2,
+      checksum: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     await expect(ew.uploadVersion(EW, packTgz(next))).rejects.toMatchObject({ status: 409 });
   });
 

@@ -16,7 +16,12 @@ describe("IamCredentialsClient against the sandbox", () => {
 
   it("creates, lists, gets, updates, deactivates and deletes the caller's credentials", async () => {
     const created = await iam.createSelfCredential();
-    expect(created).toMatchObject({ status: "ACTIVE", description: "", clientToken: expect.stringMatching(/^akab-/), clientSecret: expect.any(String) });
+    expect(created).toMatchObject({
+      status: "ACTIVE",
+      description: "",
+      clientToken: expect.stringMatching(/^akab-/),
+      clientSecret: expect.any(String),
+    });
 
     const listed = await iam.listSelfCredentials({ actions: true });
     expect(listed.map((c) => c.credentialId)).toEqual([777, created.credentialId]);
@@ -24,9 +29,16 @@ describe("IamCredentialsClient against the sandbox", () => {
     expect(listed[1]?.actions).toMatchObject({ deactivate: true });
 
     const expiresOn = new Date(h.clock.now() + 30 * 86_400_000);
-    const updated = await iam.updateSelfCredential(created.credentialId, { status: "ACTIVE", expiresOn, description: "rotation test" });
+    const updated = await iam.updateSelfCredential(created.credentialId, {
+      status: "ACTIVE",
+      expiresOn,
+      description: "rotation test",
+    });
     expect(updated).toEqual({ status: "ACTIVE", expiresOn: expiresOn.toISOString(), description: "rotation test" });
-    expect(await iam.getSelfCredential(created.credentialId)).toMatchObject({ expiresOn: expiresOn.toISOString(), description: "rotation test" });
+    expect(await iam.getSelfCredential(created.credentialId)).toMatchObject({
+      expiresOn: expiresOn.toISOString(),
+      description: "rotation test",
+    });
 
     await iam.deactivateSelfCredential(created.credentialId);
     expect((await iam.getSelfCredential(created.credentialId)).status).toBe("INACTIVE");
@@ -38,10 +50,16 @@ describe("IamCredentialsClient against the sandbox", () => {
     const created = await iam.createSelfCredential();
     const error = (await iam.deleteSelfCredential(created.credentialId).catch((e: unknown) => e)) as AkamaiApiError;
     expect(error).toBeInstanceOf(AkamaiApiError);
-    expect(error.message).toMatch(/^delete credential \(DELETE \/identity-management\/v3\/api-clients\/self\/credentials\/\d+\) failed: HTTP 400 Bad Request: Only INACTIVE credentials can be deleted$/);
+    expect(error.message).toMatch(
+      /^delete credential \(DELETE \/identity-management\/v3\/api-clients\/self\/credentials\/\d+\) failed: HTTP 400 Bad Request: Only INACTIVE credentials can be deleted$/,
+    );
     expect(error.message).not.toContain(created.clientSecret);
 
-    const fresh = new EdgeGridTransport({ credentials: { host: h.sandbox.url, ...created, accessToken: TEST_CLIENT.accessToken }, env: LOOPBACK_ENV, now: h.clock.now });
+    const fresh = new EdgeGridTransport({
+      credentials: { host: h.sandbox.url, ...created, accessToken: TEST_CLIENT.accessToken },
+      env: LOOPBACK_ENV,
+      now: h.clock.now,
+    });
     await iam.deactivateSelfCredential(created.credentialId);
     const refused = await new IamCredentialsClient(fresh).listSelfCredentials().catch((e: unknown) => e as AkamaiApiError);
     fresh.close();

@@ -49,7 +49,10 @@ describe("tgz", () => {
 
   it("round-trips any set of files (property)", () => {
     const segment = fc.stringMatching(/^[A-Za-z0-9_.-]{1,20}$/).filter((s) => s !== "." && s !== "..");
-    const file = fc.record({ name: fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => parts.join("/")), data: fc.uint8Array({ maxLength: 2000 }).map((a) => Buffer.from(a)) });
+    const file = fc.record({
+      name: fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => parts.join("/")),
+      data: fc.uint8Array({ maxLength: 2000 }).map((a) => Buffer.from(a)),
+    });
     fc.assert(
       fc.property(fc.uniqueArray(file, { selector: (f) => f.name, maxLength: 6 }), (files) => {
         const back = unpackTgz(packTgz(files));
@@ -93,7 +96,9 @@ describe("tgz", () => {
     expect(() => unpackTgz(gzipSync(corrupt))).toThrow(/checksum mismatch/);
     expect(() => unpackTgz(Buffer.from("PK\u0003\u0004zip"))).toThrow(TgzFormatError);
     expect(() => unpackTgz(Buffer.from([0x1f, 0x8b, 1, 2, 3]))).toThrow(/gzip data is corrupt/);
-    expect(() => unpackTgz(packTgz([{ name: "big", data: Buffer.alloc(100_000) }]), { maxUnpackedBytes: 50_000 })).toThrow(/more than 50000 bytes/);
+    expect(() => unpackTgz(packTgz([{ name: "big", data: Buffer.alloc(100_000) }]), { maxUnpackedBytes: 50_000 })).toThrow(
+      /more than 50000 bytes/,
+    );
     expect(() => packTgz([{ name: "x/../y", data: Buffer.alloc(1) }])).toThrow(/unsafe/);
   });
 });

@@ -24,11 +24,34 @@ describe("EdgeKV token list", () => {
         answer(200, {
           tokens: [
             // never refreshed enhanced token: null dates and status
-            { name: "never-refreshed", uuid: UUID_A, expiry: "9999-12-31", tokenActivationStatus: null, issueDate: null, latestRefreshDate: null, nextScheduledRefreshDate: null },
+            {
+              name: "never-refreshed",
+              uuid: UUID_A,
+              expiry: "9999-12-31",
+              tokenActivationStatus: null,
+              issueDate: null,
+              latestRefreshDate: null,
+              nextScheduledRefreshDate: null,
+            },
             // legacy token as the live API lists it: the four fields present and null
-            { name: "legacy", uuid: UUID_B, expiry: "2025-07-01", tokenActivationStatus: null, issueDate: null, latestRefreshDate: null, nextScheduledRefreshDate: null },
+            {
+              name: "legacy",
+              uuid: UUID_B,
+              expiry: "2025-07-01",
+              tokenActivationStatus: null,
+              issueDate: null,
+              latestRefreshDate: null,
+              nextScheduledRefreshDate: null,
+            },
             // a field the client does not know
-            { name: "newer", uuid: UUID_C, expiry: "9999-12-31", tokenActivationStatus: "COMPLETE", issueDate: "2025-06-01", futureField: { x: 1 } },
+            {
+              name: "newer",
+              uuid: UUID_C,
+              expiry: "9999-12-31",
+              tokenActivationStatus: "COMPLETE",
+              issueDate: "2025-06-01",
+              futureField: { x: 1 },
+            },
           ],
           paging: { next: null },
         }),
@@ -64,7 +87,9 @@ describe("EdgeKV token list", () => {
       { item: `uuid ${UUID_C}`, index: 2, problems: ["tokens.2.name: expected string", "tokens.2.expiry: expected string"] },
       { item: "item 3", index: 3, problems: ["tokens.3: expected object"] },
     ]);
-    expect(describeUnreadable(list.unreadable)).toMatch(/^3 unreadable item\(s\): name no-uuid \(tokens\.1\.uuid: expected string\); /);
+    expect(describeUnreadable(list.unreadable)).toMatch(
+      /^3 unreadable item\(s\): name no-uuid \(tokens\.1\.uuid: expected string\); /,
+    );
     // listTokens: the readable ones
     expect((await client.listTokens()).map((t) => t.name)).toEqual(["good"]);
   });
@@ -113,7 +138,15 @@ describe("EdgeWorkers and IAM lists", () => {
         answer(200, { versions: [{ edgeWorkerId: 42, version: "1.0", checksum: null, createdBy: null }, { edgeWorkerId: 42 }] }),
         answer(200, {
           activations: [
-            { activationId: 1, edgeWorkerId: 42, version: "1.0", network: "STAGING", status: "COMPLETE", note: null, lastModifiedTime: null },
+            {
+              activationId: 1,
+              edgeWorkerId: 42,
+              version: "1.0",
+              network: "STAGING",
+              status: "COMPLETE",
+              note: null,
+              lastModifiedTime: null,
+            },
             { activationId: 2, edgeWorkerId: 42, version: "1.1", network: "STAGING" },
           ],
         }),
@@ -121,10 +154,16 @@ describe("EdgeWorkers and IAM lists", () => {
     );
     const versions = await client.listVersionsDetailed(42);
     expect(versions.items).toEqual([{ edgeWorkerId: 42, version: "1.0" }]);
-    expect(versions.unreadable).toEqual([{ item: "edgeWorkerId 42", index: 1, problems: ["versions.1.version: matches none of the allowed forms"] }]);
+    expect(versions.unreadable).toEqual([
+      { item: "edgeWorkerId 42", index: 1, problems: ["versions.1.version: matches none of the allowed forms"] },
+    ]);
     const activations = await client.listActivationsDetailed(42);
-    expect(activations.items).toEqual([{ activationId: 1, edgeWorkerId: 42, version: "1.0", network: "STAGING", status: "COMPLETE" }]);
-    expect(activations.unreadable).toEqual([{ item: "activationId 2", index: 1, problems: ["activations.1.status: expected string"] }]);
+    expect(activations.items).toEqual([
+      { activationId: 1, edgeWorkerId: 42, version: "1.0", network: "STAGING", status: "COMPLETE" },
+    ]);
+    expect(activations.unreadable).toEqual([
+      { item: "activationId 2", index: 1, problems: ["activations.1.status: expected string"] },
+    ]);
   });
 
   it("keeps readable credentials and names the others by credentialId, never showing a secret", async () => {
@@ -132,22 +171,49 @@ describe("EdgeWorkers and IAM lists", () => {
     const client = new IamCredentialsClient(
       scriptedHttp(
         answer(200, [
-          { credentialId: 1, clientToken: "akab-1", createdOn: "2025-01-01T00:00:00.000Z", expiresOn: "2027-01-01T00:00:00.000Z", status: "ACTIVE", description: null, maxAllowedExpiry: null, actions: null, extra: 1 },
-          { credentialId: 2, clientToken: "akab-2", createdOn: "2025-01-01T00:00:00.000Z", expiresOn: "soon", status: "ACTIVE", clientSecret: secret },
+          {
+            credentialId: 1,
+            clientToken: "akab-1",
+            createdOn: "2025-01-01T00:00:00.000Z",
+            expiresOn: "2027-01-01T00:00:00.000Z",
+            status: "ACTIVE",
+            description: null,
+            maxAllowedExpiry: null,
+            actions: null,
+            extra: 1,
+          },
+          {
+            credentialId: 2,
+            clientToken: "akab-2",
+            createdOn: "2025-01-01T00:00:00.000Z",
+            expiresOn: "soon",
+            status: "ACTIVE",
+            clientSecret: secret,
+          },
         ]),
       ),
     );
     const list = await client.listSelfCredentialsDetailed();
     expect(list.items).toEqual([
-      { credentialId: 1, clientToken: "akab-1", createdOn: "2025-01-01T00:00:00.000Z", expiresOn: "2027-01-01T00:00:00.000Z", status: "ACTIVE", description: "" },
+      {
+        credentialId: 1,
+        clientToken: "akab-1",
+        createdOn: "2025-01-01T00:00:00.000Z",
+        expiresOn: "2027-01-01T00:00:00.000Z",
+        status: "ACTIVE",
+        description: "",
+      },
     ]);
-    expect(list.unreadable).toEqual([{ item: "credentialId 2", index: 1, problems: ["1.expiresOn: must be an ISO 8601 timestamp"] }]);
+    expect(list.unreadable).toEqual([
+      { item: "credentialId 2", index: 1, problems: ["1.expiresOn: must be an ISO 8601 timestamp"] },
+    ]);
     expect(JSON.stringify(list)).not.toContain(secret);
   });
 });
 
 describe("Fast Purge answers (core/purge/sender.ts)", () => {
-  const batch = planBatches({ type: "url", action: "invalidate", network: "staging", objects: ["https://www.example.com/a"] }).batches[0]!;
+  const batch = planBatches({ type: "url", action: "invalidate", network: "staging", objects: ["https://www.example.com/a"] })
+    .batches[0]!;
   const sendWith = (status: number, body: unknown) =>
     sendOne(batch, {
       http: { post: async () => ({ status, headers: {}, body }) },
@@ -158,15 +224,31 @@ describe("Fast Purge answers (core/purge/sender.ts)", () => {
     });
 
   it("reads a 201 with null or absent optional fields and unknown fields", async () => {
-    expect(await sendWith(201, { purgeId: "p1", estimatedSeconds: null, supportId: null, httpStatus: 201, detail: null, somethingNew: [1] })).toEqual({
+    expect(
+      await sendWith(201, {
+        purgeId: "p1",
+        estimatedSeconds: null,
+        supportId: null,
+        httpStatus: 201,
+        detail: null,
+        somethingNew: [1],
+      }),
+    ).toEqual({
       kind: "done",
       requestSent: true,
       accepted: { purgeId: "p1", estimatedSeconds: null, supportId: null, path: batch.path, objects: batch.objects },
     });
-    expect(await sendWith(201, { purgeId: "p2" })).toMatchObject({ kind: "done", accepted: { purgeId: "p2", estimatedSeconds: null, supportId: null } });
+    expect(await sendWith(201, { purgeId: "p2" })).toMatchObject({
+      kind: "done",
+      accepted: { purgeId: "p2", estimatedSeconds: null, supportId: null },
+    });
   });
 
   it("reads a 429 whose problem fields are null", async () => {
-    expect(await sendWith(429, { title: null, detail: null, supportId: null, httpStatus: 429 })).toMatchObject({ kind: "retryAfter", cause: "throttled", status: 429 });
+    expect(await sendWith(429, { title: null, detail: null, supportId: null, httpStatus: 429 })).toMatchObject({
+      kind: "retryAfter",
+      cause: "throttled",
+      status: 429,
+    });
   });
 });

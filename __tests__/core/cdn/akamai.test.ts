@@ -14,20 +14,29 @@ describe("akamai adapter", () => {
   it("plans exactly the batches planBatches plans (same objects, paths and bodies)", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.stringMatching(/^[a-z0-9/._-]{1,400}$/).map((p) => `https://www.example.com/${p}`), { minLength: 1, maxLength: 600 }),
+        fc.array(
+          fc.stringMatching(/^[a-z0-9/._-]{1,400}$/).map((p) => `https://www.example.com/${p}`),
+          { minLength: 1, maxLength: 600 },
+        ),
         (urls) => {
           const { accepted } = provider.validate(urls.map((value) => ({ type: "url" as const, value })));
           const requests = provider.plan(accepted);
           const batches = planBatches({ ...config, type: "url", objects: accepted.map((o) => o.item) }).batches;
           expect(requests.map((r) => r.items)).toEqual(batches.map((b) => b.objects));
           expect(requests.map((r) => provider.buildRequest(r))).toEqual(
-            batches.map((b) => ({ kind: "http", method: "POST", url: b.path, headers: { "Content-Type": "application/json" }, body: b.body }))
+            batches.map((b) => ({
+              kind: "http",
+              method: "POST",
+              url: b.path,
+              headers: { "Content-Type": "application/json" },
+              body: b.body,
+            })),
           );
           expect(plannedIndexes(requests)).toEqual(accepted.map((o) => o.index));
           expect(requests.length).toBeGreaterThanOrEqual(provider.minimumRequests(accepted));
-        }
+        },
       ),
-      { numRuns: 25 }
+      { numRuns: 25 },
     );
   });
 
@@ -43,7 +52,14 @@ describe("akamai adapter", () => {
       { type: "cpcode", value: 12345 },
     ];
     const result = provider.validate(inputs);
-    expect(result.rejected.map((r) => r.reason)).toEqual(["hostNotServed", "invalidUrl", "tagTooLong", "invalidTag", "invalidCpCode", "unsupportedType"]);
+    expect(result.rejected.map((r) => r.reason)).toEqual([
+      "hostNotServed",
+      "invalidUrl",
+      "tagTooLong",
+      "invalidTag",
+      "invalidCpCode",
+      "unsupportedType",
+    ]);
     expect(result.accepted.map((o) => o.item)).toEqual([12345]);
     expect(result.duplicates).toBe(1);
   });
@@ -62,7 +78,11 @@ describe("akamai adapter", () => {
       refund: true,
     });
     expect(classifyAkamai(http(429, {}))).toMatchObject({ afterMs: 5000 });
-    expect(classifyAkamai(http(401, { detail: "bad signature" }))).toMatchObject({ kind: "failed", reason: "credentialRejected", detail: "bad signature" });
+    expect(classifyAkamai(http(401, { detail: "bad signature" }))).toMatchObject({
+      kind: "failed",
+      reason: "credentialRejected",
+      detail: "bad signature",
+    });
     expect(classifyAkamai(http(400, { detail: "bad object" }))).toMatchObject({ kind: "failed", reason: "rejected" });
     expect(classifyAkamai(http(503, "down"))).toMatchObject({ kind: "retry", cause: "serverError" });
   });

@@ -24,7 +24,12 @@ describe("cloudflare validation", () => {
       { type: "prefix", value: "www.example.com/blog/2026" },
     ]);
     expect(result.rejected).toEqual([]);
-    expect(result.accepted.map((o) => o.item)).toEqual(["https://www.example.com/a.css", "Blog", "img.example.org", "www.example.com/blog/2026"]);
+    expect(result.accepted.map((o) => o.item)).toEqual([
+      "https://www.example.com/a.css",
+      "Blog",
+      "img.example.org",
+      "www.example.com/blog/2026",
+    ]);
   });
 
   it("rejects each bad object with its reason", () => {
@@ -54,14 +59,19 @@ describe("cloudflare validation", () => {
   });
 
   it("treats tags as case-insensitive when merging duplicates", () => {
-    const result = provider.validate([{ type: "tag", value: "Blog" }, { type: "tag", value: "blog" }]);
+    const result = provider.validate([
+      { type: "tag", value: "Blog" },
+      { type: "tag", value: "blog" },
+    ]);
     expect(result.accepted).toHaveLength(1);
     expect(result.duplicates).toBe(1);
   });
 
   it("refuses a zone name in place of a zone id", () => {
     expect(() => createCloudflareProvider({ ...config, zoneId: "example.com" })).toThrow(/zone's id/);
-    expect(() => createCloudflareProvider({ ...config, plan: "gold" as CloudflarePlan })).toThrow(/free, pro, business, enterprise/);
+    expect(() => createCloudflareProvider({ ...config, plan: "gold" as CloudflarePlan })).toThrow(
+      /free, pro, business, enterprise/,
+    );
     expect(() => createCloudflareProvider({ ...config, maxItemsPerRequest: { url: 501 } })).toThrow(/at most 500/);
   });
 });
@@ -69,11 +79,17 @@ describe("cloudflare validation", () => {
 describe("cloudflare planning (property)", () => {
   const served = ["www.example.com", "a.example.org", "b.example.org"];
   const object = fc.oneof(
-    fc.record({ type: fc.constant("url" as const), value: fc.stringMatching(/^[a-z0-9/._-]{0,20}$/).map((p) => `https://www.example.com/${p}`) }),
+    fc.record({
+      type: fc.constant("url" as const),
+      value: fc.stringMatching(/^[a-z0-9/._-]{0,20}$/).map((p) => `https://www.example.com/${p}`),
+    }),
     fc.record({ type: fc.constant("tag" as const), value: fc.stringMatching(/^[A-Za-z0-9_:-]{1,12}$/) }),
     fc.record({ type: fc.constant("host" as const), value: fc.constantFrom(...served) }),
-    fc.record({ type: fc.constant("prefix" as const), value: fc.stringMatching(/^[a-z0-9]{1,10}(\/[a-z0-9]{1,5}){0,3}$/).map((p) => `www.example.com/${p}`) }),
-    fc.record({ type: fc.constant("all" as const), value: fc.constant("") })
+    fc.record({
+      type: fc.constant("prefix" as const),
+      value: fc.stringMatching(/^[a-z0-9]{1,10}(\/[a-z0-9]{1,5}){0,3}$/).map((p) => `www.example.com/${p}`),
+    }),
+    fc.record({ type: fc.constant("all" as const), value: fc.constant("") }),
   );
 
   it("puts every valid object in exactly one request of one kind, within each plan's caps, in the fewest requests", () => {
@@ -83,7 +99,12 @@ describe("cloudflare planning (property)", () => {
         fc.option(fc.integer({ min: 1, max: 120 }), { nil: undefined }),
         fc.array(object, { maxLength: 1500 }),
         (plan, urlCap, objects) => {
-          const provider = createCloudflareProvider({ ...config, plan, allowPurgeAll: true, ...(urlCap === undefined ? {} : { maxItemsPerRequest: { url: urlCap } }) });
+          const provider = createCloudflareProvider({
+            ...config,
+            plan,
+            allowPurgeAll: true,
+            ...(urlCap === undefined ? {} : { maxItemsPerRequest: { url: urlCap } }),
+          });
           const { accepted } = provider.validate(objects);
           const requests = provider.plan(accepted);
           expect(plannedIndexes(requests)).toEqual(accepted.map((o) => o.index).sort((a, b) => a - b));
@@ -102,9 +123,9 @@ describe("cloudflare planning (property)", () => {
           }
           expect(requests.length).toBeLessThanOrEqual(Math.floor(minimum * 1.01));
           expect(provider.minimumRequests(accepted)).toBe(minimum);
-        }
+        },
       ),
-      { numRuns: 60 }
+      { numRuns: 60 },
     );
   });
 
@@ -119,7 +140,8 @@ describe("cloudflare planning (property)", () => {
 
 describe("cloudflare requests", () => {
   const provider = createCloudflareProvider({ ...config, allowPurgeAll: true });
-  const build = (objects: CdnObjectInput[]) => provider.plan(provider.validate(objects).accepted).map((r) => provider.buildRequest(r));
+  const build = (objects: CdnObjectInput[]) =>
+    provider.plan(provider.validate(objects).accepted).map((r) => provider.buildRequest(r));
 
   it("builds one body per kind with the documented field names and a Bearer token", () => {
     const wires = build([
@@ -151,17 +173,23 @@ describe("cloudflare requests", () => {
     const local = createCloudflareProvider({ ...config, env });
     const [request] = local.plan(local.validate([{ type: "tag", value: "t" }]).accepted);
     expect(local.buildRequest(request)).toMatchObject({ url: `http://localhost:8922/client/v4/zones/${ZONE}/purge_cache` });
-    expect(() => createCloudflareProvider({ ...config, env: { ...env, EDGEPLANE_CLOUDFLARE_API_URL: "http://10.0.0.1:8922" } })).toThrow(/127.0.0.1 or localhost/);
+    expect(() =>
+      createCloudflareProvider({ ...config, env: { ...env, EDGEPLANE_CLOUDFLARE_API_URL: "http://10.0.0.1:8922" } }),
+    ).toThrow(/127.0.0.1 or localhost/);
   });
 });
 
 describe("cloudflare answers", () => {
   const provider = createCloudflareProvider(config);
   const [request] = provider.plan(provider.validate([{ type: "tag", value: "t" }]).accepted) as [PlannedRequest];
-  const classify = (status: number, body: unknown, headers: Record<string, string> = {}) => provider.classify(request, http(status, body, headers), NOW);
+  const classify = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+    provider.classify(request, http(status, body, headers), NOW);
 
   it("reads result.id from a successful envelope", () => {
-    expect(classify(200, { success: true, errors: [], messages: [], result: { id: ZONE } })).toEqual({ kind: "done", cdnId: ZONE });
+    expect(classify(200, { success: true, errors: [], messages: [], result: { id: ZONE } })).toEqual({
+      kind: "done",
+      cdnId: ZONE,
+    });
   });
 
   it("takes HTTP 200 with success:false as a failure, and 1100 + 1016 as permanent item errors", () => {
@@ -180,11 +208,17 @@ describe("cloudflare answers", () => {
   });
 
   it.each([1016, 1100, 1315])("treats code %i as permanent on any status", (code) => {
-    expect(classify(400, { success: false, errors: [{ code, message: "x" }] })).toMatchObject({ kind: "failed", reason: "invalidItems" });
+    expect(classify(400, { success: false, errors: [{ code, message: "x" }] })).toMatchObject({
+      kind: "failed",
+      reason: "invalidItems",
+    });
   });
 
   it("fails success:false on 200 with other codes as rejected", () => {
-    expect(classify(200, { success: false, errors: [{ code: 1234, message: "nope" }] })).toMatchObject({ kind: "failed", reason: "rejected" });
+    expect(classify(200, { success: false, errors: [{ code: 1234, message: "nope" }] })).toMatchObject({
+      kind: "failed",
+      reason: "rejected",
+    });
   });
 
   it("does not take a 200 without the envelope as done", () => {
@@ -192,11 +226,28 @@ describe("cloudflare answers", () => {
   });
 
   it.each([
-    [400, { success: false, errors: [{ code: 6003, message: "Invalid request headers", error_chain: [{ code: 6103, message: "Invalid format for X-Auth-Key header" }] }] }, "credentialRejected"],
+    [
+      400,
+      {
+        success: false,
+        errors: [
+          {
+            code: 6003,
+            message: "Invalid request headers",
+            error_chain: [{ code: 6103, message: "Invalid format for X-Auth-Key header" }],
+          },
+        ],
+      },
+      "credentialRejected",
+    ],
     [401, { success: false, errors: [] }, "credentialRejected"],
     [403, { success: false, errors: [{ code: 10000, message: "Authentication error" }] }, "forbidden"],
     [404, { success: false, errors: [{ code: 7003, message: "Could not route" }] }, "notFound"],
-    [400, { code: 1012, message: 'Request must contain one of "purge_everything", "files", "tags", "hosts" or "prefixes"' }, "rejected"],
+    [
+      400,
+      { code: 1012, message: 'Request must contain one of "purge_everything", "files", "tags", "hosts" or "prefixes"' },
+      "rejected",
+    ],
     [400, { success: false, errors: [{ code: 1014, message: '"files", "tags", or "hosts" must be an array' }] }, "rejected"],
     [400, { success: false, errors: [{ code: 1018, message: "cannot provide more than 100 items" }] }, "tooManyItems"],
   ])("classifies HTTP %i %j as %s", (status, body, reason) => {
@@ -204,9 +255,15 @@ describe("cloudflare answers", () => {
   });
 
   it("retries 429 after Retry-After, else the Ratelimit reset, else 60 s; 5xx with backoff", () => {
-    expect(classify(429, { success: false, errors: [] }, { "Retry-After": "7" })).toMatchObject({ kind: "retry", cause: "throttled", afterMs: 7000 });
+    expect(classify(429, { success: false, errors: [] }, { "Retry-After": "7" })).toMatchObject({
+      kind: "retry",
+      cause: "throttled",
+      afterMs: 7000,
+    });
     expect(classify(429, {}, { Ratelimit: '"default";r=0;t=30' })).toMatchObject({ afterMs: 30_000 });
-    expect(classify(429, "Rate limit enforced for cache purge. (You can try again in 60 seconds.)")).toMatchObject({ afterMs: 60_000 });
+    expect(classify(429, "Rate limit enforced for cache purge. (You can try again in 60 seconds.)")).toMatchObject({
+      afterMs: 60_000,
+    });
     expect(classify(502, "bad gateway")).toMatchObject({ kind: "retry", cause: "serverError", status: 502 });
   });
 });
@@ -268,7 +325,10 @@ describe("cloudflare pacing", () => {
     const now = NOW;
     const tiny = { api: { size: 1, refillPerSecond: 0.01 } };
     const urls = [{ type: "url" as const, value: "https://www.example.com/a" }];
-    for (const [counts, wait] of [[true, 100_000], [false, 0]] as const) {
+    for (const [counts, wait] of [
+      [true, 100_000],
+      [false, 0],
+    ] as const) {
       const provider = createCloudflareProvider({ ...config, buckets: tiny, urlsCountTowardApiLimit: counts });
       const [request] = provider.plan(provider.validate(urls).accepted) as [PlannedRequest];
       const pacer = provider.createPacer(() => now);
@@ -304,7 +364,10 @@ describe("cloudflare pacing", () => {
     const requests = provider.plan(provider.validate(urls).accepted);
     const pacer = provider.createPacer(() => now);
     pacer.take(requests[0] as PlannedRequest);
-    pacer.observe(requests[0] as PlannedRequest, http(200, { success: true, result: { id: "x" } }, { ratelimit: '"default";r=0;t=1' }));
+    pacer.observe(
+      requests[0] as PlannedRequest,
+      http(200, { success: true, result: { id: "x" } }, { ratelimit: '"default";r=0;t=1' }),
+    );
     expect(pacer.waitMs(requests[1] as PlannedRequest)).toBe(1000);
     now += 1000;
     for (const request of requests.slice(1)) {

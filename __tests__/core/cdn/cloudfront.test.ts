@@ -15,7 +15,10 @@ import { cloudFrontTransport, sdkErrorAnswer } from "../../../core/cdn/cloudfron
 import type { CdnAnswer, CdnObjectInput, PlannedRequest } from "../../../core/cdn/types";
 import { plannedIndexes } from "./fakes";
 
-const config: CloudFrontConfig = { distributionId: "E2QWRUHAPOMQZL", hostnames: ["www.example.com", "d111111abcdef8.cloudfront.net"] };
+const config: CloudFrontConfig = {
+  distributionId: "E2QWRUHAPOMQZL",
+  hostnames: ["www.example.com", "d111111abcdef8.cloudfront.net"],
+};
 const JOB = "job-7f3a";
 
 function sdkError(name: string, message: string, httpStatus?: number): CdnAnswer {
@@ -72,8 +75,12 @@ describe("cloudfront validation", () => {
       "unsupportedType",
     ]);
     expect(result.rejected[1].detail).toContain(`"*" is allowed only as the last character`);
-    expect(result.rejected[8].detail).toBe("cloudfront cannot purge objects of type host (as configured); it accepts: url, path, tag, all");
-    expect(createCloudFrontProvider(config).validate([{ type: "host", value: "x" }]).rejected[0].detail).toMatch(/it accepts: url, path$/);
+    expect(result.rejected[8].detail).toBe(
+      "cloudfront cannot purge objects of type host (as configured); it accepts: url, path, tag, all",
+    );
+    expect(createCloudFrontProvider(config).validate([{ type: "host", value: "x" }]).rejected[0].detail).toMatch(
+      /it accepts: url, path$/,
+    );
   });
 
   it("rejects tags on a distribution without cache tags, saying how to allow them", () => {
@@ -102,11 +109,20 @@ describe("cloudfront validation", () => {
 
 describe("cloudfront planning (property)", () => {
   const object = fc.oneof(
-    { weight: 6, arbitrary: fc.record({ type: fc.constant("path" as const), value: fc.stringMatching(/^\/[a-z0-9/._-]{0,12}$/) }) },
+    {
+      weight: 6,
+      arbitrary: fc.record({ type: fc.constant("path" as const), value: fc.stringMatching(/^\/[a-z0-9/._-]{0,12}$/) }),
+    },
     { weight: 2, arbitrary: fc.record({ type: fc.constant("path" as const), value: fc.stringMatching(/^\/[a-z0-9/]{0,8}\*$/) }) },
-    { weight: 3, arbitrary: fc.record({ type: fc.constant("url" as const), value: fc.stringMatching(/^[a-z0-9/._-]{0,12}$/).map((p) => `https://www.example.com/${p}`) }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        type: fc.constant("url" as const),
+        value: fc.stringMatching(/^[a-z0-9/._-]{0,12}$/).map((p) => `https://www.example.com/${p}`),
+      }),
+    },
     { weight: 3, arbitrary: fc.record({ type: fc.constant("tag" as const), value: fc.stringMatching(/^[a-z0-9:_-]{1,10}$/) }) },
-    { weight: 1, arbitrary: fc.record({ type: fc.constant("all" as const), value: fc.constant("") }) }
+    { weight: 1, arbitrary: fc.record({ type: fc.constant("all" as const), value: fc.constant("") }) },
   );
 
   it("puts every valid object in exactly one invalidation within 3,000 items and 15 wildcards, in the fewest", () => {
@@ -137,13 +153,14 @@ describe("cloudfront planning (property)", () => {
           const tagsOnWire = cacheTags ? accepted : accepted.filter((o) => o.type !== "tag");
           const fallbackRequests = !cacheTags && accepted.some((o) => o.type === "tag") ? 1 : 0;
           const wildcards = tagsOnWire.filter((o) => String(o.item).endsWith("*")).length;
-          const minimum = Math.max(Math.ceil(tagsOnWire.length / maxPaths), Math.ceil(wildcards / maxWildcards)) + fallbackRequests;
+          const minimum =
+            Math.max(Math.ceil(tagsOnWire.length / maxPaths), Math.ceil(wildcards / maxWildcards)) + fallbackRequests;
           expect(requests.length).toBeLessThanOrEqual(Math.floor(minimum * 1.01));
           // Caller references are distinct per batch.
           expect(new Set(requests.map((r) => r.idempotencyKey)).size).toBe(requests.length);
-        }
+        },
       ),
-      { numRuns: 60 }
+      { numRuns: 60 },
     );
   });
 
@@ -183,7 +200,10 @@ describe("cloudfront requests", () => {
       operation: "CreateInvalidation",
       input: {
         DistributionId: "E2QWRUHAPOMQZL",
-        InvalidationBatch: { CallerReference: callerReference(JOB, 0, ["/a", "#blog"]), Paths: { Quantity: 2, Items: ["/a", "#blog"] } },
+        InvalidationBatch: {
+          CallerReference: callerReference(JOB, 0, ["/a", "#blog"]),
+          Paths: { Quantity: 2, Items: ["/a", "#blog"] },
+        },
       },
     });
     expect(again.idempotencyKey).toBe(first.idempotencyKey);
@@ -193,9 +213,15 @@ describe("cloudfront requests", () => {
 
   it("refuses AWS_ENDPOINT_URL_CLOUDFRONT outside the loopback rule", () => {
     expect(() => checkCloudFrontEndpointOverride({})).not.toThrow();
-    expect(() => checkCloudFrontEndpointOverride({ AWS_ENDPOINT_URL_CLOUDFRONT: "http://127.0.0.1:4566", EDGEPLANE_INSECURE_LOOPBACK: "1" })).not.toThrow();
-    expect(() => checkCloudFrontEndpointOverride({ AWS_ENDPOINT_URL_CLOUDFRONT: "http://127.0.0.1:4566" })).toThrow(/AWS_ENDPOINT_URL_CLOUDFRONT/);
-    expect(() => checkCloudFrontEndpointOverride({ AWS_ENDPOINT_URL: "https://proxy.example", EDGEPLANE_INSECURE_LOOPBACK: "1" })).toThrow(/AWS_ENDPOINT_URL /);
+    expect(() =>
+      checkCloudFrontEndpointOverride({ AWS_ENDPOINT_URL_CLOUDFRONT: "http://127.0.0.1:4566", EDGEPLANE_INSECURE_LOOPBACK: "1" }),
+    ).not.toThrow();
+    expect(() => checkCloudFrontEndpointOverride({ AWS_ENDPOINT_URL_CLOUDFRONT: "http://127.0.0.1:4566" })).toThrow(
+      /AWS_ENDPOINT_URL_CLOUDFRONT/,
+    );
+    expect(() =>
+      checkCloudFrontEndpointOverride({ AWS_ENDPOINT_URL: "https://proxy.example", EDGEPLANE_INSECURE_LOOPBACK: "1" }),
+    ).toThrow(/AWS_ENDPOINT_URL /);
   });
 });
 
@@ -204,7 +230,10 @@ describe("cloudfront pacing", () => {
     let now = 0;
     const provider = createCloudFrontProvider({ ...config, assumedInProgressMs: 25_000 });
     const wildcards = Array.from({ length: 20 }, (_, i) => ({ type: "path" as const, value: `/w${i}/*` }));
-    const [first, second] = provider.plan(provider.validate(wildcards).accepted, { jobId: JOB }) as [PlannedRequest, PlannedRequest];
+    const [first, second] = provider.plan(provider.validate(wildcards).accepted, { jobId: JOB }) as [
+      PlannedRequest,
+      PlannedRequest,
+    ];
     const pacer = provider.createPacer(() => now);
     expect(pacer.waitMs(first)).toBe(0);
     pacer.take(first);
@@ -218,18 +247,32 @@ describe("cloudfront pacing", () => {
 
 describe("cloudfront answers", () => {
   it("reads the invalidation id", () => {
-    const output = { Location: "https://cloudfront.amazonaws.com/2020-05-31/distribution/E2QWRUHAPOMQZL/invalidation/I2J0I21PCUYOIK", Invalidation: { Id: "I2J0I21PCUYOIK", Status: "InProgress" } };
+    const output = {
+      Location: "https://cloudfront.amazonaws.com/2020-05-31/distribution/E2QWRUHAPOMQZL/invalidation/I2J0I21PCUYOIK",
+      Invalidation: { Id: "I2J0I21PCUYOIK", Status: "InProgress" },
+    };
     expect(classifyCloudFront({ kind: "cloudfront", output })).toEqual({ kind: "done", cdnId: "I2J0I21PCUYOIK" });
   });
 
   it("takes both 'caller reference already used' answers as the first invalidation's success", () => {
-    const observed = sdkError("InvalidArgument", "Your request contains a caller reference that was used for a previous invalidation batch for the same distribution.", 400);
+    const observed = sdkError(
+      "InvalidArgument",
+      "Your request contains a caller reference that was used for a previous invalidation batch for the same distribution.",
+      400,
+    );
     expect(classifyCloudFront(observed)).toMatchObject({ kind: "done", cdnId: null });
-    expect(classifyCloudFront(sdkError("InvalidationBatchAlreadyExists", "exists", 409))).toMatchObject({ kind: "done", cdnId: null });
+    expect(classifyCloudFront(sdkError("InvalidationBatchAlreadyExists", "exists", 409))).toMatchObject({
+      kind: "done",
+      cdnId: null,
+    });
   });
 
   it("retries TooManyInvalidationsInProgress later, as busy", () => {
-    const answer = sdkError("TooManyInvalidationsInProgress", "Processing your request will cause you to exceed the maximum number of in-progress invalidations.", 400);
+    const answer = sdkError(
+      "TooManyInvalidationsInProgress",
+      "Processing your request will cause you to exceed the maximum number of in-progress invalidations.",
+      400,
+    );
     expect(classifyCloudFront(answer, 45_000)).toMatchObject({ kind: "retry", cause: "busy", afterMs: 45_000, status: 400 });
   });
 
@@ -261,7 +304,10 @@ describe("cloudfront answers", () => {
       status: "Completed",
       completed: true,
     });
-    expect(readInvalidationStatus(sdkError("NoSuchInvalidation", "none", 404))).toMatchObject({ kind: "error", reason: { reason: "notFound" } });
+    expect(readInvalidationStatus(sdkError("NoSuchInvalidation", "none", 404))).toMatchObject({
+      kind: "error",
+      reason: { reason: "notFound" },
+    });
   });
 });
 
@@ -270,18 +316,26 @@ describe("cloudfront SDK transport", () => {
   afterEach(() => cloudFront.reset());
 
   it("sends CreateInvalidation and GetInvalidation through the SDK", async () => {
-    cloudFront.on(CreateInvalidationCommand).resolves({ Invalidation: { Id: "I9", Status: "InProgress", CreateTime: new Date(), InvalidationBatch: undefined as never } });
-    cloudFront.on(GetInvalidationCommand).resolves({ Invalidation: { Id: "I9", Status: "Completed", CreateTime: new Date(), InvalidationBatch: undefined as never } });
+    cloudFront.on(CreateInvalidationCommand).resolves({
+      Invalidation: { Id: "I9", Status: "InProgress", CreateTime: new Date(), InvalidationBatch: undefined as never },
+    });
+    cloudFront.on(GetInvalidationCommand).resolves({
+      Invalidation: { Id: "I9", Status: "Completed", CreateTime: new Date(), InvalidationBatch: undefined as never },
+    });
     const transport = cloudFrontTransport(new CloudFrontClient({ region: "us-east-1", maxAttempts: 1 }));
     const provider = createCloudFrontProvider(config);
-    const [request] = provider.plan(provider.validate([{ type: "path", value: "/a" }]).accepted, { jobId: JOB }) as [PlannedRequest];
+    const [request] = provider.plan(provider.validate([{ type: "path", value: "/a" }]).accepted, { jobId: JOB }) as [
+      PlannedRequest,
+    ];
     const answer = await transport(provider.buildRequest(request));
     expect(provider.classify(request, answer, 0)).toEqual({ kind: "done", cdnId: "I9" });
     expect(cloudFront.commandCalls(CreateInvalidationCommand)[0].args[0].input).toEqual({
       DistributionId: "E2QWRUHAPOMQZL",
       InvalidationBatch: { CallerReference: request.idempotencyKey, Paths: { Quantity: 1, Items: ["/a"] } },
     });
-    expect(readInvalidationStatus(await transport(invalidationStatusRequest("E2QWRUHAPOMQZL", "I9")))).toMatchObject({ completed: true });
+    expect(readInvalidationStatus(await transport(invalidationStatusRequest("E2QWRUHAPOMQZL", "I9")))).toMatchObject({
+      completed: true,
+    });
   });
 
   it("turns SDK service errors into answers by name and HTTP status", async () => {
@@ -292,7 +346,9 @@ describe("cloudfront SDK transport", () => {
     cloudFront.on(CreateInvalidationCommand).rejects(error);
     const transport = cloudFrontTransport(new CloudFrontClient({ region: "us-east-1", maxAttempts: 1 }));
     const provider = createCloudFrontProvider(config);
-    const [request] = provider.plan(provider.validate([{ type: "path", value: "/a" }]).accepted, { jobId: JOB }) as [PlannedRequest];
+    const [request] = provider.plan(provider.validate([{ type: "path", value: "/a" }]).accepted, { jobId: JOB }) as [
+      PlannedRequest,
+    ];
     expect(await transport(provider.buildRequest(request))).toEqual({
       kind: "cloudfrontError",
       name: "TooManyInvalidationsInProgress",

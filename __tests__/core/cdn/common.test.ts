@@ -42,8 +42,14 @@ describe("API base URL overrides", () => {
   });
 
   it("never echoes the value (a token pasted into the wrong variable stays out of logs)", () => {
-    for (const value of ["s3cr3t-token-value", "http://127.0.0.1:8911/?s3cr3t-token-value", "http://s3cr3t-token-value@127.0.0.1:8911"]) {
-      expect(() => resolveApiBaseUrl(base, name, { [name]: value, EDGEPLANE_INSECURE_LOOPBACK: "1" })).toThrow(/EDGEPLANE_FASTLY_API_URL is not allowed/);
+    for (const value of [
+      "s3cr3t-token-value",
+      "http://127.0.0.1:8911/?s3cr3t-token-value",
+      "http://s3cr3t-token-value@127.0.0.1:8911",
+    ]) {
+      expect(() => resolveApiBaseUrl(base, name, { [name]: value, EDGEPLANE_INSECURE_LOOPBACK: "1" })).toThrow(
+        /EDGEPLANE_FASTLY_API_URL is not allowed/,
+      );
       try {
         resolveApiBaseUrl(base, name, { [name]: value, EDGEPLANE_INSECURE_LOOPBACK: "1" });
       } catch (error) {
@@ -126,8 +132,18 @@ describe("fetchTransport", () => {
         return new Response('{"status":"ok","id":"1"}', { status: 200, headers: { "Fastly-RateLimit-Remaining": "999" } });
       },
     });
-    const answer = await transport({ kind: "http", method: "POST", url: "https://api.fastly.com/purge/x/y", headers: { "Fastly-Key": "k" } });
-    expect(answer).toEqual({ kind: "http", status: 200, headers: expect.objectContaining({ "fastly-ratelimit-remaining": "999" }), body: '{"status":"ok","id":"1"}' });
+    const answer = await transport({
+      kind: "http",
+      method: "POST",
+      url: "https://api.fastly.com/purge/x/y",
+      headers: { "Fastly-Key": "k" },
+    });
+    expect(answer).toEqual({
+      kind: "http",
+      status: 200,
+      headers: expect.objectContaining({ "fastly-ratelimit-remaining": "999" }),
+      body: '{"status":"ok","id":"1"}',
+    });
     expect(seen[0].init).toMatchObject({ method: "POST", headers: { "Fastly-Key": "k" } });
   });
 
@@ -137,7 +153,12 @@ describe("fetchTransport", () => {
         throw new TypeError("fetch failed");
       },
     });
-    const request = { kind: "http" as const, method: "POST" as const, url: "https://api.cloudflare.com/client/v4/zones/z/purge_cache?secret=q", headers: { Authorization: "Bearer tok" } };
+    const request = {
+      kind: "http" as const,
+      method: "POST" as const,
+      url: "https://api.cloudflare.com/client/v4/zones/z/purge_cache?secret=q",
+      headers: { Authorization: "Bearer tok" },
+    };
     const error = await transport(request).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CdnNetworkError);
     expect((error as CdnNetworkError).retryable).toBe(true);

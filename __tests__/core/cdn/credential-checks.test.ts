@@ -44,7 +44,13 @@ describe("Fastly credential checks (GET /tokens/self, probe: one random surrogat
     emulator = await startFastlyEmulator({
       services: [{ id: SVC }, { id: "SVCOTHER" }],
       tokens: [
-        { token: "good-token", scope: "purge_select purge_all", services: [SVC], expiresAtMs: Date.now() + 45.5 * DAY, name: "ci purge" },
+        {
+          token: "good-token",
+          scope: "purge_select purge_all",
+          services: [SVC],
+          expiresAtMs: Date.now() + 45.5 * DAY,
+          name: "ci purge",
+        },
         { token: "global-token", scope: "global" },
         { token: "read-token", scope: "global:read" },
         { token: "select-token", scope: "purge_select" },
@@ -86,7 +92,9 @@ describe("Fastly credential checks (GET /tokens/self, probe: one random surrogat
     expect(statuses(await check("select-token"))).toEqual({ token: "ok", expiry: "ok", scope: "ok", service: "ok" });
     const withPurgeAll = await check("select-token", { purgeAll: true });
     expect(withPurgeAll.ok).toBe(false);
-    expect(withPurgeAll.checks.find((c) => c.name === "scope purge_all")!.reason).toMatch(/^token scope lacks purge_all \(or global\), needed because purge-all is configured/);
+    expect(withPurgeAll.checks.find((c) => c.name === "scope purge_all")!.reason).toMatch(
+      /^token scope lacks purge_all \(or global\), needed because purge-all is configured/,
+    );
   });
 
   it("names a service the token is not allowed on", async () => {
@@ -103,7 +111,12 @@ describe("Fastly credential checks (GET /tokens/self, probe: one random surrogat
       const before = emulator.state.requests.length;
       const result = await check(token, { probe: true });
       expect(result.checks).toEqual([
-        { name: "token", status: "refused", reason: "Fastly refused the token (HTTP 401: Provided credentials are missing or invalid): it is wrong, revoked or expired" },
+        {
+          name: "token",
+          status: "refused",
+          reason:
+            "Fastly refused the token (HTTP 401: Provided credentials are missing or invalid): it is wrong, revoked or expired",
+        },
       ]);
       expect(result.ok).toBe(false);
       expect(emulator.state.requests.length).toBe(before + 1);
@@ -113,7 +126,10 @@ describe("Fastly credential checks (GET /tokens/self, probe: one random surrogat
 
   it("a token past expires_at that the API still answers is refused by the expiry check (fake clock)", async () => {
     const result = await check("good-token", { now: () => Date.now() + 50 * DAY });
-    expect(result.checks.find((c) => c.name === "expiry")).toMatchObject({ status: "refused", reason: expect.stringMatching(/^the token expired at /) });
+    expect(result.checks.find((c) => c.name === "expiry")).toMatchObject({
+      status: "refused",
+      reason: expect.stringMatching(/^the token expired at /),
+    });
     expect(result.daysToExpiry).toBe(-5);
   });
 
@@ -121,7 +137,9 @@ describe("Fastly credential checks (GET /tokens/self, probe: one random surrogat
     const result = await check("good-token", { probe: true });
     expect(result.ok).toBe(true);
     const probe = result.checks.find((c) => c.name === "probe")!;
-    expect(probe.reason).toMatch(/^soft-purged the random surrogate key edgeplane-validate-[0-9a-f-]{36} on service SVCGOOD1 \(purge id /);
+    expect(probe.reason).toMatch(
+      /^soft-purged the random surrogate key edgeplane-validate-[0-9a-f-]{36} on service SVCGOOD1 \(purge id /,
+    );
     const last = emulator.state.purges.at(-1)!;
     expect(last).toMatchObject({ kind: "key", serviceId: SVC, soft: true });
     expect(probe.reason).toContain(last.objects[0]);
@@ -130,19 +148,28 @@ describe("Fastly credential checks (GET /tokens/self, probe: one random surrogat
 
   it("probe: a token without purge scope or service gets the probe named as missing", async () => {
     const read = await check("read-token", { probe: true });
-    expect(read.checks.find((c) => c.name === "probe")).toMatchObject({ status: "missing", reason: expect.stringMatching(/^the token may not purge surrogate keys on service SVCGOOD1 \(HTTP 403: /) });
+    expect(read.checks.find((c) => c.name === "probe")).toMatchObject({
+      status: "missing",
+      reason: expect.stringMatching(/^the token may not purge surrogate keys on service SVCGOOD1 \(HTTP 403: /),
+    });
     const other = await check("other-service-token", { probe: true });
     expect(other.checks.find((c) => c.name === "probe")!.reason).toMatch(/not allowed to act on service SVCGOOD1/);
   });
 
   it("a token that may not read /tokens/self (403): unproven without a probe, proven by one", async () => {
-    const strict = await startFastlyEmulator({ services: [{ id: SVC }], tokens: [{ token: "select-only", scope: "purge_select", services: [SVC] }], tokensSelfNeedsRead: true });
+    const strict = await startFastlyEmulator({
+      services: [{ id: SVC }],
+      tokens: [{ token: "select-only", scope: "purge_select", services: [SVC] }],
+      tokensSelfNeedsRead: true,
+    });
     try {
       const strictEnv = { EDGEPLANE_FASTLY_API_URL: strict.url, EDGEPLANE_INSECURE_LOOPBACK: "1" };
       const without = await checkFastlyCredential({ token: "select-only", serviceId: SVC, env: strictEnv });
       expect(statuses(without)).toEqual({ token: "ok", scope: "error" });
       expect(without.ok).toBe(false);
-      expect(without.checks[1]!.reason).toMatch(/^the token's scope, services and expiry cannot be read \(GET \/tokens\/self answered HTTP 403 .*\); run with probe to prove purging$/);
+      expect(without.checks[1]!.reason).toMatch(
+        /^the token's scope, services and expiry cannot be read \(GET \/tokens\/self answered HTTP 403 .*\); run with probe to prove purging$/,
+      );
       expect(without.expiresAt).toBeUndefined();
       const probed = await checkFastlyCredential({ token: "select-only", serviceId: SVC, env: strictEnv, probe: true });
       expect(statuses(probed)).toEqual({ token: "ok", probe: "ok" });
@@ -155,13 +182,31 @@ describe("Fastly credential checks (GET /tokens/self, probe: one random surrogat
   });
 
   it("an unreachable API is an error naming the call, not a refusal", async () => {
-    const result = await checkFastlyCredential({ token: "good-token", serviceId: SVC, env: { EDGEPLANE_FASTLY_API_URL: "http://127.0.0.1:9", EDGEPLANE_INSECURE_LOOPBACK: "1" } });
-    expect(result.checks).toEqual([{ name: "token", status: "error", reason: expect.stringMatching(/^GET \/tokens\/self failed: GET http:\/\/127\.0\.0\.1:9\/tokens\/self failed/) }]);
+    const result = await checkFastlyCredential({
+      token: "good-token",
+      serviceId: SVC,
+      env: { EDGEPLANE_FASTLY_API_URL: "http://127.0.0.1:9", EDGEPLANE_INSECURE_LOOPBACK: "1" },
+    });
+    expect(result.checks).toEqual([
+      {
+        name: "token",
+        status: "error",
+        reason: expect.stringMatching(/^GET \/tokens\/self failed: GET http:\/\/127\.0\.0\.1:9\/tokens\/self failed/),
+      },
+    ]);
   });
 
   it("an empty token is missing; a non-loopback override is refused before anything is sent", async () => {
-    expect((await check("  ")).checks).toEqual([{ name: "token", status: "missing", reason: "no Fastly API token was given (FASTLY_API_TOKEN is empty)" }]);
-    await expect(checkFastlyCredential({ token: "t", serviceId: SVC, env: { EDGEPLANE_FASTLY_API_URL: "https://evil.example", EDGEPLANE_INSECURE_LOOPBACK: "1" } })).rejects.toThrow(CdnConfigError);
+    expect((await check("  ")).checks).toEqual([
+      { name: "token", status: "missing", reason: "no Fastly API token was given (FASTLY_API_TOKEN is empty)" },
+    ]);
+    await expect(
+      checkFastlyCredential({
+        token: "t",
+        serviceId: SVC,
+        env: { EDGEPLANE_FASTLY_API_URL: "https://evil.example", EDGEPLANE_INSECURE_LOOPBACK: "1" },
+      }),
+    ).rejects.toThrow(CdnConfigError);
   });
 });
 
@@ -171,7 +216,8 @@ describe("Cloudflare credential checks (token verify, user then account form; pr
   const OTHER_ZONE = "fedcba9876543210fedcba9876543210";
   const ACCOUNT = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
   const env = () => ({ EDGEPLANE_CLOUDFLARE_API_URL: `${emulator.url}/client/v4`, EDGEPLANE_INSECURE_LOOPBACK: "1" });
-  const check = (token: string, extra: { accountId?: string; probe?: boolean } = {}) => checkCloudflareCredential({ token, zoneId: ZONE, env: env(), ...extra });
+  const check = (token: string, extra: { accountId?: string; probe?: boolean } = {}) =>
+    checkCloudflareCredential({ token, zoneId: ZONE, env: env(), ...extra });
 
   beforeAll(async () => {
     emulator = await startCloudflareEmulator({
@@ -196,7 +242,9 @@ describe("Cloudflare credential checks (token verify, user then account form; pr
     expect(statuses(result)).toEqual({ token: "ok", expiry: "ok" });
     expect(result.ok).toBe(true);
     expect(result.daysToExpiry).toBe(10);
-    expect(result.notes.join(" ")).toMatch(/Cache Purge on zone 0123456789abcdef0123456789abcdef is not proven: token verify lists no permissions/);
+    expect(result.notes.join(" ")).toMatch(
+      /Cache Purge on zone 0123456789abcdef0123456789abcdef is not proven: token verify lists no permissions/,
+    );
     expect(emulator.state.purges.length).toBe(before);
     expect(JSON.stringify(result)).not.toContain("user-token");
   });
@@ -207,11 +255,17 @@ describe("Cloudflare credential checks (token verify, user then account form; pr
       {
         name: "token",
         status: "refused",
-        reason: expect.stringMatching(/^Cloudflare refused the token \(GET \/user\/tokens\/verify: HTTP 401 1000 Invalid API Token\); if it is an account-owned token, give the account id/),
+        reason: expect.stringMatching(
+          /^Cloudflare refused the token \(GET \/user\/tokens\/verify: HTTP 401 1000 Invalid API Token\); if it is an account-owned token, give the account id/,
+        ),
       },
     ]);
     const withAccount = await check("account-token", { accountId: ACCOUNT });
-    expect(withAccount.checks[0]).toEqual({ name: "token", status: "ok", reason: `an active account token (verified at /accounts/${ACCOUNT}/tokens/verify)` });
+    expect(withAccount.checks[0]).toEqual({
+      name: "token",
+      status: "ok",
+      reason: `an active account token (verified at /accounts/${ACCOUNT}/tokens/verify)`,
+    });
     expect(withAccount.ok).toBe(true);
     expect(withAccount.expiresAt).toBeNull();
     const paths = emulator.state.requests.slice(-2).map((r) => r.path);
@@ -220,18 +274,30 @@ describe("Cloudflare credential checks (token verify, user then account form; pr
 
   it("expired, disabled and wrong tokens are refused, and no probe is sent", async () => {
     const expired = await check("expired-token", { probe: true });
-    expect(expired.checks.find((c) => c.name === "token")).toEqual({ name: "token", status: "refused", reason: "the token's status is expired" });
+    expect(expired.checks.find((c) => c.name === "token")).toEqual({
+      name: "token",
+      status: "refused",
+      reason: "the token's status is expired",
+    });
     expect(expired.checks.find((c) => c.name === "expiry")!.status).toBe("refused");
-    expect((await check("disabled-token")).checks[0]).toEqual({ name: "token", status: "refused", reason: "the token's status is disabled" });
+    expect((await check("disabled-token")).checks[0]).toEqual({
+      name: "token",
+      status: "refused",
+      reason: "the token's status is disabled",
+    });
     const wrong = await check("no-such-token", { accountId: ACCOUNT, probe: true });
-    expect(wrong.checks).toEqual([{ name: "token", status: "refused", reason: expect.stringContaining(`GET /accounts/${ACCOUNT}/tokens/verify: HTTP 401`) }]);
+    expect(wrong.checks).toEqual([
+      { name: "token", status: "refused", reason: expect.stringContaining(`GET /accounts/${ACCOUNT}/tokens/verify: HTTP 401`) },
+    ]);
     expect(emulator.state.requests.filter((r) => r.path.endsWith("/purge_cache"))).toHaveLength(0);
   });
 
   it("probe: purges one random tag; a token without Cache Purge on the zone is named", async () => {
     const good = await check("user-token", { probe: true });
     expect(good.ok).toBe(true);
-    expect(good.checks.find((c) => c.name === "probe")!.reason).toMatch(/^purged the random cache tag edgeplane-validate-[0-9a-f-]{36} on zone 0123456789abcdef0123456789abcdef/);
+    expect(good.checks.find((c) => c.name === "probe")!.reason).toMatch(
+      /^purged the random cache tag edgeplane-validate-[0-9a-f-]{36} on zone 0123456789abcdef0123456789abcdef/,
+    );
     expect(cloudflarePurgedObjects(emulator.state, { kind: "tags", zoneId: ZONE })).toHaveLength(1);
     expect(good.notes).toEqual([]);
 
@@ -240,7 +306,9 @@ describe("Cloudflare credential checks (token verify, user then account form; pr
     expect(other.checks.find((c) => c.name === "probe")).toEqual({
       name: "probe",
       status: "missing",
-      reason: expect.stringMatching(/^the token lacks Zone → Cache Purge → Purge on zone 0123456789abcdef0123456789abcdef \(or the zone does not exist\) \(HTTP 403: .*Authentication error/),
+      reason: expect.stringMatching(
+        /^the token lacks Zone → Cache Purge → Purge on zone 0123456789abcdef0123456789abcdef \(or the zone does not exist\) \(HTTP 403: .*Authentication error/,
+      ),
     });
   });
 
@@ -281,15 +349,31 @@ describe("CloudFront credential checks (STS GetCallerIdentity; probe: one random
 
   it("a good credential: the identity is named; CreateInvalidation noted as unproven without a probe; nothing invalidated", async () => {
     const result = await checkCloudFrontCredential({ distributionId: DIST, ...deps(GOOD) });
-    expect(result.checks).toEqual([{ name: "identity", status: "ok", reason: `AWS accepted the credential: account ${ACCOUNT}, arn:aws:iam::${ACCOUNT}:user/purger` }]);
+    expect(result.checks).toEqual([
+      {
+        name: "identity",
+        status: "ok",
+        reason: `AWS accepted the credential: account ${ACCOUNT}, arn:aws:iam::${ACCOUNT}:user/purger`,
+      },
+    ]);
     expect(result.ok).toBe(true);
     expect(result.notes.join(" ")).toMatch(/cloudfront:CreateInvalidation on distribution E1SANDBOXDIST is not proven.*billable/);
     expect(emulator.state.invalidations).toHaveLength(0);
   });
 
   it("an unknown access key is refused and nothing is probed", async () => {
-    const result = await checkCloudFrontCredential({ distributionId: DIST, probe: true, ...deps({ ...GOOD, accessKeyId: "AKIANOBODY0000000000" }) });
-    expect(result.checks).toEqual([{ name: "identity", status: "refused", reason: expect.stringMatching(/^STS GetCallerIdentity refused the credential: InvalidClientTokenId: /) }]);
+    const result = await checkCloudFrontCredential({
+      distributionId: DIST,
+      probe: true,
+      ...deps({ ...GOOD, accessKeyId: "AKIANOBODY0000000000" }),
+    });
+    expect(result.checks).toEqual([
+      {
+        name: "identity",
+        status: "refused",
+        reason: expect.stringMatching(/^STS GetCallerIdentity refused the credential: InvalidClientTokenId: /),
+      },
+    ]);
     expect(emulator.state.invalidations).toHaveLength(0);
   });
 
@@ -298,7 +382,9 @@ describe("CloudFront credential checks (STS GetCallerIdentity; probe: one random
     expect(result.ok).toBe(true);
     const probe = result.checks.find((c) => c.name === "probe")!;
     expect(probe).toMatchObject({ status: "ok", billable: true });
-    expect(probe.reason).toMatch(/^invalidated the random path \/edgeplane-validate-[0-9a-f-]{36} on distribution E1SANDBOXDIST \(invalidation I[A-Z0-9]+\); billable: one invalidation path/);
+    expect(probe.reason).toMatch(
+      /^invalidated the random path \/edgeplane-validate-[0-9a-f-]{36} on distribution E1SANDBOXDIST \(invalidation I[A-Z0-9]+\); billable: one invalidation path/,
+    );
     expect(cloudFrontInvalidatedPaths(emulator.state, DIST)).toHaveLength(1);
     expect(probe.reason).toContain(cloudFrontInvalidatedPaths(emulator.state, DIST)[0]);
   });
@@ -306,22 +392,40 @@ describe("CloudFront credential checks (STS GetCallerIdentity; probe: one random
   it("probe: a credential without cloudfront:CreateInvalidation gets it named as missing (identity still ok)", async () => {
     const result = await checkCloudFrontCredential({ distributionId: DIST, probe: true, ...deps(NO_PERMISSION) });
     expect(statuses(result)).toEqual({ identity: "ok", probe: "missing" });
-    expect(reasons(result)).toMatch(/the credential may not create invalidations on distribution E1SANDBOXDIST \(cloudfront:CreateInvalidation on its ARN\) \(HTTP 403: .*not authorized to perform: cloudfront:CreateInvalidation/);
+    expect(reasons(result)).toMatch(
+      /the credential may not create invalidations on distribution E1SANDBOXDIST \(cloudfront:CreateInvalidation on its ARN\) \(HTTP 403: .*not authorized to perform: cloudfront:CreateInvalidation/,
+    );
     expect(result.checks.find((c) => c.name === "probe")!.billable).toBeUndefined();
   });
 
   it("no credentials in the chain is missing, not an error", async () => {
     const result = await checkCloudFrontCredential({
       distributionId: DIST,
-      callerIdentity: async () => ({ kind: "error", name: "CredentialsProviderError", message: "Could not load credentials from any providers" }),
+      callerIdentity: async () => ({
+        kind: "error",
+        name: "CredentialsProviderError",
+        message: "Could not load credentials from any providers",
+      }),
     });
-    expect(result.checks).toEqual([{ name: "identity", status: "missing", reason: "no AWS credentials were found in the SDK credential chain (Could not load credentials from any providers)" }]);
+    expect(result.checks).toEqual([
+      {
+        name: "identity",
+        status: "missing",
+        reason: "no AWS credentials were found in the SDK credential chain (Could not load credentials from any providers)",
+      },
+    ]);
   });
 
   it("the clients for the CLI refuse non-loopback STS and CloudFront overrides, and follow loopback ones", async () => {
-    expect(() => checkStsEndpointOverride({ AWS_ENDPOINT_URL_STS: "https://sts.evil.example", EDGEPLANE_INSECURE_LOOPBACK: "1" })).toThrow(/AWS_ENDPOINT_URL_STS is not allowed/);
-    expect(() => createCloudFrontCheckClients({ AWS_ENDPOINT_URL_STS: emulator.url })).toThrow(/EDGEPLANE_INSECURE_LOOPBACK is not 1/);
-    expect(() => createCloudFrontCheckClients({ AWS_ENDPOINT_URL: "http://10.0.0.1:80", EDGEPLANE_INSECURE_LOOPBACK: "1" })).toThrow(/the host must be 127.0.0.1 or localhost/);
+    expect(() =>
+      checkStsEndpointOverride({ AWS_ENDPOINT_URL_STS: "https://sts.evil.example", EDGEPLANE_INSECURE_LOOPBACK: "1" }),
+    ).toThrow(/AWS_ENDPOINT_URL_STS is not allowed/);
+    expect(() => createCloudFrontCheckClients({ AWS_ENDPOINT_URL_STS: emulator.url })).toThrow(
+      /EDGEPLANE_INSECURE_LOOPBACK is not 1/,
+    );
+    expect(() =>
+      createCloudFrontCheckClients({ AWS_ENDPOINT_URL: "http://10.0.0.1:80", EDGEPLANE_INSECURE_LOOPBACK: "1" }),
+    ).toThrow(/the host must be 127.0.0.1 or localhost/);
 
     const saved = { ...process.env };
     Object.assign(process.env, {

@@ -18,7 +18,10 @@ const realClock: CdnClock = { now: () => Date.now(), sleep: (ms) => new Promise(
 const HOST = "www.example.com";
 const urls = Array.from({ length: 2000 }, (_, i) => `https://${HOST}/articles/${i}.html`);
 const tags = Array.from({ length: 600 }, (_, i) => `article-${i}`);
-const objects: CdnObjectInput[] = [...urls.map((value) => ({ type: "url" as const, value })), ...tags.map((value) => ({ type: "tag" as const, value }))];
+const objects: CdnObjectInput[] = [
+  ...urls.map((value) => ({ type: "url" as const, value })),
+  ...tags.map((value) => ({ type: "tag" as const, value })),
+];
 const loopbackEnv = (name: string, url: string) => ({ [name]: url, EDGEPLANE_INSECURE_LOOPBACK: "1" });
 
 function prepare(provider: CdnProvider) {
@@ -51,7 +54,9 @@ describe("providers against the CDN emulators", () => {
       expect(result.outcomes.filter((o) => o.status === "failed")).toEqual([]);
       expect(result.objectsDone).toBe(2600);
       expect(result.outcomes.every((o) => o.status === "done" && typeof o.cdnId === "string")).toBe(true);
-      expect(sorted(fastlyPurgedObjects(emulator.state, { kind: "url" }))).toEqual(sorted(urls.map((u) => u.slice("https://".length))));
+      expect(sorted(fastlyPurgedObjects(emulator.state, { kind: "url" }))).toEqual(
+        sorted(urls.map((u) => u.slice("https://".length))),
+      );
       expect(sorted(fastlyPurgedObjects(emulator.state, { kind: "key" }))).toEqual(sorted(tags));
     } finally {
       await emulator.close();
@@ -59,10 +64,21 @@ describe("providers against the CDN emulators", () => {
   });
 
   it("fastly: a wrong token is refused and the rest are not sent", async () => {
-    const emulator = await startFastlyEmulator({ services: [{ id: "SVCSANDBOX1", hosts: [HOST] }], tokens: [{ token: "right", scope: "purge_select" }] });
+    const emulator = await startFastlyEmulator({
+      services: [{ id: "SVCSANDBOX1", hosts: [HOST] }],
+      tokens: [{ token: "right", scope: "purge_select" }],
+    });
     try {
-      const provider = createFastlyProvider({ serviceId: "SVCSANDBOX1", token: "wrong", hostnames: [HOST], maxParallel: 1, env: loopbackEnv("EDGEPLANE_FASTLY_API_URL", emulator.url) });
-      const requests = provider.plan(provider.validate(tags.slice(0, 600).map((value) => ({ type: "tag" as const, value }))).accepted);
+      const provider = createFastlyProvider({
+        serviceId: "SVCSANDBOX1",
+        token: "wrong",
+        hostnames: [HOST],
+        maxParallel: 1,
+        env: loopbackEnv("EDGEPLANE_FASTLY_API_URL", emulator.url),
+      });
+      const requests = provider.plan(
+        provider.validate(tags.slice(0, 600).map((value) => ({ type: "tag" as const, value }))).accepted,
+      );
       const result = await runCdnRequests(provider, requests, { transport: fetchTransport(), clock: realClock });
       expect(result.outcomes.map((o) => o.status === "failed" && o.reason)).toEqual(["credentialRejected", "notSent", "notSent"]);
     } finally {
@@ -103,11 +119,7 @@ describe("providers against the CDN emulators", () => {
     const emulator = await startCloudflareEmulator({
       zones: [{ id: zoneId, plan: "enterprise" }],
       tokens: [{ token: "sandbox-cf-token", kind: "user" }],
-      faults: [
-        { status: 429, retryAfterSeconds: 1 },
-        { status: 503, errorCode: 10001 },
-        { dropConnection: true },
-      ],
+      faults: [{ status: 429, retryAfterSeconds: 1 }, { status: 503, errorCode: 10001 }, { dropConnection: true }],
     });
     try {
       const provider = createCloudflareProvider({
@@ -120,7 +132,10 @@ describe("providers against the CDN emulators", () => {
       });
       const requests = provider.plan(provider.validate(tags.map((value) => ({ type: "tag" as const, value }))).accepted);
       const result = await runCdnRequests(provider, requests, { transport: fetchTransport(), clock: realClock, random: () => 0 });
-      expect(result.outcomes.map((o) => [o.status, o.attempts])).toEqual([["done", 4], ...Array.from({ length: 5 }, () => ["done", 1])]);
+      expect(result.outcomes.map((o) => [o.status, o.attempts])).toEqual([
+        ["done", 4],
+        ...Array.from({ length: 5 }, () => ["done", 1]),
+      ]);
       expect(result.throttled).toBe(1);
       expect(sorted(cloudflarePurgedObjects(emulator.state, { kind: "tags" }))).toEqual(sorted(tags));
     } finally {
@@ -141,12 +156,22 @@ describe("providers against the CDN emulators", () => {
     });
     try {
       const provider = createCloudFrontProvider({ distributionId: "E1SANDBOXDIST", hostnames: [HOST], busyWaitMs: 20 });
-      const requests = provider.plan(provider.validate([{ type: "path", value: "/a/*" }, { type: "url", value: `https://${HOST}/b` }]).accepted, { jobId: "j" });
-      const transport = cloudFrontTransport(new CloudFrontClient({ endpoint: emulator.url, region: "us-east-1", credentials: key, maxAttempts: 1 }));
+      const requests = provider.plan(
+        provider.validate([
+          { type: "path", value: "/a/*" },
+          { type: "url", value: `https://${HOST}/b` },
+        ]).accepted,
+        { jobId: "j" },
+      );
+      const transport = cloudFrontTransport(
+        new CloudFrontClient({ endpoint: emulator.url, region: "us-east-1", credentials: key, maxAttempts: 1 }),
+      );
       const result = await runCdnRequests(provider, requests, { transport, clock: realClock, random: () => 0 });
       expect(result.outcomes[0]).toMatchObject({ status: "done", attempts: 3 });
       expect(result.throttled).toBe(2);
-      expect(emulator.state.invalidations.map((i) => [i.callerReference, i.paths])).toEqual([[requests[0].idempotencyKey, ["/a/*", "/b"]]]);
+      expect(emulator.state.invalidations.map((i) => [i.callerReference, i.paths])).toEqual([
+        [requests[0].idempotencyKey, ["/a/*", "/b"]],
+      ]);
     } finally {
       await emulator.close();
     }
@@ -163,7 +188,9 @@ describe("providers against the CDN emulators", () => {
       const provider = createCloudFrontProvider({ distributionId: "E1SANDBOXTAGS", hostnames: [HOST], cacheTags: true });
       const requests = prepare(provider);
       expect(requests.map((r) => r.items.length)).toEqual([2600]);
-      const transport = cloudFrontTransport(new CloudFrontClient({ endpoint: emulator.url, region: "us-east-1", credentials: key, maxAttempts: 1 }));
+      const transport = cloudFrontTransport(
+        new CloudFrontClient({ endpoint: emulator.url, region: "us-east-1", credentials: key, maxAttempts: 1 }),
+      );
       const first = await runCdnRequests(provider, requests, { transport, clock: realClock });
       const again = await runCdnRequests(provider, requests, { transport, clock: realClock });
       const [done] = first.outcomes;
@@ -171,7 +198,9 @@ describe("providers against the CDN emulators", () => {
       expect(done.status === "done" && done.cdnId).toMatch(/^I/);
       expect(again.outcomes[0].status === "done" && again.outcomes[0].cdnId).toBe(done.status === "done" && done.cdnId);
       expect(emulator.state.invalidations).toHaveLength(1);
-      expect(sorted(cloudFrontInvalidatedPaths(emulator.state))).toEqual(sorted([...urls.map((u) => u.slice(`https://${HOST}`.length)), ...tags.map((t) => `#${t}`)]));
+      expect(sorted(cloudFrontInvalidatedPaths(emulator.state))).toEqual(
+        sorted([...urls.map((u) => u.slice(`https://${HOST}`.length)), ...tags.map((t) => `#${t}`)]),
+      );
     } finally {
       await emulator.close();
     }

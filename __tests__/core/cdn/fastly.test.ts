@@ -4,7 +4,11 @@ import { FASTLY_MAX_KEYS_PER_REQUEST, createFastlyProvider, type FastlyConfig } 
 import { http, plannedIndexes } from "./fakes";
 
 const TOKEN = "fastly-test-token-value";
-const config: FastlyConfig = { serviceId: "SU1Z0isxPaozGVKXdv0eY", token: TOKEN, hostnames: ["www.example.com", "*.example.org"] };
+const config: FastlyConfig = {
+  serviceId: "SU1Z0isxPaozGVKXdv0eY",
+  token: TOKEN,
+  hostnames: ["www.example.com", "*.example.org"],
+};
 const NOW = 1_700_000_000_000;
 
 describe("fastly validation", () => {
@@ -93,10 +97,13 @@ describe("fastly validation", () => {
 describe("fastly planning (property)", () => {
   const provider = createFastlyProvider({ ...config, allowPurgeAll: true });
   const object = fc.oneof(
-    fc.record({ type: fc.constant("url" as const), value: fc.stringMatching(/^[a-z0-9/._-]{0,30}$/).map((p) => `https://www.example.com/${p}`) }),
+    fc.record({
+      type: fc.constant("url" as const),
+      value: fc.stringMatching(/^[a-z0-9/._-]{0,30}$/).map((p) => `https://www.example.com/${p}`),
+    }),
     fc.record({ type: fc.constant("tag" as const), value: fc.stringMatching(/^[A-Za-z0-9_:-]{1,20}$/) }),
     fc.record({ type: fc.constant("all" as const), value: fc.constant("*") }),
-    fc.record({ type: fc.constant("tag" as const), value: fc.constant("bad key") })
+    fc.record({ type: fc.constant("tag" as const), value: fc.constant("bad key") }),
   );
 
   it("puts every valid object in exactly one request, within Fastly's limits, in the fewest requests", () => {
@@ -119,7 +126,7 @@ describe("fastly planning (property)", () => {
         expect(requests.length).toBeLessThanOrEqual(Math.floor(minimum * 1.01));
         expect(provider.minimumRequests(accepted)).toBe(minimum);
       }),
-      { numRuns: 60 }
+      { numRuns: 60 },
     );
   });
 
@@ -144,7 +151,12 @@ describe("fastly requests", () => {
 
   it("builds a bulk key purge with surrogate_keys and the soft-purge header", () => {
     const provider = createFastlyProvider({ ...config, softPurge: true });
-    const [request] = provider.plan(provider.validate([{ type: "tag", value: "a" }, { type: "tag", value: "b" }]).accepted);
+    const [request] = provider.plan(
+      provider.validate([
+        { type: "tag", value: "a" },
+        { type: "tag", value: "b" },
+      ]).accepted,
+    );
     const wire = provider.buildRequest(request);
     expect(wire).toEqual({
       kind: "http",
@@ -158,7 +170,10 @@ describe("fastly requests", () => {
   it("builds purge_all", () => {
     const provider = createFastlyProvider({ ...config, allowPurgeAll: true });
     const [request] = provider.plan(provider.validate([{ type: "all", value: "*" }]).accepted);
-    expect(provider.buildRequest(request)).toMatchObject({ method: "POST", url: "https://api.fastly.com/service/SU1Z0isxPaozGVKXdv0eY/purge_all" });
+    expect(provider.buildRequest(request)).toMatchObject({
+      method: "POST",
+      url: "https://api.fastly.com/service/SU1Z0isxPaozGVKXdv0eY/purge_all",
+    });
   });
 
   it("sends to the loopback override only under EDGEPLANE_INSECURE_LOOPBACK=1", () => {
@@ -166,9 +181,14 @@ describe("fastly requests", () => {
     const provider = createFastlyProvider({ ...config, env });
     const [request] = provider.plan(provider.validate([{ type: "tag", value: "a" }]).accepted);
     expect(provider.buildRequest(request)).toMatchObject({ url: "http://127.0.0.1:8911/service/SU1Z0isxPaozGVKXdv0eY/purge" });
-    expect(() => createFastlyProvider({ ...config, env: { EDGEPLANE_FASTLY_API_URL: "http://127.0.0.1:8911" } })).toThrow(/EDGEPLANE_INSECURE_LOOPBACK/);
+    expect(() => createFastlyProvider({ ...config, env: { EDGEPLANE_FASTLY_API_URL: "http://127.0.0.1:8911" } })).toThrow(
+      /EDGEPLANE_INSECURE_LOOPBACK/,
+    );
     expect(() =>
-      createFastlyProvider({ ...config, env: { EDGEPLANE_FASTLY_API_URL: "https://attacker.example", EDGEPLANE_INSECURE_LOOPBACK: "1" } })
+      createFastlyProvider({
+        ...config,
+        env: { EDGEPLANE_FASTLY_API_URL: "https://attacker.example", EDGEPLANE_INSECURE_LOOPBACK: "1" },
+      }),
     ).toThrow(/EDGEPLANE_FASTLY_API_URL is not allowed/);
   });
 });
@@ -177,7 +197,10 @@ describe("fastly answers", () => {
   const provider = createFastlyProvider({ ...config, allowPurgeAll: true });
   const plan = (objects: CdnObjectInput[]) => provider.plan(provider.validate(objects).accepted)[0];
   const urlRequest = plan([{ type: "url", value: "https://www.example.com/a" }]);
-  const keyRequest = plan([{ type: "tag", value: "k1" }, { type: "tag", value: "k2" }]);
+  const keyRequest = plan([
+    { type: "tag", value: "k1" },
+    { type: "tag", value: "k2" },
+  ]);
   const allRequest = plan([{ type: "all", value: "*" }]);
 
   it("reads the purge id of a URL purge", () => {
@@ -189,7 +212,11 @@ describe("fastly answers", () => {
 
   it("reads the key → purge id map of a bulk purge", () => {
     const answer = http(200, { k1: "108-1", k2: "108-2" });
-    expect(provider.classify(keyRequest, answer, NOW)).toEqual({ kind: "done", cdnId: "108-1", objectIds: { k1: "108-1", k2: "108-2" } });
+    expect(provider.classify(keyRequest, answer, NOW)).toEqual({
+      kind: "done",
+      cdnId: "108-1",
+      objectIds: { k1: "108-1", k2: "108-2" },
+    });
   });
 
   it("takes purge_all's {status: ok} without an id", () => {
@@ -198,7 +225,11 @@ describe("fastly answers", () => {
 
   it("names the 256-key cap body as tooManyItems", () => {
     const body = { status: "fail", reason: "Batch surrogate key request only supports up to 256 surrogate keys" };
-    expect(provider.classify(keyRequest, http(400, body), NOW)).toMatchObject({ kind: "failed", reason: "tooManyItems", status: 400 });
+    expect(provider.classify(keyRequest, http(400, body), NOW)).toMatchObject({
+      kind: "failed",
+      reason: "tooManyItems",
+      status: 400,
+    });
   });
 
   it.each([
@@ -212,23 +243,38 @@ describe("fastly answers", () => {
   });
 
   it("keeps Fastly's message in the detail", () => {
-    expect(provider.classify(urlRequest, http(404, { msg: "Record not found", details: "Cannot find service" }), NOW)).toMatchObject({
+    expect(
+      provider.classify(urlRequest, http(404, { msg: "Record not found", details: "Cannot find service" }), NOW),
+    ).toMatchObject({
       detail: "Record not found: Cannot find service",
     });
   });
 
   it("retries 429 at Fastly-RateLimit-Reset, and 5xx with backoff", () => {
     const reset = String((NOW + 42_000) / 1000);
-    expect(provider.classify(allRequest, http(429, { msg: "rate limited" }, { "Fastly-RateLimit-Reset": reset, "Fastly-RateLimit-Remaining": "0" }), NOW)).toMatchObject({
+    expect(
+      provider.classify(
+        allRequest,
+        http(429, { msg: "rate limited" }, { "Fastly-RateLimit-Reset": reset, "Fastly-RateLimit-Remaining": "0" }),
+        NOW,
+      ),
+    ).toMatchObject({
       kind: "retry",
       cause: "throttled",
       afterMs: 42_000,
     });
-    expect(provider.classify(urlRequest, http(503, "busy"), NOW)).toMatchObject({ kind: "retry", cause: "serverError", status: 503 });
+    expect(provider.classify(urlRequest, http(503, "busy"), NOW)).toMatchObject({
+      kind: "retry",
+      cause: "serverError",
+      status: 503,
+    });
   });
 
   it("does not take a non-JSON 200 as done", () => {
-    expect(provider.classify(urlRequest, http(200, "<html>"), NOW)).toMatchObject({ kind: "failed", reason: "malformedResponse" });
+    expect(provider.classify(urlRequest, http(200, "<html>"), NOW)).toMatchObject({
+      kind: "failed",
+      reason: "malformedResponse",
+    });
   });
 
   it("paces purge_all after a 429 until the reset time", () => {

@@ -10,8 +10,15 @@ const cloudflareToken = "cloudflare-secret-token";
 const fastly = (maxParallel = 4) =>
   createFastlyProvider({ serviceId: "SVC123", token: fastlyToken, hostnames: ["www.example.com"], maxParallel });
 const cloudflare = (plan: "free" | "pro" = "pro") =>
-  createCloudflareProvider({ zoneId: "023e105f4ecef8ad9ca31a8372d0c353", token: cloudflareToken, plan, hostnames: ["www.example.com"], maxParallel: 1 });
-const cloudfront = () => createCloudFrontProvider({ distributionId: "E2QWRUHAPOMQZL", hostnames: ["www.example.com"], cacheTags: true });
+  createCloudflareProvider({
+    zoneId: "023e105f4ecef8ad9ca31a8372d0c353",
+    token: cloudflareToken,
+    plan,
+    hostnames: ["www.example.com"],
+    maxParallel: 1,
+  });
+const cloudfront = () =>
+  createCloudFrontProvider({ distributionId: "E2QWRUHAPOMQZL", hostnames: ["www.example.com"], cacheTags: true });
 
 function prepare(provider: CdnProvider, objects: CdnObjectInput[]): PlannedRequest[] {
   const { accepted, rejected } = provider.validate(objects);
@@ -19,7 +26,8 @@ function prepare(provider: CdnProvider, objects: CdnObjectInput[]): PlannedReque
   return provider.plan(accepted, { jobId: "job-1" });
 }
 
-const urls = (n: number) => Array.from({ length: n }, (_, i) => ({ type: "url" as const, value: `https://www.example.com/p/${i}` }));
+const urls = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ type: "url" as const, value: `https://www.example.com/p/${i}` }));
 const tags = (n: number) => Array.from({ length: n }, (_, i) => ({ type: "tag" as const, value: `t${i}` }));
 const cfOk = (id = "zone") => http(200, { success: true, errors: [], messages: [], result: { id } });
 
@@ -45,7 +53,11 @@ describe("runCdnRequests", () => {
       },
     });
     expect(mostInFlight).toBe(4);
-    expect(sent.sort()).toEqual(urls(50).map((u) => `https://api.fastly.com/purge/${u.value.slice("https://".length)}`).sort());
+    expect(sent.sort()).toEqual(
+      urls(50)
+        .map((u) => `https://api.fastly.com/purge/${u.value.slice("https://".length)}`)
+        .sort(),
+    );
     expect(result.outcomes).toHaveLength(50);
     expect(result.outcomes.every((o) => o.status === "done" && o.cdn === "fastly" && o.cdnId === `id-${o.index}`)).toBe(true);
     expect(result).toMatchObject({ objectsDone: 50, objectsFailed: 0, requestsSent: 50, throttled: 0 });
@@ -56,7 +68,11 @@ describe("runCdnRequests", () => {
     const provider = cloudflare();
     const requests = prepare(provider, tags(150));
     const clock = fakeClock();
-    const { transport, calls } = scriptedTransport([http(429, { success: false, errors: [] }, { "Retry-After": "7" }), cfOk("a"), cfOk("b")]);
+    const { transport, calls } = scriptedTransport([
+      http(429, { success: false, errors: [] }, { "Retry-After": "7" }),
+      cfOk("a"),
+      cfOk("b"),
+    ]);
     const result = await runCdnRequests(provider, requests, { clock, random: () => 0, transport, maxAttempts: 1 });
     expect(clock.sleeps).toEqual([7000]);
     expect(calls.map((c) => c.kind === "http" && JSON.parse(c.body ?? "{}").tags.length)).toEqual([100, 100, 50]);
@@ -80,8 +96,18 @@ describe("runCdnRequests", () => {
     const provider = cloudflare();
     const requests = prepare(provider, tags(1));
     const clock = fakeClock();
-    const { transport, calls } = scriptedTransport([new NetworkError("ECONNRESET"), http(503, "unavailable"), http(502, "bad gateway")]);
-    const result = await runCdnRequests(provider, requests, { clock, random: () => 0.5, transport, maxAttempts: 3, backoff: { baseMs: 1000, maxMs: 8000 } });
+    const { transport, calls } = scriptedTransport([
+      new NetworkError("ECONNRESET"),
+      http(503, "unavailable"),
+      http(502, "bad gateway"),
+    ]);
+    const result = await runCdnRequests(provider, requests, {
+      clock,
+      random: () => 0.5,
+      transport,
+      maxAttempts: 3,
+      backoff: { baseMs: 1000, maxMs: 8000 },
+    });
     expect(calls).toHaveLength(3);
     expect(clock.sleeps).toEqual([500, 1000]);
     expect(result.outcomes[0]).toMatchObject({ status: "failed", reason: "retriesExhausted", httpStatus: 502, attempts: 3 });
@@ -109,7 +135,12 @@ describe("runCdnRequests", () => {
   it("fails a request throttled more than maxThrottled times in a row", async () => {
     const provider = cloudflare();
     const { transport } = scriptedTransport(Array.from({ length: 3 }, () => http(429, {}, { "Retry-After": "1" })));
-    const result = await runCdnRequests(provider, prepare(provider, tags(1)), { clock: fakeClock(), random: () => 0, transport, maxThrottled: 2 });
+    const result = await runCdnRequests(provider, prepare(provider, tags(1)), {
+      clock: fakeClock(),
+      random: () => 0,
+      transport,
+      maxThrottled: 2,
+    });
     expect(result.outcomes[0]).toMatchObject({ status: "failed", reason: "throttledTooOften", httpStatus: 429, attempts: 3 });
   });
 
@@ -146,19 +177,36 @@ describe("runCdnRequests", () => {
     const requests = prepare(provider, [...urls(2), ...tags(1)]);
     const clock = fakeClock();
     const { transport, calls } = scriptedTransport([
-      { kind: "cloudfrontError", name: "TooManyInvalidationsInProgress", message: "exceeds in-progress invalidations", httpStatus: 400 },
-      { kind: "cloudfrontError", name: "InvalidArgument", message: "Your request contains a caller reference that was used for a previous invalidation batch for the same distribution.", httpStatus: 400 },
+      {
+        kind: "cloudfrontError",
+        name: "TooManyInvalidationsInProgress",
+        message: "exceeds in-progress invalidations",
+        httpStatus: 400,
+      },
+      {
+        kind: "cloudfrontError",
+        name: "InvalidArgument",
+        message:
+          "Your request contains a caller reference that was used for a previous invalidation batch for the same distribution.",
+        httpStatus: 400,
+      },
     ]);
     const result = await runCdnRequests(provider, requests, { clock, random: () => 0, transport, maxThrottled: 5 });
     expect(clock.sleeps).toEqual([30_000]);
-    const references = calls.map((c) => c.kind === "cloudfront" && c.operation === "CreateInvalidation" && c.input.InvalidationBatch.CallerReference);
+    const references = calls.map(
+      (c) => c.kind === "cloudfront" && c.operation === "CreateInvalidation" && c.input.InvalidationBatch.CallerReference,
+    );
     expect(references[0]).toBe(references[1]);
     expect(result.outcomes[0]).toMatchObject({ status: "done", cdn: "cloudfront", cdnId: null, attempts: 2 });
     expect(result.objectsDone).toBe(3);
   });
 
   it("holds CloudFront invalidations back while the distribution's 3,000 items / 15 wildcards are in progress", async () => {
-    const provider = createCloudFrontProvider({ distributionId: "E2QWRUHAPOMQZL", hostnames: ["www.example.com"], assumedInProgressMs: 20_000 });
+    const provider = createCloudFrontProvider({
+      distributionId: "E2QWRUHAPOMQZL",
+      hostnames: ["www.example.com"],
+      assumedInProgressMs: 20_000,
+    });
     const wildcards = Array.from({ length: 20 }, (_, i) => ({ type: "path" as const, value: `/w${i}/*` }));
     const requests = prepare(provider, [...urls(7000), ...wildcards]);
     expect(requests.map((r) => r.items.length)).toEqual([3000, 3000, 1020]);
@@ -181,16 +229,39 @@ describe("runCdnRequests", () => {
     const route = (answer: (wire: CdnWireRequest) => CdnAnswer) => async (wire: CdnWireRequest) => answer(wire);
     const objects: CdnObjectInput[] = [...urls(40), ...tags(300)];
     const runs = [
-      { provider: fastly(8), transport: route((w) => (w.kind === "http" && w.url.endsWith("/purge") ? http(200, Object.fromEntries(JSON.parse(w.body ?? "{}").surrogate_keys.map((k: string) => [k, `p-${k}`]))) : http(200, { status: "ok", id: "u" }))) },
-      { provider: cloudflare(), transport: route(() => http(403, { success: false, errors: [{ code: 10000, message: "Authentication error" }] })) },
-      { provider: cloudfront(), transport: route(() => ({ kind: "cloudfront", output: { Invalidation: { Id: "I1", Status: "InProgress" } } })) },
+      {
+        provider: fastly(8),
+        transport: route((w) =>
+          w.kind === "http" && w.url.endsWith("/purge")
+            ? http(200, Object.fromEntries(JSON.parse(w.body ?? "{}").surrogate_keys.map((k: string) => [k, `p-${k}`])))
+            : http(200, { status: "ok", id: "u" }),
+        ),
+      },
+      {
+        provider: cloudflare(),
+        transport: route(() => http(403, { success: false, errors: [{ code: 10000, message: "Authentication error" }] })),
+      },
+      {
+        provider: cloudfront(),
+        transport: route(() => ({ kind: "cloudfront", output: { Invalidation: { Id: "I1", Status: "InProgress" } } })),
+      },
     ];
-    const results = await Promise.all(runs.map(({ provider, transport }) => runCdnRequests(provider, prepare(provider, objects), { clock, random: () => 0, transport })));
+    const results = await Promise.all(
+      runs.map(({ provider, transport }) =>
+        runCdnRequests(provider, prepare(provider, objects), { clock, random: () => 0, transport }),
+      ),
+    );
     const [f, c, cf] = results;
     expect([f.objectsDone, f.objectsFailed]).toEqual([340, 0]);
     expect(f.outcomes.filter((o) => o.type === "tag").map((o) => o.status === "done" && o.objectIds?.t0)).toContain("p-t0");
     expect([c.objectsDone, c.objectsFailed]).toEqual([0, 340]);
-    expect(c.outcomes[0]).toMatchObject({ cdn: "cloudflare", status: "failed", reason: "forbidden", httpStatus: 403, detail: "10000 Authentication error" });
+    expect(c.outcomes[0]).toMatchObject({
+      cdn: "cloudflare",
+      status: "failed",
+      reason: "forbidden",
+      httpStatus: 403,
+      detail: "10000 Authentication error",
+    });
     expect(c.outcomes.slice(1).every((o) => o.status === "failed" && o.reason === "forbidden")).toBe(true);
     expect(cf.outcomes).toEqual([expect.objectContaining({ cdn: "cloudfront", status: "done", cdnId: "I1", items: 340 })]);
     for (const result of results) {
@@ -208,7 +279,14 @@ describe("sendStep", () => {
     const pacer = provider.createPacer(() => now);
     for (let i = 0; i < 25; i++) pacer.take(request);
     const { transport, calls } = scriptedTransport([]);
-    const step = await sendStep(provider, request, { transport, pacer, now: () => now, random: () => 0, attempt: 1, maxAttempts: 3 });
+    const step = await sendStep(provider, request, {
+      transport,
+      pacer,
+      now: () => now,
+      random: () => 0,
+      attempt: 1,
+      maxAttempts: 3,
+    });
     expect(step).toMatchObject({ kind: "retry", cause: "paced", afterMs: 12_000, requestSent: false });
     expect(calls).toEqual([]);
   });

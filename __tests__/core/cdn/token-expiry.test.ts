@@ -2,7 +2,12 @@
  * The CDN token declarations the token job reads, and its days-to-expiry report against the Fastly and Cloudflare
  * emulators over loopback, with a fake clock.
  */
-import { parseCdnTokenDeclarations, reportCdnTokenExpiry, type CdnTokenDeclaration, type TokenCdn } from "../../../core/cdn/token-expiry";
+import {
+  parseCdnTokenDeclarations,
+  reportCdnTokenExpiry,
+  type CdnTokenDeclaration,
+  type TokenCdn,
+} from "../../../core/cdn/token-expiry";
 import { cdnTokensFromEnv } from "../../../core/tokens/settings";
 import { startCloudflareEmulator, type CloudflareEmulator } from "../../../sandbox/cloudflare";
 import { startFastlyEmulator, type FastlyEmulator } from "../../../sandbox/fastly";
@@ -43,7 +48,9 @@ describe("parseCdnTokenDeclarations", () => {
     expect(message).toContain("1.zoneId: must be 32 lowercase hex characters (the zone id, not its name)");
     expect(message).toContain('2.cdn: cdn must be "fastly" (with serviceId) or "cloudflare" (with zoneId)');
     expect(message).toContain("3: unknown field(s) token; allowed: ");
-    expect(() => parseCdnTokenDeclarations(JSON.stringify([{ cdn: "fastly", secretArn: ARN("f") }]), "X")).toThrow("X is invalid: 0.serviceId: must be a string (it is missing or of another type)");
+    expect(() => parseCdnTokenDeclarations(JSON.stringify([{ cdn: "fastly", secretArn: ARN("f") }]), "X")).toThrow(
+      "X is invalid: 0.serviceId: must be a string (it is missing or of another type)",
+    );
     expect(() => parseCdnTokenDeclarations("{}", "X")).toThrow("X is invalid: (list): must be a list");
     expect(message).not.toContain("oops");
     expect(() => parseCdnTokenDeclarations("{", "EDGEPLANE_CDN_TOKENS")).toThrow("EDGEPLANE_CDN_TOKENS is not valid JSON");
@@ -82,7 +89,15 @@ describe("reportCdnTokenExpiry", () => {
     });
     cloudflare = await startCloudflareEmulator({
       zones: [{ id: ZONE, plan: "pro", accountId: ACCOUNT }],
-      tokens: [{ token: "cf-account", kind: "account", accountId: ACCOUNT, purgeZones: [ZONE], expiresOnMs: start + 7 * DAY + 3_600_000 }],
+      tokens: [
+        {
+          token: "cf-account",
+          kind: "account",
+          accountId: ACCOUNT,
+          purgeZones: [ZONE],
+          expiresOnMs: start + 7 * DAY + 3_600_000,
+        },
+      ],
     });
   });
   afterAll(async () => {
@@ -101,7 +116,12 @@ describe("reportCdnTokenExpiry", () => {
       [5 * DAY, [15, 2]],
     ] as const) {
       const emitted: Array<[TokenCdn, number]> = [];
-      const results = await reportCdnTokenExpiry(declarations, { readToken, daysToExpiry: (cdn, days) => emitted.push([cdn, days]), now: () => start + offset, env: env() });
+      const results = await reportCdnTokenExpiry(declarations, {
+        readToken,
+        daysToExpiry: (cdn, days) => emitted.push([cdn, days]),
+        now: () => start + offset,
+        env: env(),
+      });
       expect(emitted).toEqual([
         ["fastly", expected[0]],
         ["cloudflare", expected[1]],
@@ -127,7 +147,11 @@ describe("reportCdnTokenExpiry", () => {
     expect(results.map((r) => r.problems)).toEqual([
       [`fastly service SVC1: the token secret ${ARN("fastly-unset")} has no value yet (AWSCURRENT)`],
       ['fastly service SVC1: scope missing: token scope lacks purge_select (or global); the token\'s scope is "global:read"'],
-      [expect.stringMatching(/^cloudflare zone 0123456789abcdef0123456789abcdef: token refused: Cloudflare refused the token .*give the account id/)],
+      [
+        expect.stringMatching(
+          /^cloudflare zone 0123456789abcdef0123456789abcdef: token refused: Cloudflare refused the token .*give the account id/,
+        ),
+      ],
       [expect.stringMatching(/^fastly service SVC1: scope purge_all missing: token scope lacks purge_all/)],
     ]);
     // A token with a missing scope still has an expiry worth reporting; a refused one has none.

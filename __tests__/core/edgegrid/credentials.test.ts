@@ -145,7 +145,9 @@ describe("errors never print values", () => {
   });
 
   it("schema errors name the field and rule", () => {
-    const error = errorOf(() => parseEdgeGridCredentials({ host: "h", clientToken: "c", clientSecret: "", accessToken: "a", maxBody: 1.5 }));
+    const error = errorOf(() =>
+      parseEdgeGridCredentials({ host: "h", clientToken: "c", clientSecret: "", accessToken: "a", maxBody: 1.5 }),
+    );
     expect(error.message).toContain("clientSecret: must be a non-empty string");
     expect(error.message).toContain("maxBody: must be an integer");
   });
@@ -163,7 +165,10 @@ describe("readEdgerc", () => {
   it("handles CRLF files", () => {
     const dir = mkdtempSync(join(tmpdir(), "edgerc-"));
     const path = join(dir, ".edgerc");
-    writeFileSync(path, "[default]\r\nhost = a.luna.akamaiapis.net\r\nclient_token = ct\r\nclient_secret = cs\r\naccess_token = at\r\n");
+    writeFileSync(
+      path,
+      "[default]\r\nhost = a.luna.akamaiapis.net\r\nclient_token = ct\r\nclient_secret = cs\r\naccess_token = at\r\n",
+    );
     expect(readEdgerc(path)).toEqual({ host: "a.luna.akamaiapis.net", clientToken: "ct", clientSecret: "cs", accessToken: "at" });
   });
 
@@ -183,14 +188,24 @@ describe("readEnvCredentials (akamai-edgegrid's AKAMAI_* / AKAMAI_<SECTION>_* va
   };
 
   it("reads the four AKAMAI_* variables for the default section", () => {
-    expect(readEnvCredentials(full)).toEqual({ host: full.AKAMAI_HOST, clientToken: "akab-ct", clientSecret: "c2VjcmV0LXZhbHVl", accessToken: "akab-at" });
+    expect(readEnvCredentials(full)).toEqual({
+      host: full.AKAMAI_HOST,
+      clientToken: "akab-ct",
+      clientSecret: "c2VjcmV0LXZhbHVl",
+      accessToken: "akab-at",
+    });
   });
 
   it("reads AKAMAI_<SECTION>_* (upper-cased) for another section, never the plain ones", () => {
     const ci = Object.fromEntries(Object.entries(full).map(([k, v]) => [k.replace("AKAMAI_", "AKAMAI_CI_"), `${v}-ci`]));
     expect(readEnvCredentials({ ...full, ...ci }, "ci")?.clientToken).toBe("akab-ct-ci");
     expect(readEnvCredentials(full, "ci")).toBeUndefined();
-    expect(edgeGridEnvNames("ci")).toEqual(["AKAMAI_CI_HOST", "AKAMAI_CI_CLIENT_TOKEN", "AKAMAI_CI_CLIENT_SECRET", "AKAMAI_CI_ACCESS_TOKEN"]);
+    expect(edgeGridEnvNames("ci")).toEqual([
+      "AKAMAI_CI_HOST",
+      "AKAMAI_CI_CLIENT_TOKEN",
+      "AKAMAI_CI_CLIENT_SECRET",
+      "AKAMAI_CI_ACCESS_TOKEN",
+    ]);
   });
 
   it("is undefined when none is set (blank counts as not set)", () => {

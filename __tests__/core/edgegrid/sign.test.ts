@@ -149,10 +149,18 @@ describe("sign.ts details", () => {
   });
 
   it("uses credentials.maxBody unless maxBody is given", () => {
-    const common = { method: "POST", url: "https://a.luna.akamaiapis.net/x", body: "abcdef", timestamp: config.timestamp, nonce: config.nonce };
+    const common = {
+      method: "POST",
+      url: "https://a.luna.akamaiapis.net/x",
+      body: "abcdef",
+      timestamp: config.timestamp,
+      nonce: config.nonce,
+    };
     const short = signRequest({ ...common, credentials: { ...credentials, maxBody: 3 } });
     expect(short).toBe(signRequest({ ...common, body: "abc", credentials }));
-    expect(signRequest({ ...common, credentials: { ...credentials, maxBody: 3 }, maxBody: 6 })).toBe(signRequest({ ...common, credentials }));
+    expect(signRequest({ ...common, credentials: { ...credentials, maxBody: 3 }, maxBody: 6 })).toBe(
+      signRequest({ ...common, credentials }),
+    );
   });
 
   it("gives a fresh nonce and a current timestamp by default", () => {
@@ -166,7 +174,13 @@ describe("sign.ts details", () => {
 
 describe("cross-check with akamai-edgegrid's own signer", () => {
   type GenerateAuth = (
-    request: { path: string; method: string; headers: Record<string, string>; body?: string; headersToSign?: Record<string, string> },
+    request: {
+      path: string;
+      method: string;
+      headers: Record<string, string>;
+      body?: string;
+      headersToSign?: Record<string, string>;
+    },
     clientToken: string,
     clientSecret: string,
     accessToken: string,
@@ -177,12 +191,16 @@ describe("cross-check with akamai-edgegrid's own signer", () => {
   ) => { headers: { Authorization: string } };
 
   // The package's "exports" map only exposes index.js; its signer is generateAuth in src/auth.js.
-  const authModule = require(join(dirname(require.resolve("akamai-edgegrid")), "src", "auth.js")) as { generateAuth: GenerateAuth };
+  const authModule = require(join(dirname(require.resolve("akamai-edgegrid")), "src", "auth.js")) as {
+    generateAuth: GenerateAuth;
+  };
   const host = "https://akab-abcdefgh-ijklmnop.luna.akamaiapis.net";
 
   const token = fc.stringMatching(/^akab-[a-z0-9]{8}-[a-z0-9]{8}$/);
   const segment = fc.stringMatching(/^[A-Za-z0-9._~-]{1,12}$/);
-  const queryPair = fc.tuple(fc.stringMatching(/^[a-z]{1,6}$/), fc.stringMatching(/^[A-Za-z0-9]{0,8}$/)).map(([k, v]) => `${k}=${v}`);
+  const queryPair = fc
+    .tuple(fc.stringMatching(/^[a-z]{1,6}$/), fc.stringMatching(/^[A-Za-z0-9]{0,8}$/))
+    .map(([k, v]) => `${k}=${v}`);
   const request = fc.record({
     method: fc.constantFrom("GET", "POST", "PUT", "PATCH", "DELETE"),
     path: fc
@@ -211,7 +229,13 @@ describe("cross-check with akamai-edgegrid's own signer", () => {
         const timestamp = formatTimestamp(new Date(r.seconds * 1000));
         const signedHeaders = Object.fromEntries(r.signed);
         const theirs = authModule.generateAuth(
-          { path: r.path, method: r.method, headers: { "Content-Type": "application/json", ...signedHeaders }, body: r.body, headersToSign: signedHeaders },
+          {
+            path: r.path,
+            method: r.method,
+            headers: { "Content-Type": "application/json", ...signedHeaders },
+            body: r.body,
+            headersToSign: signedHeaders,
+          },
           r.clientToken,
           r.clientSecret,
           r.accessToken,

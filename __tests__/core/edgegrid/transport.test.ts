@@ -53,7 +53,11 @@ describe("EdgeGridTransport against the sandbox", () => {
   });
 
   it("sends string and Buffer bodies as given", async () => {
-    const asString = await h.transport.request({ method: "POST", path: PURGE_PATH, body: '{"objects":["https://www.example.com/s"]}' });
+    const asString = await h.transport.request({
+      method: "POST",
+      path: PURGE_PATH,
+      body: '{"objects":["https://www.example.com/s"]}',
+    });
     const asBuffer = await h.transport.request({
       method: "POST",
       path: PURGE_PATH,
@@ -72,14 +76,22 @@ describe("EdgeGridTransport against the sandbox", () => {
   });
 
   it("signs the query string (lower-case method is upper-cased)", async () => {
-    const res = await h.transport.request({ method: "post", path: "/ccu/v3/rate-limit-status/url", query: { a: "x y", b: [1, 2], skip: undefined } });
+    const res = await h.transport.request({
+      method: "post",
+      path: "/ccu/v3/rate-limit-status/url",
+      query: { a: "x y", b: [1, 2], skip: undefined },
+    });
     expect(res.status).toBe(201);
     expect(h.sandbox.state.requests.at(-1)).toMatchObject({ method: "POST", path: "/ccu/v3/rate-limit-status/url", status: 201 });
   });
 
   it("returns 4xx/5xx/429 as responses, not errors", async () => {
     h.sandbox.setFaults([{ status: 503 }]);
-    const unavailable = await h.transport.request({ method: "POST", path: PURGE_PATH, body: { objects: ["https://www.example.com/a"] } });
+    const unavailable = await h.transport.request({
+      method: "POST",
+      path: PURGE_PATH,
+      body: { objects: ["https://www.example.com/a"] },
+    });
     expect(unavailable.status).toBe(503);
     expect(unavailable.headers["content-type"]).toBe("application/problem+json");
     expect(unavailable.body).toMatchObject({ httpStatus: 503 });
@@ -128,7 +140,9 @@ describe("EdgeGridTransport against the sandbox", () => {
 
   it("times out with a retryable network error when the answer is late", async () => {
     h.sandbox.setFaults([{ delayMs: 400 }]);
-    const error = await caught(h.transport.request({ method: "POST", path: PURGE_PATH, body: { objects: ["https://www.example.com/a"] }, timeoutMs: 50 }));
+    const error = await caught(
+      h.transport.request({ method: "POST", path: PURGE_PATH, body: { objects: ["https://www.example.com/a"] }, timeoutMs: 50 }),
+    );
     expect(error).toBeInstanceOf(EdgeGridNetworkError);
     expect(error).toMatchObject({ kind: "timeout", retryable: true, method: "POST", path: PURGE_PATH });
     expectNoSecrets(error);
@@ -139,17 +153,23 @@ describe("EdgeGridTransport against the sandbox", () => {
 
   it("reports a dropped connection as a retryable reset", async () => {
     h.sandbox.setFaults([{ dropConnection: true }]);
-    const error = await caught(h.transport.request({ method: "POST", path: PURGE_PATH, body: { objects: ["https://www.example.com/a"] } }));
+    const error = await caught(
+      h.transport.request({ method: "POST", path: PURGE_PATH, body: { objects: ["https://www.example.com/a"] } }),
+    );
     expect(error).toBeInstanceOf(EdgeGridNetworkError);
     expect(error).toMatchObject({ kind: "reset", retryable: true });
     expectNoSecrets(error);
     expect(h.sandbox.state.purges).toHaveLength(0);
-    expect(h.sandbox.state.requests).toEqual([{ method: "POST", path: PURGE_PATH, status: "dropped", fault: "dropConnection=true" }]);
+    expect(h.sandbox.state.requests).toEqual([
+      { method: "POST", path: PURGE_PATH, status: "dropped", fault: "dropConnection=true" },
+    ]);
   });
 
   it("throws EdgeGridResponseFormatError for malformed JSON, keeping the status", async () => {
     h.sandbox.setFaults([{ malformedJson: true }]);
-    const error = await caught(h.transport.request({ method: "POST", path: PURGE_PATH, body: { objects: ["https://www.example.com/a"] } }));
+    const error = await caught(
+      h.transport.request({ method: "POST", path: PURGE_PATH, body: { objects: ["https://www.example.com/a"] } }),
+    );
     expect(error).toBeInstanceOf(EdgeGridResponseFormatError);
     expect(error).toMatchObject({ status: 201, method: "POST", path: PURGE_PATH });
     expect((error as EdgeGridResponseFormatError).headers["x-ratelimit-remaining"]).toBe("99");
@@ -171,7 +191,10 @@ describe("EdgeGridTransport without a sandbox", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as AddressInfo).port;
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    const transport = new EdgeGridTransport({ credentials: { host: `http://127.0.0.1:${port}`, ...TEST_CLIENT }, env: LOOPBACK_ENV });
+    const transport = new EdgeGridTransport({
+      credentials: { host: `http://127.0.0.1:${port}`, ...TEST_CLIENT },
+      env: LOOPBACK_ENV,
+    });
     try {
       const error = await caught(transport.request({ method: "GET", path: "/x" }));
       expect(error).toBeInstanceOf(EdgeGridNetworkError);
@@ -190,7 +213,10 @@ describe("EdgeGridTransport without a sandbox", () => {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as AddressInfo).port;
-    const transport = new EdgeGridTransport({ credentials: { host: `http://127.0.0.1:${port}`, ...TEST_CLIENT }, env: LOOPBACK_ENV });
+    const transport = new EdgeGridTransport({
+      credentials: { host: `http://127.0.0.1:${port}`, ...TEST_CLIENT },
+      env: LOOPBACK_ENV,
+    });
     try {
       const error = await caught(transport.request({ method: "GET", path: "/x" }));
       expect(error).toBeInstanceOf(EdgeGridNetworkError);
@@ -213,7 +239,10 @@ describe("EdgeGridTransport without a sandbox", () => {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as AddressInfo).port;
-    const transport = new EdgeGridTransport({ credentials: { host: `http://127.0.0.1:${port}`, ...TEST_CLIENT }, env: LOOPBACK_ENV });
+    const transport = new EdgeGridTransport({
+      credentials: { host: `http://127.0.0.1:${port}`, ...TEST_CLIENT },
+      env: LOOPBACK_ENV,
+    });
     try {
       expect((await transport.request({ method: "GET", path: "/text" })).body).toBe("hello");
       const empty = await transport.request({ method: "DELETE", path: "/empty" });
@@ -226,8 +255,12 @@ describe("EdgeGridTransport without a sandbox", () => {
   });
 
   it("refuses a host outside akamaiapis.net before sending anything", () => {
-    expect(() => new EdgeGridTransport({ credentials: { host: "http://127.0.0.1:1", ...TEST_CLIENT }, env: {} })).toThrow(EdgeGridHostError);
-    expect(() => new EdgeGridTransport({ credentials: { host: "evil.example", ...TEST_CLIENT }, env: LOOPBACK_ENV })).toThrow(EdgeGridHostError);
+    expect(() => new EdgeGridTransport({ credentials: { host: "http://127.0.0.1:1", ...TEST_CLIENT }, env: {} })).toThrow(
+      EdgeGridHostError,
+    );
+    expect(() => new EdgeGridTransport({ credentials: { host: "evil.example", ...TEST_CLIENT }, env: LOOPBACK_ENV })).toThrow(
+      EdgeGridHostError,
+    );
   });
 
   it("keeps every request on the credential host", () => {
@@ -237,7 +270,9 @@ describe("EdgeGridTransport without a sandbox", () => {
       expect(() => transport.buildUrl("https://evil.example/x")).toThrow(TypeError);
       expect(() => transport.buildUrl("relative")).toThrow(TypeError);
       expect(transport.buildUrl("/a b/c", { q: "x y" }).href).toBe("https://akab-x.luna.akamaiapis.net/a%20b/c?q=x+y");
-      expect(transport.buildUrl("/a?x=1", new URLSearchParams({ y: "2" })).href).toBe("https://akab-x.luna.akamaiapis.net/a?x=1&y=2");
+      expect(transport.buildUrl("/a?x=1", new URLSearchParams({ y: "2" })).href).toBe(
+        "https://akab-x.luna.akamaiapis.net/a?x=1&y=2",
+      );
     } finally {
       transport.close();
     }

@@ -6,7 +6,17 @@ const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 const HOST = "127.0.0.1:8080";
 const BODY = '{"objects":["https://www.example.com/a"]}';
 
-function signed(overrides: { method?: string; path?: string; body?: string; timestampMs?: number; nonce?: string; secret?: string; maxBody?: number } = {}): string {
+function signed(
+  overrides: {
+    method?: string;
+    path?: string;
+    body?: string;
+    timestampMs?: number;
+    nonce?: string;
+    secret?: string;
+    maxBody?: number;
+  } = {},
+): string {
   return signRequest({
     method: overrides.method ?? "POST",
     url: `http://${HOST}${overrides.path ?? "/ccu/v3/invalidate/url"}`,
@@ -68,11 +78,16 @@ describe("verifyEdgeGridRequest", () => {
   });
 
   it("rejects a signature made with another secret", () => {
-    expect(verifyEdgeGridRequest(input(signed({ secret: "d3Jvbmctc2VjcmV0" })))).toMatchObject({ ok: false, reason: "bad_signature" });
+    expect(verifyEdgeGridRequest(input(signed({ secret: "d3Jvbmctc2VjcmV0" })))).toMatchObject({
+      ok: false,
+      reason: "bad_signature",
+    });
   });
 
   it("rejects a request whose path, host or method differ from what was signed", () => {
-    expect(verifyEdgeGridRequest(input(signed(), { pathAndQuery: "/ccu/v3/delete/url" }))).toMatchObject({ reason: "bad_signature" });
+    expect(verifyEdgeGridRequest(input(signed(), { pathAndQuery: "/ccu/v3/delete/url" }))).toMatchObject({
+      reason: "bad_signature",
+    });
     expect(verifyEdgeGridRequest(input(signed(), { host: "127.0.0.1:8081" }))).toMatchObject({ reason: "bad_signature" });
     expect(verifyEdgeGridRequest(input(signed(), { scheme: "https" }))).toMatchObject({ reason: "bad_signature" });
   });
@@ -98,7 +113,10 @@ describe("verifyEdgeGridRequest", () => {
   it("reports content_hash_mismatch when the client hashed more than max_body", () => {
     const body = "x".repeat(200);
     const header = signed({ body, maxBody: 1000 });
-    expect(verifyEdgeGridRequest(input(header, { body, maxBody: 100 }))).toMatchObject({ ok: false, reason: "content_hash_mismatch" });
+    expect(verifyEdgeGridRequest(input(header, { body, maxBody: 100 }))).toMatchObject({
+      ok: false,
+      reason: "content_hash_mismatch",
+    });
     expect(verifyEdgeGridRequest(input(header, { body, maxBody: 1000 })).ok).toBe(true);
     expect(contentHash("POST", body, 100)).not.toBe(contentHash("POST", body, 1000));
   });
@@ -137,7 +155,8 @@ describe("verifyEdgeGridRequest", () => {
     const result = verifyEdgeGridRequest(input(header));
     expect(result.ok).toBe(false);
     const detail = result.ok ? "" : result.detail;
-    for (const value of [signature, client.clientSecret, client.clientToken, client.accessToken]) expect(detail).not.toContain(value);
+    for (const value of [signature, client.clientSecret, client.clientToken, client.accessToken])
+      expect(detail).not.toContain(value);
   });
 });
 

@@ -18,9 +18,12 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { SQSRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import type { AppLogger, PurgeMetrics } from "../../../core/observability";
+import type { PurgeMetrics } from "../../../core/observability";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../../sandbox/server";
 import type { SandboxClient } from "../../../sandbox/state";
+import type { FakeClock } from "../../helpers/fake-clock";
+
+export { type FakeClock, fakeClock } from "../../helpers/fake-clock";
 
 type Item = Record<string, unknown>;
 type AnyInput = Record<string, any>;
@@ -59,7 +62,9 @@ export class FakeJobsTable {
 
   /** A DocumentClient whose calls land in this table. */
   client(): DynamoDBDocumentClient {
-    return DynamoDBDocumentClient.from(new DynamoDBClient({ region: "eu-west-1" }), { marshallOptions: { removeUndefinedValues: true } });
+    return DynamoDBDocumentClient.from(new DynamoDBClient({ region: "eu-west-1" }), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
   }
 
   restore(): void {
@@ -83,7 +88,8 @@ export class FakeJobsTable {
 
   private batchWrite(input: AnyInput) {
     const requests = input.RequestItems[TABLE] as Array<{ PutRequest: { Item: Item } }>;
-    if (Object.keys(input.RequestItems).join() !== TABLE) throw new Error(`BatchWriteItem on ${Object.keys(input.RequestItems).join()}; expected ${TABLE}`);
+    if (Object.keys(input.RequestItems).join() !== TABLE)
+      throw new Error(`BatchWriteItem on ${Object.keys(input.RequestItems).join()}; expected ${TABLE}`);
     if (requests.length > 25) throw new Error(`BatchWriteItem with ${requests.length} items; the limit is 25`);
     const leave = Math.min(this.unprocessedPlan.shift() ?? 0, requests.length);
     const processed = requests.slice(0, requests.length - leave);
@@ -101,7 +107,8 @@ export class FakeJobsTable {
   }
 
   private query(input: AnyInput) {
-    if (input.KeyConditionExpression !== "jobId = :jobId") throw new Error(`the fake table does not understand ${input.KeyConditionExpression}`);
+    if (input.KeyConditionExpression !== "jobId = :jobId")
+      throw new Error(`the fake table does not understand ${input.KeyConditionExpression}`);
     const jobId = input.ExpressionAttributeValues[":jobId"];
     const all = [...this.items.values()]
       .filter((item) => item.jobId === jobId)
@@ -168,18 +175,7 @@ function key(jobId: unknown, item: unknown): string {
 
 // ---------------------------------------------------------------------------------------------------
 
-export interface LogEntry {
-  level: "info" | "warn" | "error";
-  message: string;
-  details?: Record<string, unknown>;
-}
-
-export function recordingLogger(): AppLogger & { entries: LogEntry[]; text(): string } {
-  const entries: LogEntry[] = [];
-  const log = (level: LogEntry["level"]) => (message: string, details?: Record<string, unknown>) =>
-    void entries.push({ level, message, ...(details ? { details } : {}) });
-  return { entries, info: log("info"), warn: log("warn"), error: log("error"), text: () => JSON.stringify(entries) };
-}
+export { type LogEntry, recordingLogger } from "../../helpers/recording-logger";
 
 export function recordingMetrics(): PurgeMetrics & { purged: number[]; throttles: number; latencies: number[] } {
   const recorded = {
@@ -224,16 +220,6 @@ export function secretString(sandbox: Sandbox, client: SandboxClient, extra: Rec
 /** Strings that must never appear in logs, errors or metrics. */
 export function secretsOf(...clients: SandboxClient[]): string[] {
   return clients.flatMap((c) => [c.clientSecret, c.accessToken, c.clientToken]).concat(["EG1-HMAC-SHA256", "signature="]);
-}
-
-export interface FakeClock {
-  now(): number;
-  advance(ms: number): void;
-}
-
-export function fakeClock(startMs = Date.UTC(2025, 5, 1, 12, 0, 0)): FakeClock {
-  let t = startMs;
-  return { now: () => t, advance: (ms) => void (t += ms) };
 }
 
 export function startTestSandbox(clock: FakeClock, options: Partial<SandboxOptions> = {}): Promise<Sandbox> {

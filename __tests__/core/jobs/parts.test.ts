@@ -1,5 +1,12 @@
 import { EdgeGridTransport } from "../../../core/edgegrid/transport";
-import { batchFromMessage, decodeBatchMessage, encodeBatchMessage, newJobId, JOB_ID_PATTERN, type BatchMessage } from "../../../core/jobs/message";
+import {
+  batchFromMessage,
+  decodeBatchMessage,
+  encodeBatchMessage,
+  newJobId,
+  JOB_ID_PATTERN,
+  type BatchMessage,
+} from "../../../core/jobs/message";
 import { PurgePolicyError, parsePurgePolicy } from "../../../core/jobs/policy";
 import { MAX_DELAY_SECONDS, MAX_VISIBILITY_SECONDS, clampDelay, clampVisibility } from "../../../core/jobs/queue-settings";
 import { queueUrlFromArn } from "../../../functions/aws/sqs-queue";
@@ -31,7 +38,10 @@ describe("batch messages", () => {
     const bad = decodeBatchMessage(JSON.stringify({ ...message, network: "prod" }));
     expect(bad).toMatchObject({ ok: false, jobId: message.jobId, batchIndex: 3 });
     expect(!bad.ok && bad.problem).toMatch(/^network: /);
-    expect(decodeBatchMessage(JSON.stringify({ ...message, jobId: "x" }))).toEqual({ ok: false, problem: expect.stringMatching(/^jobId: /) });
+    expect(decodeBatchMessage(JSON.stringify({ ...message, jobId: "x" }))).toEqual({
+      ok: false,
+      problem: expect.stringMatching(/^jobId: /),
+    });
   });
 
   it("carry the planned send time when there is one, and refuse one that is not a time", () => {
@@ -50,7 +60,9 @@ describe("queue helpers", () => {
     expect(queueUrlFromArn("arn:aws:sqs:eu-west-1:123456789012:edgeplane-prod-purge")).toBe(
       "https://sqs.eu-west-1.amazonaws.com/123456789012/edgeplane-prod-purge",
     );
-    expect(queueUrlFromArn("arn:aws-cn:sqs:cn-north-1:123456789012:q")).toBe("https://sqs.cn-north-1.amazonaws.com.cn/123456789012/q");
+    expect(queueUrlFromArn("arn:aws-cn:sqs:cn-north-1:123456789012:q")).toBe(
+      "https://sqs.cn-north-1.amazonaws.com.cn/123456789012/q",
+    );
     expect(() => queueUrlFromArn("arn:aws:sns:eu-west-1:123456789012:t")).toThrow("not an SQS queue ARN");
   });
 
@@ -61,7 +73,13 @@ describe("queue helpers", () => {
   });
 
   it("round message delays up to whole seconds within SQS's 15 minutes", () => {
-    expect([clampDelay(0), clampDelay(0.2), clampDelay(899.5), clampDelay(5_400), clampDelay(NaN)]).toEqual([0, 1, 900, MAX_DELAY_SECONDS, 0]);
+    expect([clampDelay(0), clampDelay(0.2), clampDelay(899.5), clampDelay(5_400), clampDelay(NaN)]).toEqual([
+      0,
+      1,
+      900,
+      MAX_DELAY_SECONDS,
+      0,
+    ]);
   });
 });
 
@@ -77,7 +95,9 @@ describe("parsePurgePolicy", () => {
     expect(parsePurgePolicy(JSON.stringify(policy))).toEqual(policy);
     expect(() => parsePurgePolicy(undefined)).toThrow(PurgePolicyError);
     expect(() => parsePurgePolicy(JSON.stringify({ ...policy, allowedNetworks: ["prod"] }))).toThrow(/allowedNetworks\[0\]/);
-    expect(() => parsePurgePolicy(JSON.stringify({ ...policy, allowedHostnames: ["Bad Host"] }))).toThrow(/allowedHostnames\[0\]/);
+    expect(() => parsePurgePolicy(JSON.stringify({ ...policy, allowedHostnames: ["Bad Host"] }))).toThrow(
+      /allowedHostnames\[0\]/,
+    );
   });
 });
 
@@ -85,7 +105,11 @@ describe("purgeHttpFromTransport", () => {
   it("turns a 201 whose JSON is cut short into 'may have been accepted', not a transport error", async () => {
     const clock = fakeClock();
     const sandbox = await startTestSandbox(clock, { faults: [{ pathPrefix: "/ccu/", malformedJson: true }] });
-    const transport = new EdgeGridTransport({ credentials: { host: sandbox.url, ...NEW_CLIENT }, env: LOOPBACK_ENV, now: clock.now });
+    const transport = new EdgeGridTransport({
+      credentials: { host: sandbox.url, ...NEW_CLIENT },
+      env: LOOPBACK_ENV,
+      now: clock.now,
+    });
     try {
       const [batch] = planBatches({ type: "tag", action: "invalidate", network: "staging", objects: ["a"] }).batches;
       const result = await sendOne(batch!, {

@@ -41,7 +41,11 @@ describe("planSendTimes", () => {
   it("paces CP codes at 30 a minute and keeps to the request bucket (100 burst, 50/s) for many small batches", () => {
     // A full-size batch waits for a full bucket; a small one keeps the reserve of 30.
     expect(planSendTimes("cpcode", [300, 300, 30], T0).sendAtMs.map((t) => t - T0)).toEqual([0, 600_000, 720_000]);
-    const small = planSendTimes("url", Array.from({ length: 150 }, () => 1), T0).sendAtMs;
+    const small = planSendTimes(
+      "url",
+      Array.from({ length: 150 }, () => 1),
+      T0,
+    ).sendAtMs;
     expect(small[89]).toBe(T0); // 90 of the 100 request tokens
     expect(small[90]! - T0).toBe(20); // one request token refills every 20 ms
     expect(small[149]! - T0).toBe(1_200);
@@ -55,7 +59,9 @@ describe("planSendTimes", () => {
   });
 
   it("refuses a batch no bucket could ever take, naming it", () => {
-    expect(() => planSendTimes("tag", [10, 5_001], T0)).toThrow("objectCounts[1] must be a whole number from 1 to 5000 (the tag bucket); got 5001");
+    expect(() => planSendTimes("tag", [10, 5_001], T0)).toThrow(
+      "objectCounts[1] must be a whole number from 1 to 5000 (the tag bucket); got 5001",
+    );
     expect(() => planSendTimes("url", [0], T0)).toThrow("objectCounts[0] must be a whole number from 1 to 10000");
   });
 });

@@ -12,7 +12,6 @@ export function fakeClock(start = 1_000_000): FakeClock {
   return sharedFakeClock(start);
 }
 
-
 export type Scripted = PurgeHttpResponse | Error | ((path: string, body: string) => PurgeHttpResponse);
 
 export interface FakeHttp extends PurgeHttp {
@@ -22,7 +21,9 @@ export interface FakeHttp extends PurgeHttp {
 /** Answers each call with the next scripted step; fails the test loudly when the script runs out. */
 export function scriptedHttp(steps: Scripted[]): FakeHttp {
   const answers = script<{ path: string; body: string }, PurgeHttpResponse>(
-    steps.map((step) => (typeof step === "function" ? (call: { path: string; body: string }) => step(call.path, call.body) : step)),
+    steps.map((step) =>
+      typeof step === "function" ? (call: { path: string; body: string }) => step(call.path, call.body) : step,
+    ),
   );
   return { calls: answers.calls, post: (path, body) => answers.answer({ path, body }, (call) => `to ${call.path}`) };
 }

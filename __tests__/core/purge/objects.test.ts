@@ -67,13 +67,13 @@ describe("allowed hostnames", () => {
     " www.example.com",
   ])("rejects the entry %j with the expected forms", (entry) => {
     expect(() => parseAllowedHostnames(["www.example.com", entry])).toThrow(
-      /allowedHostnames\[1\] is .*; expected a lower-case hostname like www\.example\.com or a wildcard like \*\.example\.com/
+      /allowedHostnames\[1\] is .*; expected a lower-case hostname like www\.example\.com or a wildcard like \*\.example\.com/,
     );
   });
 
   it("rejects entries that are not strings", () => {
     expect(() => parseAllowedHostnames([42 as unknown as string])).toThrow(
-      "allowedHostnames[0] must be a hostname string; got number 42"
+      "allowedHostnames[0] must be a hostname string; got number 42",
     );
   });
 });
@@ -224,7 +224,12 @@ describe("validateObjects", () => {
       allowedHostnames: ALLOWED,
       objects: ["https://www.example.com/A", "https://WWW.EXAMPLE.COM/A", "https://www.example.com/a"],
     });
-    expect(result).toEqual({ accepted: ["https://www.example.com/A", "https://www.example.com/a"], acceptedIndexes: [0, 2], rejected: [], duplicates: 1 });
+    expect(result).toEqual({
+      accepted: ["https://www.example.com/A", "https://www.example.com/a"],
+      acceptedIndexes: [0, 2],
+      rejected: [],
+      duplicates: 1,
+    });
   });
 
   it("keeps tags case-sensitive", () => {
@@ -239,7 +244,7 @@ describe("validateObjects", () => {
   it("requires allowed hostnames for URLs and an array of objects", () => {
     expect(() => validateObjects({ type: "url", objects: [] })).toThrow("allowedHostnames is required to validate url objects");
     expect(() => validateObjects({ type: "tag", objects: "a" as unknown as string[] })).toThrow(
-      'objects must be an array; got "a"'
+      'objects must be an array; got "a"',
     );
     expect(() => validateObjects({ type: "arl" as "url", objects: [] })).toThrow("type must be one of url, cpcode, tag");
   });
@@ -251,10 +256,10 @@ describe("validateObjects", () => {
       "https://www.example.com/a",
       "HTTPS://WWW.EXAMPLE.COM/a",
       "https://evil.net/",
-      "https://x.assets.example.com/é"
+      "https://x.assets.example.com/é",
     ),
     fc.string({ maxLength: 6 }),
-    fc.constant(null)
+    fc.constant(null),
   );
 
   it("accounts for every input: accepted + rejected + duplicates, with accepted unique (property)", () => {
@@ -277,13 +282,13 @@ describe("validateObjects", () => {
             rejected: [],
             duplicates: 0,
           });
-        }
-      )
+        },
+      ),
     );
   });
 });
 
-describe("validateObjects with allowedHostnames \"any\" (direct purges without an allow-list)", () => {
+describe('validateObjects with allowedHostnames "any" (direct purges without an allow-list)', () => {
   it("accepts any http(s) host and still checks everything else", () => {
     const result = validateObjects({
       type: "url",

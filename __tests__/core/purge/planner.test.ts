@@ -24,7 +24,7 @@ function expectSoundPlan(
   type: PurgeType,
   objects: readonly PurgeObject[],
   batches: PurgeBatch[],
-  rejectedIndexes: number[]
+  rejectedIndexes: number[],
 ): void {
   for (const batch of batches) {
     expect(batch.type).toBe(type);
@@ -96,20 +96,20 @@ describe("planBatches", () => {
     expect(
       planBatches({ ...base, type: "cpcode", objects: cpcodes })
         .batches.map((b) => b.objects.length)
-        .sort()
+        .sort(),
     ).toEqual([1, 300]);
     const tags = Array.from({ length: 5_001 }, () => "t");
     expect(
       planBatches({ ...base, type: "tag", objects: tags })
         .batches.map((b) => b.objects.length)
-        .sort()
+        .sort(),
     ).toEqual([1, 5_000]);
     // 10,001 one-letter strings fit in one body by bytes (about 40 kB), so only the URL cap splits them.
     const short = Array.from({ length: 10_001 }, () => "u");
     expect(
       planBatches({ ...base, type: "url", objects: short })
         .batches.map((b) => b.objects.length)
-        .sort()
+        .sort(),
     ).toEqual([1, 10_000]);
   });
 
@@ -133,10 +133,10 @@ describe("planBatches", () => {
   it("rejects bad type, action or network with the allowed values", () => {
     expect(() => planBatches({ ...base, type: "arl" as "url", objects: [] })).toThrow("type must be one of url, cpcode, tag");
     expect(() => planBatches({ ...base, action: "purge" as "delete", type: "url", objects: [] })).toThrow(
-      "action must be one of invalidate, delete"
+      "action must be one of invalidate, delete",
     );
     expect(() => planBatches({ ...base, network: "prod" as "staging", type: "url", objects: [] })).toThrow(
-      "network must be one of staging, production"
+      "network must be one of staging, production",
     );
   });
 
@@ -170,10 +170,10 @@ describe("planBatches", () => {
           "url",
           objects,
           plan.batches,
-          plan.rejected.map((r) => r.index)
+          plan.rejected.map((r) => r.index),
         );
       }),
-      { numRuns: 150 }
+      { numRuns: 150 },
     );
   });
 
@@ -184,7 +184,7 @@ describe("planBatches", () => {
         expect(plan.rejected).toEqual([]);
         expectSoundPlan("cpcode", objects, plan.batches, []);
         expect(plan.batches).toHaveLength(Math.ceil(objects.length / 300));
-      })
+      }),
     );
   });
 
@@ -224,7 +224,7 @@ describe("planBatches", () => {
         expect(plan.batches.length).toBeLessThanOrEqual(benchMinimum + Math.ceil(benchMinimum * 0.01));
         for (const b of plan.batches) expect(b.bodyBytes).toBeLessThanOrEqual(MAX_BODY_BYTES);
       }),
-      { numRuns: 10 }
+      { numRuns: 10 },
     );
   });
 
@@ -254,7 +254,7 @@ describe("planBatches", () => {
         }
         expect(plan.batches.reduce((n, b) => n + b.objects.length, 0)).toBe(objects.length);
       }),
-      { numRuns: 15 }
+      { numRuns: 15 },
     );
   });
 });

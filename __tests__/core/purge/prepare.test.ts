@@ -8,7 +8,13 @@ test("validation and planner refusals both carry the object's input position, in
     action: "invalidate",
     network: "staging",
     allowedHostnames: ["www.example.com"],
-    objects: ["https://www.example.com/a", huge, "https://evil.example.net/b", "https://www.example.com/a", "https://www.example.com/c"],
+    objects: [
+      "https://www.example.com/a",
+      huge,
+      "https://evil.example.net/b",
+      "https://www.example.com/a",
+      "https://www.example.com/c",
+    ],
   });
   expect(prepared.rejected.map((r) => r.index)).toEqual([1, 2]);
   expect(prepared.rejected[0]?.object).toBe(huge);
@@ -19,5 +25,8 @@ test("validation and planner refusals both carry the object's input position, in
 });
 
 test("hostsOf lists each URL host once, in first-seen order", () => {
-  expect(hostsOf(["https://b.example.com/1", "http://a.example.com:8080/2", "https://b.example.com/3", 123])).toEqual(["b.example.com", "a.example.com:8080"]);
+  expect(hostsOf(["https://b.example.com/1", "http://a.example.com:8080/2", "https://b.example.com/3", 123])).toEqual([
+    "b.example.com",
+    "a.example.com:8080",
+  ]);
 });

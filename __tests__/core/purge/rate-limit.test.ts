@@ -69,7 +69,7 @@ describe("PurgeBuckets", () => {
   it("refuses counts that could never be sent, naming the limit", () => {
     const { buckets } = setup();
     expect(() => buckets.waitTimeFor("cpcode", 301)).toThrow(
-      "a request with 301 cpcode objects can never be accepted: the cpcode bucket holds 300 tokens; split it into smaller requests (planBatches does)"
+      "a request with 301 cpcode objects can never be accepted: the cpcode bucket holds 300 tokens; split it into smaller requests (planBatches does)",
     );
     expect(() => buckets.take("url", 0)).toThrow("objectCount must be a positive integer; got 0");
     expect(() => buckets.waitTimeFor("url", 1.5)).toThrow("objectCount must be a positive integer; got 1.5");
@@ -188,12 +188,12 @@ describe("PurgeBuckets", () => {
         ...Object.keys(example429),
         ...Object.keys(example429).map((n) => n.toLowerCase()),
         "Retry-After",
-        "X-Ratelimit-Other"
+        "X-Ratelimit-Other",
       );
       const values = fc.oneof(
         fc.string({ maxLength: 12 }),
         fc.integer({ min: -5, max: 20_000 }).map(String),
-        fc.double().map(String)
+        fc.double().map(String),
       );
       fc.assert(
         fc.property(
@@ -207,8 +207,8 @@ describe("PurgeBuckets", () => {
             expect(Number.isFinite(balance.requests) && Number.isFinite(balance.objects)).toBe(true);
             const wait = buckets.waitTimeFor(type, 1);
             expect(Number.isFinite(wait) && wait >= 0).toBe(true);
-          }
-        )
+          },
+        ),
       );
     });
   });

@@ -193,7 +193,7 @@ describe("sendBatches", () => {
   it("reports 401 as credentialRejected and sends nothing more", async () => {
     const batches = batchesOf(
       "cpcode",
-      Array.from({ length: 700 }, (_, i) => i + 1)
+      Array.from({ length: 700 }, (_, i) => i + 1),
     );
     expect(batches).toHaveLength(3);
     const { options, http } = harness([created(), problem(401, "The signature does not match")]);
@@ -230,7 +230,7 @@ describe("sendBatches", () => {
   it("paces on the bucket model: a second full CP code batch waits for the bucket to refill", async () => {
     const batches = batchesOf(
       "cpcode",
-      Array.from({ length: 600 }, (_, i) => i + 1)
+      Array.from({ length: 600 }, (_, i) => i + 1),
     );
     const { options, clock } = harness([created(), created()]);
     const result = await sendBatches(batches, options);
@@ -242,7 +242,7 @@ describe("sendBatches", () => {
     const progress: SendProgress[] = [];
     const batches = batchesOf(
       "cpcode",
-      Array.from({ length: 400 }, (_, i) => i + 1)
+      Array.from({ length: 400 }, (_, i) => i + 1),
     );
     const { options, logger } = harness([created(), problem(403, "no")], {
       onProgress: (p) => {
@@ -273,10 +273,10 @@ describe("sendBatches", () => {
   it("rejects bad options with the allowed values", async () => {
     const { options } = harness([]);
     await expect(sendBatches([], { ...options, maxAttempts: 0 })).rejects.toThrow(
-      "maxAttempts must be a positive integer; got 0"
+      "maxAttempts must be a positive integer; got 0",
     );
     await expect(sendBatches([], { ...options, maxThrottled: 1.5 })).rejects.toThrow(
-      "maxThrottled must be a positive integer; got 1.5"
+      "maxThrottled must be a positive integer; got 1.5",
     );
   });
 
@@ -285,7 +285,7 @@ describe("sendBatches", () => {
       fc.constant(created()).map(() => created()),
       fc.constant({ status: 201, headers: {}, body: { supportId: "x" } } as PurgeHttpResponse),
       fc.constant(
-        problem(429, "slow down", { "X-Ratelimit-Seconds-To-Refresh-Limit-Objects": "2", "X-Ratelimit-Remaining-Objects": "0" })
+        problem(429, "slow down", { "X-Ratelimit-Seconds-To-Refresh-Limit-Objects": "2", "X-Ratelimit-Remaining-Objects": "0" }),
       ),
       fc.constant(problem(429, "slow down")),
       fc.constantFrom(500, 502, 503, 507).map((s) => problem(s, "server")),
@@ -325,12 +325,12 @@ describe("sendBatches", () => {
           expect(result.succeeded.length + result.failed.length).toBe(batches.length);
           expect(result.requests).toBe(http.calls.length);
           expect(result.throttled429).toBe(
-            served.filter((s) => !(s instanceof Error) && typeof s !== "function" && s.status === 429).length
+            served.filter((s) => !(s instanceof Error) && typeof s !== "function" && s.status === 429).length,
           );
           for (const f of result.failed) expect(f.detail.length).toBeGreaterThan(0);
-        }
+        },
       ),
-      { numRuns: 200 }
+      { numRuns: 200 },
     );
   });
 });
@@ -388,7 +388,13 @@ describe("sendOne", () => {
     });
     const tooMany = { ...(batch as PurgeBatch), type: "cpcode" as const, objects: Array.from({ length: 301 }, (_, i) => i + 1) };
     expect(
-      await sendOne(tooMany, { http, buckets: new PurgeBuckets({ now: clock.now }), random: () => 0, attempt: 1, maxAttempts: 3 })
+      await sendOne(tooMany, {
+        http,
+        buckets: new PurgeBuckets({ now: clock.now }),
+        random: () => 0,
+        attempt: 1,
+        maxAttempts: 3,
+      }),
     ).toMatchObject({
       reason: "invalidBatch",
       detail: "batch has 301 objects; a cpcode request holds at most 300",

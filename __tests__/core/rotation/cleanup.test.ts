@@ -19,18 +19,35 @@ function credential(id: number, status: string, createdDaysAgo: number, expiresI
 }
 
 const plan = (credentials: ApiCredential[], overrides: Partial<CleanupPlanInput> = {}) =>
-  planCredentialCleanup({ credentials, keep: new Set([10, 11]), terraformCredentialId: TF, nowMs: NOW, graceMs: GRACE, deactivate: true, ...overrides });
+  planCredentialCleanup({
+    credentials,
+    keep: new Set([10, 11]),
+    terraformCredentialId: TF,
+    nowMs: NOW,
+    graceMs: GRACE,
+    deactivate: true,
+    ...overrides,
+  });
 
 describe("planCredentialCleanup", () => {
   it("keeps current and previous, deactivates the rest with the grace period in expiresOn", () => {
-    expect(plan([credential(10, "ACTIVE", 30, 700), credential(11, "ACTIVE", 60, 600), credential(12, "ACTIVE", 1, 729), credential(TF, "ACTIVE", 400, 300)])).toEqual([
+    expect(
+      plan([
+        credential(10, "ACTIVE", 30, 700),
+        credential(11, "ACTIVE", 60, 600),
+        credential(12, "ACTIVE", 1, 729),
+        credential(TF, "ACTIVE", 400, 300),
+      ]),
+    ).toEqual([
       { kind: "deactivate", credentialId: TF, expiresOn: new Date(NOW + GRACE), description: "credential 1" },
       { kind: "deactivate", credentialId: 12, expiresOn: new Date(NOW + GRACE), description: "credential 12" },
     ]);
   });
 
   it("deactivates a credential expiring within the grace period without touching its expiry", () => {
-    expect(plan([credential(12, "ACTIVE", 700, 3)])).toEqual([{ kind: "deactivate", credentialId: 12, description: "credential 12" }]);
+    expect(plan([credential(12, "ACTIVE", 700, 3)])).toEqual([
+      { kind: "deactivate", credentialId: 12, description: "credential 12" },
+    ]);
   });
 
   it("deletes INACTIVE credentials only once expired and older than the grace period, never Terraform's", () => {
@@ -51,9 +68,11 @@ describe("planCredentialCleanup", () => {
   });
 
   it("only deletes what is due when asked not to deactivate (the pass before creating a credential)", () => {
-    expect(plan([credential(12, "ACTIVE", 1, 700), credential(13, "INACTIVE", 60, -1), credential(14, "INACTIVE", 60, 300)], { deactivate: false })).toEqual([
-      { kind: "delete", credentialId: 13 },
-    ]);
+    expect(
+      plan([credential(12, "ACTIVE", 1, 700), credential(13, "INACTIVE", 60, -1), credential(14, "INACTIVE", 60, 300)], {
+        deactivate: false,
+      }),
+    ).toEqual([{ kind: "delete", credentialId: 13 }]);
   });
 
   it("never touches keep, never deletes Terraform's or an ACTIVE credential, and a second run deletes nothing the first deactivated", () => {
@@ -95,7 +114,10 @@ describe("planCredentialCleanup", () => {
               return { ...c, status: "INACTIVE", ...(action.expiresOn ? { expiresOn: action.expiresOn.toISOString() } : {}) };
             });
           const again = plan(after, { keep, deactivate });
-          const newlyDeleted = again.filter((a) => a.kind === "delete" && actions.some((b) => b.kind !== "delete" && b.credentialId === a.credentialId && b.expiresOn));
+          const newlyDeleted = again.filter(
+            (a) =>
+              a.kind === "delete" && actions.some((b) => b.kind !== "delete" && b.credentialId === a.credentialId && b.expiresOn),
+          );
           expect(newlyDeleted).toEqual([]);
         },
       ),

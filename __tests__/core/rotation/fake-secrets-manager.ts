@@ -85,7 +85,8 @@ export class FakeSecretsManager {
     if (this.secrets.has(id)) throw new Error(`fake secret ${id} exists`);
     const secret: FakeSecret = { id, rotationEnabled: options.rotationEnabled ?? false, versions: [] };
     this.secrets.set(id, secret);
-    if (options.secretString !== undefined) secret.versions.push({ versionId: randomUUID(), secretString: options.secretString, stages: new Set(["AWSCURRENT"]) });
+    if (options.secretString !== undefined)
+      secret.versions.push({ versionId: randomUUID(), secretString: options.secretString, stages: new Set(["AWSCURRENT"]) });
     return secret;
   }
 
@@ -101,7 +102,10 @@ export class FakeSecretsManager {
     if (!secret.rotationEnabled) throw new InvalidRequestException({ message: "rotation is not enabled", ...metadata });
     const inProgress = secret.versions.find((v) => v.stages.has("AWSPENDING") && !v.stages.has("AWSCURRENT"));
     if (inProgress && inProgress.versionId !== token) {
-      throw new InvalidRequestException({ message: "A previous rotation isn't complete. That rotation will be reattempted.", ...metadata });
+      throw new InvalidRequestException({
+        message: "A previous rotation isn't complete. That rotation will be reattempted.",
+        ...metadata,
+      });
     }
     if (!secret.versions.some((v) => v.versionId === token)) {
       this.moveLabel(secret, "AWSPENDING", undefined);
@@ -158,7 +162,13 @@ export class FakeSecretsManager {
   describe(input: DescribeSecretCommandInput): Promise<DescribeSecretCommandOutput> {
     return this.run("DescribeSecret", () => {
       const secret = this.secret(input.SecretId as string);
-      return { ...metadata, ARN: secret.id, Name: secret.id, RotationEnabled: secret.rotationEnabled, VersionIdsToStages: this.stages(secret.id) };
+      return {
+        ...metadata,
+        ARN: secret.id,
+        Name: secret.id,
+        RotationEnabled: secret.rotationEnabled,
+        VersionIdsToStages: this.stages(secret.id),
+      };
     });
   }
 
@@ -170,20 +180,33 @@ export class FakeSecretsManager {
         (v) => (input.VersionId === undefined || v.versionId === input.VersionId) && (stage === undefined || v.stages.has(stage)),
       );
       if (!version || version.secretString === undefined) {
-        throw notFound(`Secrets Manager can't find the specified secret value for ${input.VersionId ? `VersionId: ${input.VersionId}` : `staging label: ${stage}`}`);
+        throw notFound(
+          `Secrets Manager can't find the specified secret value for ${input.VersionId ? `VersionId: ${input.VersionId}` : `staging label: ${stage}`}`,
+        );
       }
-      return { ...metadata, ARN: secret.id, Name: secret.id, VersionId: version.versionId, SecretString: version.secretString, VersionStages: [...version.stages] };
+      return {
+        ...metadata,
+        ARN: secret.id,
+        Name: secret.id,
+        VersionId: version.versionId,
+        SecretString: version.secretString,
+        VersionStages: [...version.stages],
+      };
     });
   }
 
   putValue(input: PutSecretValueCommandInput): Promise<PutSecretValueCommandOutput> {
     return this.run("PutSecretValue", () => {
       const secret = this.secret(input.SecretId as string);
-      if (input.SecretString === undefined) throw new InvalidRequestException({ message: "SecretString is required by this fake", ...metadata });
+      if (input.SecretString === undefined)
+        throw new InvalidRequestException({ message: "SecretString is required by this fake", ...metadata });
       const versionId = input.ClientRequestToken ?? randomUUID();
       let version = secret.versions.find((v) => v.versionId === versionId);
       if (version?.secretString !== undefined && version.secretString !== input.SecretString) {
-        throw new ResourceExistsException({ message: `A version with VersionId ${versionId} already exists with other secret data`, ...metadata });
+        throw new ResourceExistsException({
+          message: `A version with VersionId ${versionId} already exists with other secret data`,
+          ...metadata,
+        });
       }
       if (!version) {
         version = { versionId, stages: new Set() };
@@ -204,7 +227,9 @@ export class FakeSecretsManager {
         const target = secret.versions.find((v) => v.versionId === input.MoveToVersionId);
         if (!target) throw notFound(`version ${input.MoveToVersionId} not found`);
         if (holder && holder !== target && input.RemoveFromVersionId !== holder.versionId) {
-          throw invalidParameter(`The staging label ${label} is currently attached to version ${holder.versionId}; specify it in RemoveFromVersionId`);
+          throw invalidParameter(
+            `The staging label ${label} is currently attached to version ${holder.versionId}; specify it in RemoveFromVersionId`,
+          );
         }
         this.moveLabel(secret, label, target);
       } else {

@@ -169,7 +169,9 @@ describe("secretsManagerCredentialLoader", () => {
   });
 
   it("reports AWS errors and bad values by the secret's ARN, without values", async () => {
-    sm.on(GetSecretValueCommand).rejectsOnce(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }));
+    sm.on(GetSecretValueCommand).rejectsOnce(
+      new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }),
+    );
     const notFound = await secretsManagerCredentialLoader(client, ARN)().catch((e: Error) => e);
     expect(notFound).toBeInstanceOf(EdgeGridSecretError);
     expect((notFound as Error).message).toBe(

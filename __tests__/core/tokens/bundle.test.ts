@@ -3,11 +3,17 @@ import { packTgz, unpackTgz, type TarFile } from "../../../core/akamai/tgz";
 import { MAX_VERSION_ID_CHARS, bundleTokensEntries, rebuildBundle, tokensVersionId } from "../../../core/tokens/bundle";
 import { parseTokensFile, renderTokensFile } from "../../../core/tokens/tokens-file";
 
-const OLD_TOKENS = renderTokensFile({ other_ns: { name: "theirs-1", reference: "r-other" }, site_config: { name: "site-ro-20250101", reference: "r-old" } });
+const OLD_TOKENS = renderTokensFile({
+  other_ns: { name: "theirs-1", reference: "r-other" },
+  site_config: { name: "site-ro-20250101", reference: "r-old" },
+});
 
 function previousBundle(withTokens: boolean): TarFile[] {
   return [
-    { name: "bundle.json", data: Buffer.from(JSON.stringify({ "edgeworker-version": "1.4.0", description: "site", "bundle-version": 1 })) },
+    {
+      name: "bundle.json",
+      data: Buffer.from(JSON.stringify({ "edgeworker-version": "1.4.0", description: "site", "bundle-version": 1 })),
+    },
     { name: "main.js", data: Buffer.from('import { EdgeKV } from "./edgekv.js";\nexport function onClientRequest() {}\n') },
     { name: "edgekv.js", data: Buffer.from("export class EdgeKV {}\n") },
     ...(withTokens ? [{ name: "edgekv_tokens.js", data: Buffer.from(OLD_TOKENS) }] : []),
@@ -36,7 +42,10 @@ describe("rebuildBundle", () => {
     expect(manifest).toEqual({ "edgeworker-version": version, description: "site", "bundle-version": 1 });
     expect(version).toMatch(/^1\.4\.0-ekv\.[0-9a-f]{8}$/);
     // Our namespace now names the new token; the namespace we do not manage is kept.
-    expect(bundleTokensEntries(files)).toEqual({ other_ns: { name: "theirs-1", reference: "r-other" }, site_config: { name: "site-ro-20250601", reference: "r-new" } });
+    expect(bundleTokensEntries(files)).toEqual({
+      other_ns: { name: "theirs-1", reference: "r-other" },
+      site_config: { name: "site-ro-20250601", reference: "r-new" },
+    });
     // Deterministic: the same inputs give the same bytes.
     expect(rebuildBundle(unpackTgz(oldTgz), entries, version).tgz.equals(rebuilt.tgz)).toBe(true);
   });

@@ -1,5 +1,10 @@
 import type { EdgeWorkerActivation } from "../../../core/akamai/edgeworkers";
-import { MAX_ACTIVATION_ATTEMPTS, RESUME_NOTE_PREFIX, activationRetryDelayMs, activationTries } from "../../../core/tokens/deploy";
+import {
+  MAX_ACTIVATION_ATTEMPTS,
+  RESUME_NOTE_PREFIX,
+  activationRetryDelayMs,
+  activationTries,
+} from "../../../core/tokens/deploy";
 
 const HOUR_MS = 3_600_000;
 
@@ -24,7 +29,12 @@ describe("activationTries", () => {
   });
 
   it("starts afresh at a resume's activation (counted) and after one that completed", () => {
-    const resumed = [activation(1, "ERROR"), activation(2, "ERROR"), activation(3, "ERROR", { note: `${RESUME_NOTE_PREFIX} edgekv_tokens.js for a` }), activation(4, "ERROR")];
+    const resumed = [
+      activation(1, "ERROR"),
+      activation(2, "ERROR"),
+      activation(3, "ERROR", { note: `${RESUME_NOTE_PREFIX} edgekv_tokens.js for a` }),
+      activation(4, "ERROR"),
+    ];
     expect(activationTries(resumed, "1-ekv.aa", "STAGING")).toMatchObject({ failures: 2, lastFailure: { activationId: 4 } });
     const completedOnce = [activation(1, "ERROR"), activation(2, "COMPLETE"), activation(3, "ERROR")];
     expect(activationTries(completedOnce, "1-ekv.aa", "STAGING").failures).toBe(1);
@@ -33,6 +43,10 @@ describe("activationTries", () => {
 
 describe("activationRetryDelayMs", () => {
   it("doubles from an hour for each failure before the cap", () => {
-    expect(Array.from({ length: MAX_ACTIVATION_ATTEMPTS - 1 }, (_, i) => activationRetryDelayMs(i + 1))).toEqual([HOUR_MS, 2 * HOUR_MS, 4 * HOUR_MS]);
+    expect(Array.from({ length: MAX_ACTIVATION_ATTEMPTS - 1 }, (_, i) => activationRetryDelayMs(i + 1))).toEqual([
+      HOUR_MS,
+      2 * HOUR_MS,
+      4 * HOUR_MS,
+    ]);
   });
 });

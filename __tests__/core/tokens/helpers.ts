@@ -84,5 +84,8 @@ export function settingsFor(declared: EdgeKvTokenConfig[], extra: Partial<Reconc
 
 /** Methods other than GET that reached the sandbox since `from` (index into state.requests). */
 export function writesSince(h: Harness, from: number): string[] {
-  return h.sandbox.state.requests.slice(from).filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`);
+  return h.sandbox.state.requests
+    .slice(from)
+    .filter((r) => r.method !== "GET")
+    .map((r) => `${r.method} ${r.path}`);
 }

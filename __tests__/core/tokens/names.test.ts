@@ -25,7 +25,12 @@ describe("token names", () => {
     const taken = new Set(["x-20250601", "x-20250601-2"]);
     expect(freeTokenNames("x", JUNE_1, taken).next().value).toBe("x-20250601-3");
     const names = ["x-20250601", "x-20250531-9", "x-20250601-10", "x-20250601-2"].map((name) => ({ name }));
-    expect(names.sort(compareNewestFirst("x")).map((t) => t.name)).toEqual(["x-20250601-10", "x-20250601-2", "x-20250601", "x-20250531-9"]);
+    expect(names.sort(compareNewestFirst("x")).map((t) => t.name)).toEqual([
+      "x-20250601-10",
+      "x-20250601-2",
+      "x-20250601",
+      "x-20250531-9",
+    ]);
   });
 });
 

@@ -19,6 +19,8 @@ test("a run over legacy tokens with null fields replaces the one near expiry and
   const result = await reconcileTokens({ action: "reconcile" }, settings, depsFor(h, store));
   expect(result.problems).toEqual([]);
   // The seeded legacy site-config-ro token expires in 3 days: the run makes its successor.
-  expect(result.created).toEqual([expect.objectContaining({ prefix: "site-config-ro", name: "site-config-ro-20250601", kind: "enhanced" })]);
+  expect(result.created).toEqual([
+    expect.objectContaining({ prefix: "site-config-ro", name: "site-config-ro-20250601", kind: "enhanced" }),
+  ]);
   expect(result.published).toHaveLength(1);
 });

@@ -16,7 +16,10 @@ const KEY = tokensFileKey("site-ro");
 
 function baseBundle(version: string, extra: TarFile[] = []): Buffer {
   return packTgz([
-    { name: "bundle.json", data: Buffer.from(`${JSON.stringify({ "edgeworker-version": version, description: "site" }, null, 2)}\n`) },
+    {
+      name: "bundle.json",
+      data: Buffer.from(`${JSON.stringify({ "edgeworker-version": version, description: "site" }, null, 2)}\n`),
+    },
     { name: "main.js", data: Buffer.from('import { EdgeKV } from "./edgekv.js";\nexport async function onClientRequest() {}\n') },
     { name: "lib/util.js", data: Buffer.from("export const util = 1;\n") },
     ...extra,
@@ -37,7 +40,9 @@ async function seedEdgeWorker(h: Harness, version = "1.0.0"): Promise<Buffer> {
 }
 
 function activeVersion(h: Harness, network: "STAGING" | "PRODUCTION"): string | undefined {
-  const done = h.sandbox.state.edgeWorkers.activations.filter((a) => a.network === network && a.outcome === "COMPLETE" && a.doneMs <= h.clock.now());
+  const done = h.sandbox.state.edgeWorkers.activations.filter(
+    (a) => a.network === network && a.outcome === "COMPLETE" && a.doneMs <= h.clock.now(),
+  );
   return done.sort((a, b) => b.activationId - a.activationId)[0]?.version;
 }
 
@@ -60,7 +65,9 @@ describe("reconcileTokens", () => {
 
     it("creates the missing token, waits for its activation, publishes edgekv_tokens.js, and a second run changes nothing", async () => {
       const deps = depsFor(h, store);
-      const settings = settingsFor([declaredToken({ namespacePermissions: { site_config: ["r"], redirects: ["r", "w"] }, edgeWorkerIds: [EW] })]);
+      const settings = settingsFor([
+        declaredToken({ namespacePermissions: { site_config: ["r"], redirects: ["r", "w"] }, edgeWorkerIds: [EW] }),
+      ]);
 
       const first = await reconcileTokens({ action: "reconcile" }, settings, deps);
       expect(first.problems).toEqual([]);
@@ -75,11 +82,16 @@ describe("reconcileTokens", () => {
         restrictToEdgeWorkerIds: [String(EW)],
       });
       expect(store.text(KEY)).toBe(
-        renderTokensFile({ redirects: { name: "site-ro-20250601", reference: token.uuid }, site_config: { name: "site-ro-20250601", reference: token.uuid } }),
+        renderTokensFile({
+          redirects: { name: "site-ro-20250601", reference: token.uuid },
+          site_config: { name: "site-ro-20250601", reference: token.uuid },
+        }),
       );
       expect(store.versions.get(KEY)?.[0]?.contentType).toBe("application/javascript");
       // One token covering two namespaces is named once.
-      expect(deps.recorded.logs.filter((l) => l.message === "edgekv_tokens.js published").map((l) => l.details)).toEqual([{ key: KEY, tokens: ["site-ro-20250601"] }]);
+      expect(deps.recorded.logs.filter((l) => l.message === "edgekv_tokens.js published").map((l) => l.details)).toEqual([
+        { key: KEY, tokens: ["site-ro-20250601"] },
+      ]);
       expect(deps.recorded.metrics).toEqual([]); // enhanced tokens never expire
 
       // Idempotent: only reads reach Akamai, no S3 write, nothing created.
@@ -91,7 +103,14 @@ describe("reconcileTokens", () => {
       expect(store.versions.get(KEY)).toHaveLength(1);
       expect(h.sandbox.state.edgeKv.tokens).toHaveLength(1);
       expect(second.tokens).toEqual([
-        { prefix: "site-ro", current: "site-ro-20250601", kind: "enhanced", pending: [], superseded: [], live: [{ token: "site-ro-20250601", servedBy: [] }] },
+        {
+          prefix: "site-ro",
+          current: "site-ro-20250601",
+          kind: "enhanced",
+          pending: [],
+          superseded: [],
+          live: [{ token: "site-ro-20250601", servedBy: [] }],
+        },
       ]);
     });
 
@@ -231,10 +250,13 @@ describe("reconcileTokens", () => {
       const files = unpackTgz(uploaded.tgz);
       const old = unpackTgz(original);
       expect(files.map((f) => f.name)).toEqual([...old.map((f) => f.name), "edgekv_tokens.js"]);
-      for (const file of old.filter((f) => f.name !== "bundle.json")) expect(files.find((f) => f.name === file.name)!.data.equals(file.data)).toBe(true);
+      for (const file of old.filter((f) => f.name !== "bundle.json"))
+        expect(files.find((f) => f.name === file.name)!.data.equals(file.data)).toBe(true);
       expect(JSON.parse(files[0]!.data.toString())).toEqual({ "edgeworker-version": version, description: "site" });
       expect(files.at(-1)!.data.toString()).toBe(store.text(KEY));
-      expect(parseTokensFile(files.at(-1)!.data.toString())).toEqual({ site_config: { name: token.name, reference: token.uuid } });
+      expect(parseTokensFile(files.at(-1)!.data.toString())).toEqual({
+        site_config: { name: token.name, reference: token.uuid },
+      });
       expect(store.versions.get(`bundles/${EW}/${version}.tgz`)?.[0]?.body.equals(uploaded.tgz)).toBe(true);
 
       // Still activating: the next run waits, within its budget, and touches nothing.
@@ -319,7 +341,9 @@ describe("reconcileTokens", () => {
       const deps = depsFor(h, store);
       const none = await reconcileTokens({ action: "reconcile" }, settings(false), deps);
       expect(none.published).toEqual([KEY]); // the file is still published
-      expect(none.problems).toEqual([`EdgeWorker ${EW}: no version is active on STAGING or PRODUCTION to add edgekv_tokens.js to; upload and activate a first version by hand`]);
+      expect(none.problems).toEqual([
+        `EdgeWorker ${EW}: no version is active on STAGING or PRODUCTION to add edgekv_tokens.js to; upload and activate a first version by hand`,
+      ]);
     });
 
     it("retries a failed activation of the same version with backoff, and stalls after MAX_ACTIVATION_ATTEMPTS until a resume", async () => {
@@ -331,14 +355,18 @@ describe("reconcileTokens", () => {
 
       const first = await reconcileTokens({ action: "reconcile" }, s, deps);
       expect(first.problems).toEqual([]);
-      expect(first.notes.join("\n")).toMatch(/ended ERROR \(1 of 4 tries failed\); a run from 2025-06-01T13:00:30.000Z tries again/);
+      expect(first.notes.join("\n")).toMatch(
+        /ended ERROR \(1 of 4 tries failed\); a run from 2025-06-01T13:00:30.000Z tries again/,
+      );
       const version = first.deployments[0]!.steps.find((x) => x.status === "failed")!.version!;
 
       // Within the backoff: nothing is written.
       h.clock.advance(30 * 60_000);
       const before = h.sandbox.state.requests.length;
       const early = await reconcileTokens({ action: "reconcile" }, s, deps);
-      expect(early.deployments[0]!.steps).toEqual([expect.objectContaining({ network: "STAGING", status: "retry-later", version })]);
+      expect(early.deployments[0]!.steps).toEqual([
+        expect.objectContaining({ network: "STAGING", status: "retry-later", version }),
+      ]);
       expect(writesSince(h, before)).toEqual([]);
 
       // Tries 2, 3 (after 1 h, 2 h) fail; try 4 (after 4 h more) fails and stalls the rotation.
@@ -352,7 +380,9 @@ describe("reconcileTokens", () => {
       const stalled = await reconcileTokens({ action: "reconcile" }, s, deps);
       expect(stalled.stalled).toEqual([{ edgeWorkerId: EW, network: "STAGING", version, failures: 4 }]);
       expect(stalled.problems).toEqual([
-        expect.stringMatching(/token rotation stalled: 4 activations of version .* on STAGING failed .* resume with \{"action":"resume","token":"site-ro"\}/),
+        expect.stringMatching(
+          /token rotation stalled: 4 activations of version .* on STAGING failed .* resume with \{"action":"resume","token":"site-ro"\}/,
+        ),
       ]);
       expect(deps.recorded.stalled.at(-1)).toBe(1);
       // Every try activated the same version: one upload only.
@@ -379,7 +409,9 @@ describe("reconcileTokens", () => {
     it("a resume request for a prefix without deployTo is refused, naming why", async () => {
       const deps = depsFor(h, store);
       const result = await reconcileTokens({ action: "resume", token: "site-ro" }, settingsFor([declaredToken()]), deps);
-      expect(result.problems).toEqual(["resume: site-ro has no deployTo; the reconcile activates nothing for it, so there is nothing to resume"]);
+      expect(result.problems).toEqual([
+        "resume: site-ro has no deployTo; the reconcile activates nothing for it, so there is nothing to resume",
+      ]);
     });
   });
 });
@@ -388,15 +420,29 @@ describe("parseTokenRequest", () => {
   it("reads the schedule's event and the on-request actions, naming the allowed values otherwise", () => {
     expect(parseTokenRequest({ action: "reconcile" })).toEqual({ action: "reconcile" });
     expect(parseTokenRequest(undefined)).toEqual({ action: "reconcile" });
-    expect(parseTokenRequest({ action: "revoke", token: "a-20250601", force: true })).toEqual({ action: "revoke", token: "a-20250601", force: true });
+    expect(parseTokenRequest({ action: "revoke", token: "a-20250601", force: true })).toEqual({
+      action: "revoke",
+      token: "a-20250601",
+      force: true,
+    });
     expect(parseTokenRequest({ action: "resume", token: "site-ro" })).toEqual({ action: "resume", token: "site-ro" });
-    expect(() => parseTokenRequest({ action: "delete" })).toThrow("event.action must be one of reconcile, rotate, refresh, revoke, resume");
-    expect(() => parseTokenRequest({ action: "resume" })).toThrow(/event.token must be a token name or a declared namePrefix .* for action resume/);
+    expect(() => parseTokenRequest({ action: "delete" })).toThrow(
+      "event.action must be one of reconcile, rotate, refresh, revoke, resume",
+    );
+    expect(() => parseTokenRequest({ action: "resume" })).toThrow(
+      /event.token must be a token name or a declared namePrefix .* for action resume/,
+    );
     expect(() => parseTokenRequest({ action: "rotate", token: "a b" })).toThrow(/event.token must be .* for action rotate/);
-    expect(() => parseTokenRequest({ action: "revoke", token: "a-20250601", force: "yes" })).toThrow("event.force must be true or false");
+    expect(() => parseTokenRequest({ action: "revoke", token: "a-20250601", force: "yes" })).toThrow(
+      "event.force must be true or false",
+    );
     expect(() => parseTokenRequest({ token: "site-ro" })).toThrow("event has field(s) token that action reconcile does not take");
-    expect(() => parseTokenRequest({ action: "resume", token: "site-ro", force: true })).toThrow("event has field(s) force that action resume does not take");
-    expect(() => parseTokenRequest({ action: 3 })).toThrow("event.action must be one of reconcile, rotate, refresh, revoke, resume");
+    expect(() => parseTokenRequest({ action: "resume", token: "site-ro", force: true })).toThrow(
+      "event has field(s) force that action resume does not take",
+    );
+    expect(() => parseTokenRequest({ action: 3 })).toThrow(
+      "event.action must be one of reconcile, rotate, refresh, revoke, resume",
+    );
     expect(() => parseTokenRequest({ action: "refresh" })).toThrow(/event.token must be/);
     expect(() => parseTokenRequest("reconcile")).toThrow(/must be an object/);
   });

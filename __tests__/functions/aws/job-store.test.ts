@@ -140,7 +140,13 @@ describe("JobStore", () => {
 
   it("records waiting and failures, and a redriven batch can still end done", async () => {
     await store.createJob(newJob(2));
-    await store.markBatchWaiting(JOB_ID, 1, { status: "throttled", retryAfterSeconds: 31, httpStatus: 429, detail: "429", receiveCount: 1 });
+    await store.markBatchWaiting(JOB_ID, 1, {
+      status: "throttled",
+      retryAfterSeconds: 31,
+      httpStatus: 429,
+      detail: "429",
+      receiveCount: 1,
+    });
     await store.markBatchWaiting(JOB_ID, 1, { status: "throttled", retryAfterSeconds: 12, httpStatus: 429, receiveCount: 2 });
     expect(table.item(JOB_ID, "batch#1")).toMatchObject({
       status: "throttled",
@@ -150,7 +156,10 @@ describe("JobStore", () => {
       error: { reason: "throttled", status: 429 },
     });
     await store.markBatchFailed(JOB_ID, 1, { reason: "retries exhausted", detail: "still throttled" }, 10);
-    expect(table.item(JOB_ID, "batch#1")).toMatchObject({ status: "failed", error: { reason: "retries exhausted", detail: "still throttled" } });
+    expect(table.item(JOB_ID, "batch#1")).toMatchObject({
+      status: "failed",
+      error: { reason: "retries exhausted", detail: "still throttled" },
+    });
     expect(table.item(JOB_ID, "batch#1")?.retryAfterSeconds).toBeUndefined();
     expect((await store.getJob(JOB_ID))?.status).toBe("in_progress");
 
@@ -177,10 +186,17 @@ describe("JobStore", () => {
   });
 
   it("keeps the account's pacing state: each plan starts where the last left it, and a racing plan is redone", async () => {
-    const plan = (type: "url" | "tag", counts: number[], at = NOW) => (state: PacingState | undefined) => planSendTimes(type, counts, at, state);
+    const plan =
+      (type: "url" | "tag", counts: number[], at = NOW) =>
+      (state: PacingState | undefined) =>
+        planSendTimes(type, counts, at, state);
     const first = await store.reservePacing("tag", plan("tag", [5_000]));
     expect(first.sendAtMs).toEqual([NOW]);
-    expect(table.item("pacing", "account")).toMatchObject({ version: 1, tagFullAtMs: NOW + 600_000, expiresAt: (NOW + 600_000) / 1000 + 3600 });
+    expect(table.item("pacing", "account")).toMatchObject({
+      version: 1,
+      tagFullAtMs: NOW + 600_000,
+      expiresAt: (NOW + 600_000) / 1000 + 3600,
+    });
 
     // Another purge-api plans between this one's read and write: the write is refused and the plan redone.
     let calls = 0;

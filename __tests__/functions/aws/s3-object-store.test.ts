@@ -1,6 +1,14 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { encodeS3Key, ObjectStoreError, S3_MAX_ATTEMPTS, S3ObjectStore, s3BucketUrl, s3ErrorCode, s3ObjectUrl } from "../../../functions/aws/s3-object-store";
+import {
+  encodeS3Key,
+  ObjectStoreError,
+  S3_MAX_ATTEMPTS,
+  S3ObjectStore,
+  s3BucketUrl,
+  s3ErrorCode,
+  s3ObjectUrl,
+} from "../../../functions/aws/s3-object-store";
 import { startFakeS3, type FakeS3 } from "../../helpers/fake-s3";
 import { LOOPBACK_ENV } from "../../helpers/sandbox-harness";
 
@@ -13,7 +21,14 @@ describe("S3ObjectStore against the fake S3", () => {
   let fake: FakeS3;
   let sleeps: number[];
   const storeWith = (credentials: typeof CREDENTIALS | (() => Promise<typeof CREDENTIALS>) = async () => CREDENTIALS) =>
-    new S3ObjectStore({ bucket: BUCKET, region: REGION, credentials, endpoint: fake.url, env: LOOPBACK_ENV, sleep: async (ms) => void sleeps.push(ms) });
+    new S3ObjectStore({
+      bucket: BUCKET,
+      region: REGION,
+      credentials,
+      endpoint: fake.url,
+      env: LOOPBACK_ENV,
+      sleep: async (ms) => void sleeps.push(ms),
+    });
   let store: S3ObjectStore;
 
   beforeAll(async () => {
@@ -38,11 +53,19 @@ describe("S3ObjectStore against the fake S3", () => {
   it("reads a missing object (NoSuchKey) as none, but AccessDenied is an error, never an empty file", async () => {
     await expect(store.get(KEY)).resolves.toBeUndefined();
     fake.fail({ method: "GET", code: "AccessDenied", status: 403 });
-    await expect(store.get(KEY)).rejects.toThrow(new ObjectStoreError(`cannot read s3://${BUCKET}/${KEY}: AccessDenied (HTTP 403)`));
+    await expect(store.get(KEY)).rejects.toThrow(
+      new ObjectStoreError(`cannot read s3://${BUCKET}/${KEY}: AccessDenied (HTTP 403)`),
+    );
   });
 
   it("a missing bucket is an error, not a missing object", async () => {
-    const other = new S3ObjectStore({ bucket: "no-such-bucket", region: REGION, credentials: CREDENTIALS, endpoint: fake.url, env: LOOPBACK_ENV });
+    const other = new S3ObjectStore({
+      bucket: "no-such-bucket",
+      region: REGION,
+      credentials: CREDENTIALS,
+      endpoint: fake.url,
+      env: LOOPBACK_ENV,
+    });
     await expect(other.get(KEY)).rejects.toThrow(`cannot read s3://no-such-bucket/${KEY}: NoSuchBucket (HTTP 404)`);
   });
 
@@ -84,14 +107,20 @@ describe("S3ObjectStore against the fake S3", () => {
     const { versionId } = await store.put(key, Buffer.from([0, 1, 2, 255]), "application/gzip");
     expect(versionId).toBeDefined();
     await expect(store.get(key)).resolves.toMatchObject({ body: Buffer.from([0, 1, 2, 255]) });
-    expect(fake.requests.map((r) => r.rawPath)).toEqual([`/${BUCKET}/bundles/4242/a%20b%3Dc%2Bd%28%C3%BC%29~%2A.tgz`, `/${BUCKET}/bundles/4242/a%20b%3Dc%2Bd%28%C3%BC%29~%2A.tgz`]);
+    expect(fake.requests.map((r) => r.rawPath)).toEqual([
+      `/${BUCKET}/bundles/4242/a%20b%3Dc%2Bd%28%C3%BC%29~%2A.tgz`,
+      `/${BUCKET}/bundles/4242/a%20b%3Dc%2Bd%28%C3%BC%29~%2A.tgz`,
+    ]);
   });
 
   it("never puts object contents into errors", async () => {
     const secret = Buffer.from('{"value":"edgekv-token-value-1234567890"}');
     fake.seed(KEY, secret);
     fake.fail({ code: "AccessDenied", status: 403 });
-    const errors = await Promise.all([store.get(KEY).catch((e: Error) => e), store.put(KEY, secret, "application/json").catch((e: Error) => e)]);
+    const errors = await Promise.all([
+      store.get(KEY).catch((e: Error) => e),
+      store.put(KEY, secret, "application/json").catch((e: Error) => e),
+    ]);
     for (const error of errors) {
       expect(error).toBeInstanceOf(ObjectStoreError);
       expect(String((error as Error).message)).not.toContain("edgekv-token-value");
@@ -102,15 +131,24 @@ describe("S3ObjectStore against the fake S3", () => {
     afterEach(() => fake.rejections.splice(0)); // the rejections are what these tests expect
 
     it("a wrong secret key is SignatureDoesNotMatch", async () => {
-      await expect(storeWith({ ...CREDENTIALS, secretAccessKey: "wrong" }).get(KEY)).rejects.toThrow(`cannot read s3://${BUCKET}/${KEY}: SignatureDoesNotMatch (HTTP 403)`);
+      await expect(storeWith({ ...CREDENTIALS, secretAccessKey: "wrong" }).get(KEY)).rejects.toThrow(
+        `cannot read s3://${BUCKET}/${KEY}: SignatureDoesNotMatch (HTTP 403)`,
+      );
       expect(fake.rejections).toEqual([expect.stringContaining("signature mismatch")]);
     });
 
     it("another access key is InvalidAccessKeyId; an unsigned session token is refused", async () => {
-      await expect(storeWith({ ...CREDENTIALS, accessKeyId: "AKIDOTHER" }).get(KEY)).rejects.toThrow(": InvalidAccessKeyId (HTTP 403)");
+      await expect(storeWith({ ...CREDENTIALS, accessKeyId: "AKIDOTHER" }).get(KEY)).rejects.toThrow(
+        ": InvalidAccessKeyId (HTTP 403)",
+      );
       const { sessionToken: _dropped, ...withoutToken } = CREDENTIALS;
-      await expect(storeWith(withoutToken as typeof CREDENTIALS).put(KEY, Buffer.from("x"), "text/plain")).rejects.toThrow(": AccessDenied (HTTP 403)");
-      expect(fake.rejections).toEqual([expect.stringContaining("InvalidAccessKeyId"), expect.stringContaining("headers not signed: x-amz-security-token")]);
+      await expect(storeWith(withoutToken as typeof CREDENTIALS).put(KEY, Buffer.from("x"), "text/plain")).rejects.toThrow(
+        ": AccessDenied (HTTP 403)",
+      );
+      expect(fake.rejections).toEqual([
+        expect.stringContaining("InvalidAccessKeyId"),
+        expect.stringContaining("headers not signed: x-amz-security-token"),
+      ]);
     });
   });
 
@@ -119,8 +157,17 @@ describe("S3ObjectStore against the fake S3", () => {
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const unreachable = new S3ObjectStore({ bucket: BUCKET, region: REGION, credentials: CREDENTIALS, endpoint: `http://127.0.0.1:${port}`, env: LOOPBACK_ENV, sleep: async (ms) => void sleeps.push(ms) });
-    await expect(unreachable.get(KEY)).rejects.toThrow(`cannot read s3://${BUCKET}/${KEY}: network error ECONNREFUSED (after ${S3_MAX_ATTEMPTS} tries)`);
+    const unreachable = new S3ObjectStore({
+      bucket: BUCKET,
+      region: REGION,
+      credentials: CREDENTIALS,
+      endpoint: `http://127.0.0.1:${port}`,
+      env: LOOPBACK_ENV,
+      sleep: async (ms) => void sleeps.push(ms),
+    });
+    await expect(unreachable.get(KEY)).rejects.toThrow(
+      `cannot read s3://${BUCKET}/${KEY}: network error ECONNREFUSED (after ${S3_MAX_ATTEMPTS} tries)`,
+    );
     expect(sleeps).toHaveLength(S3_MAX_ATTEMPTS - 1);
   });
 
@@ -128,12 +175,16 @@ describe("S3ObjectStore against the fake S3", () => {
     const noCredentials = storeWith(async () => {
       throw new Error("Unable to find environment variable credentials.");
     });
-    await expect(noCredentials.get(KEY)).rejects.toThrow(`cannot read s3://${BUCKET}/${KEY}: cannot sign the request: Unable to find environment variable credentials.`);
+    await expect(noCredentials.get(KEY)).rejects.toThrow(
+      `cannot read s3://${BUCKET}/${KEY}: cannot sign the request: Unable to find environment variable credentials.`,
+    );
     expect(fake.requests).toEqual([]);
   });
 
   it("refuses keys a URL cannot carry as they are", async () => {
-    await expect(store.get("bundles/../secrets")).rejects.toThrow('cannot read s3://edgeplane-prod-edgekv-tokens-123456789012/bundles/../secrets: the key must be non-empty, not start with "/" and have no "." or ".." segment');
+    await expect(store.get("bundles/../secrets")).rejects.toThrow(
+      'cannot read s3://edgeplane-prod-edgekv-tokens-123456789012/bundles/../secrets: the key must be non-empty, not start with "/" and have no "." or ".." segment',
+    );
     await expect(store.put("/abs", Buffer.from("x"), "text/plain")).rejects.toThrow("cannot write");
     expect(fake.requests).toEqual([]);
   });
@@ -149,12 +200,16 @@ describe("S3 addressing", () => {
   });
 
   it("is path style under AWS_ENDPOINT_URL_S3: https anywhere, http to loopback only with EDGEPLANE_INSECURE_LOOPBACK=1", () => {
-    expect(s3ObjectUrl(s3BucketUrl(BUCKET, REGION, "https://s3.example.test/", {}), KEY).href).toBe(`https://s3.example.test/${BUCKET}/${KEY}`);
+    expect(s3ObjectUrl(s3BucketUrl(BUCKET, REGION, "https://s3.example.test/", {}), KEY).href).toBe(
+      `https://s3.example.test/${BUCKET}/${KEY}`,
+    );
     expect(s3BucketUrl(BUCKET, REGION, "http://127.0.0.1:9000", LOOPBACK_ENV).href).toBe(`http://127.0.0.1:9000/${BUCKET}/`);
     expect(() => s3BucketUrl(BUCKET, REGION, "http://127.0.0.1:9000", {})).toThrow(
       "AWS_ENDPOINT_URL_S3 must be https://host[:port] (plain http only to 127.0.0.1 or localhost with EDGEPLANE_INSECURE_LOOPBACK=1); got scheme http://127.0.0.1",
     );
-    expect(() => s3BucketUrl(BUCKET, REGION, "http://s3.example.test", LOOPBACK_ENV)).toThrow("AWS_ENDPOINT_URL_S3 must be https://host[:port]");
+    expect(() => s3BucketUrl(BUCKET, REGION, "http://s3.example.test", LOOPBACK_ENV)).toThrow(
+      "AWS_ENDPOINT_URL_S3 must be https://host[:port]",
+    );
     expect(() => s3BucketUrl(BUCKET, REGION, "not a url", {})).toThrow("AWS_ENDPOINT_URL_S3 is not a URL");
   });
 
@@ -162,7 +217,9 @@ describe("S3 addressing", () => {
     expect(() => new S3ObjectStore({ bucket: "my.dotted.bucket", region: REGION, credentials: CREDENTIALS })).toThrow(
       'S3 bucket name "my.dotted.bucket" is not allowed: 3-63 lower-case letters, digits and inner dashes (no dots)',
     );
-    expect(() => new S3ObjectStore({ bucket: BUCKET, region: "Europe", credentials: CREDENTIALS })).toThrow('AWS region "Europe" is not a region name like eu-west-1');
+    expect(() => new S3ObjectStore({ bucket: BUCKET, region: "Europe", credentials: CREDENTIALS })).toThrow(
+      'AWS region "Europe" is not a region name like eu-west-1',
+    );
   });
 
   it("encodes keys as S3 signs them and reads S3 error codes", () => {

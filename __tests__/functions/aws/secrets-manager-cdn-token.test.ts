@@ -18,8 +18,12 @@ describe("secretsManagerCdnTokenReader", () => {
   });
 
   it("names the secret when it has no value, is empty or binary, or holds more than a token", async () => {
-    sm.on(GetSecretValueCommand).rejects(Object.assign(new Error("can't find the specified secret value"), { name: "ResourceNotFoundException" }));
-    await expect(read(ARN)).rejects.toThrow(`the token secret ${ARN} has no value yet (AWSCURRENT); set it with "edgeplane secrets set"`);
+    sm.on(GetSecretValueCommand).rejects(
+      Object.assign(new Error("can't find the specified secret value"), { name: "ResourceNotFoundException" }),
+    );
+    await expect(read(ARN)).rejects.toThrow(
+      `the token secret ${ARN} has no value yet (AWSCURRENT); set it with "edgeplane secrets set"`,
+    );
     sm.reset();
     sm.on(GetSecretValueCommand).resolves({ SecretString: " \n" });
     await expect(read(ARN)).rejects.toThrow(`the token secret ${ARN} (AWSCURRENT) is empty or binary`);
@@ -35,6 +39,8 @@ describe("secretsManagerCdnTokenReader", () => {
 
   it("names the AWS error otherwise", async () => {
     sm.on(GetSecretValueCommand).rejects(Object.assign(new Error("User is not authorized"), { name: "AccessDeniedException" }));
-    await expect(read(ARN)).rejects.toThrow(`cannot read the token secret ${ARN} (AWSCURRENT): AccessDeniedException: User is not authorized`);
+    await expect(read(ARN)).rejects.toThrow(
+      `cannot read the token secret ${ARN} (AWSCURRENT): AccessDeniedException: User is not authorized`,
+    );
   });
 });

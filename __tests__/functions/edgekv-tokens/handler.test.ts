@@ -20,8 +20,20 @@ type Module = typeof import("../../../functions/edgekv-tokens/index");
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgeplane/test/edgegrid-AbCdEf";
 const BUCKET = "edgeplane-test-edgekv-tokens-123456789012";
 const KEY = "edgekv_tokens/site-ro/edgekv_tokens.js";
-const DECLARED = [{ namePrefix: "site-ro", namespacePermissions: { site_config: ["r"] }, allowOnStaging: true, allowOnProduction: false, edgeWorkerIds: [] }];
-const AWS_TEST_CREDENTIALS = { accessKeyId: "AKIDEDGEKVTOKENSTEST", secretAccessKey: "edgekv-tokens-test-secret", sessionToken: "edgekv-tokens-test-session" };
+const DECLARED = [
+  {
+    namePrefix: "site-ro",
+    namespacePermissions: { site_config: ["r"] },
+    allowOnStaging: true,
+    allowOnProduction: false,
+    edgeWorkerIds: [],
+  },
+];
+const AWS_TEST_CREDENTIALS = {
+  accessKeyId: "AKIDEDGEKVTOKENSTEST",
+  secretAccessKey: "edgekv-tokens-test-secret",
+  sessionToken: "edgekv-tokens-test-session",
+};
 
 describe("edgekv-tokens handler", () => {
   const sm = mockClient(SecretsManagerClient);
@@ -72,7 +84,12 @@ describe("edgekv-tokens handler", () => {
 
   it("creates the declared token, publishes the file to the bucket, emits days to expiry, and a second run writes nothing", async () => {
     const first = await mod.handler({ action: "reconcile" });
-    expect(first).toMatchObject({ action: "reconcile", created: [{ prefix: "site-ro", kind: "legacy", reason: "missing" }], published: [KEY], problems: [] });
+    expect(first).toMatchObject({
+      action: "reconcile",
+      created: [{ prefix: "site-ro", kind: "legacy", reason: "missing" }],
+      published: [KEY],
+      problems: [],
+    });
     const put = s3.puts[0]!;
     expect(put).toMatchObject({ key: KEY, contentType: "application/javascript" });
     expect(s3.requests.filter((r) => r.method === "PUT").map((r) => r.rawPath)).toEqual([`/${BUCKET}/${KEY}`]);
@@ -80,7 +97,11 @@ describe("edgekv-tokens handler", () => {
     expect(String(put.body)).toContain(`"value": "${token.value}"`);
 
     // One EMF line under {environment} (what the alarm reads) and {environment, token}.
-    const emf = output.join("").split("\n").filter((line) => line.includes(TOKEN_DAYS_TO_EXPIRY_METRIC)).map((line) => JSON.parse(line));
+    const emf = output
+      .join("")
+      .split("\n")
+      .filter((line) => line.includes(TOKEN_DAYS_TO_EXPIRY_METRIC))
+      .map((line) => JSON.parse(line));
     expect(emf).toHaveLength(1);
     expect(emf[0]).toMatchObject({
       _aws: { CloudWatchMetrics: [{ Namespace: "edgeplane", Dimensions: [["environment"], ["environment", "token"]] }] },
@@ -108,16 +129,24 @@ describe("edgekv-tokens handler", () => {
     let fastly: FastlyEmulator;
     let cloudflare: CloudflareEmulator;
     const emf = () =>
-      output.join("").split("\n").filter((line) => line.includes(CDN_TOKEN_DAYS_TO_EXPIRY_METRIC)).map((line) => JSON.parse(line) as Record<string, unknown>);
+      output
+        .join("")
+        .split("\n")
+        .filter((line) => line.includes(CDN_TOKEN_DAYS_TO_EXPIRY_METRIC))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
 
     beforeAll(async () => {
       fastly = await startFastlyEmulator({
         services: [{ id: "SVC1" }],
-        tokens: [{ token: FASTLY_TOKEN, scope: "purge_select", services: ["SVC1"], expiresAtMs: Date.now() + 40 * DAY_MS + 3_600_000 }],
+        tokens: [
+          { token: FASTLY_TOKEN, scope: "purge_select", services: ["SVC1"], expiresAtMs: Date.now() + 40 * DAY_MS + 3_600_000 },
+        ],
       });
       cloudflare = await startCloudflareEmulator({
         zones: [{ id: ZONE, plan: "pro" }],
-        tokens: [{ token: CLOUDFLARE_TOKEN, kind: "user", purgeZones: [ZONE], expiresOnMs: Date.now() + 12 * DAY_MS + 3_600_000 }],
+        tokens: [
+          { token: CLOUDFLARE_TOKEN, kind: "user", purgeZones: [ZONE], expiresOnMs: Date.now() + 12 * DAY_MS + 3_600_000 },
+        ],
       });
       Object.assign(process.env, {
         EDGEPLANE_FASTLY_API_URL: fastly.url,
@@ -146,7 +175,15 @@ describe("edgekv-tokens handler", () => {
       const lines = emf();
       expect(lines).toEqual([
         expect.objectContaining({
-          _aws: expect.objectContaining({ CloudWatchMetrics: [{ Namespace: "edgeplane", Dimensions: [["environment", "cdn"]], Metrics: [{ Name: CDN_TOKEN_DAYS_TO_EXPIRY_METRIC, Unit: "Count" }] }] }),
+          _aws: expect.objectContaining({
+            CloudWatchMetrics: [
+              {
+                Namespace: "edgeplane",
+                Dimensions: [["environment", "cdn"]],
+                Metrics: [{ Name: CDN_TOKEN_DAYS_TO_EXPIRY_METRIC, Unit: "Count" }],
+              },
+            ],
+          }),
           environment: "test",
           cdn: "fastly",
           [CDN_TOKEN_DAYS_TO_EXPIRY_METRIC]: 40,
@@ -159,11 +196,16 @@ describe("edgekv-tokens handler", () => {
           { SecretId: CLOUDFLARE_ARN, VersionStage: "AWSCURRENT" },
         ]),
       );
-      for (const token of [FASTLY_TOKEN, CLOUDFLARE_TOKEN]) expect(output.join("") + JSON.stringify(summary)).not.toContain(token);
+      for (const token of [FASTLY_TOKEN, CLOUDFLARE_TOKEN])
+        expect(output.join("") + JSON.stringify(summary)).not.toContain(token);
     });
 
     it("a CDN secret without a value fails the run naming it, after the EdgeKV work and the other CDN's metric", async () => {
-      sm.on(GetSecretValueCommand, { SecretId: FASTLY_ARN }).rejects(Object.assign(new Error("Secrets Manager can't find the specified secret value for staging label: AWSCURRENT"), { name: "ResourceNotFoundException" }));
+      sm.on(GetSecretValueCommand, { SecretId: FASTLY_ARN }).rejects(
+        Object.assign(new Error("Secrets Manager can't find the specified secret value for staging label: AWSCURRENT"), {
+          name: "ResourceNotFoundException",
+        }),
+      );
       sm.on(GetSecretValueCommand, { SecretId: CLOUDFLARE_ARN }).resolves({ SecretString: CLOUDFLARE_TOKEN, VersionId: "c1" });
       await expect(mod.handler({ action: "reconcile" })).rejects.toThrow(
         `EdgeKV token reconcile: 1 problem(s): fastly service SVC1: the token secret ${FASTLY_ARN} has no value yet (AWSCURRENT); set it with "edgeplane secrets set"`,
@@ -186,7 +228,9 @@ describe("edgekv-tokens handler", () => {
   });
 
   it("refuses an unknown action before calling anything", async () => {
-    await expect(mod.handler({ action: "purge" })).rejects.toThrow("event.action must be one of reconcile, rotate, refresh, revoke, resume");
+    await expect(mod.handler({ action: "purge" })).rejects.toThrow(
+      "event.action must be one of reconcile, rotate, refresh, revoke, resume",
+    );
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(0);
   });
 });
@@ -199,10 +243,12 @@ describe("reconcileSettingsFromEnv", () => {
   });
 
   it("names the variable and field that are wrong", () => {
-    expect(() => reconcileSettingsFromEnv({ ...env, [ENV.tokenExpiryThresholdDays]: "soon" })).toThrow(`${ENV.tokenExpiryThresholdDays} must be a whole number of days from 1 to 180`);
-    expect(() => reconcileSettingsFromEnv({ ...env, [ENV.edgekvTokens]: JSON.stringify([{ ...DECLARED[0], namePrefix: "a b" }]) })).toThrow(
-      /EDGEPLANE_EDGEKV_TOKENS is invalid: \[0\]\.namePrefix: must be 1-20 characters/,
+    expect(() => reconcileSettingsFromEnv({ ...env, [ENV.tokenExpiryThresholdDays]: "soon" })).toThrow(
+      `${ENV.tokenExpiryThresholdDays} must be a whole number of days from 1 to 180`,
     );
+    expect(() =>
+      reconcileSettingsFromEnv({ ...env, [ENV.edgekvTokens]: JSON.stringify([{ ...DECLARED[0], namePrefix: "a b" }]) }),
+    ).toThrow(/EDGEPLANE_EDGEKV_TOKENS is invalid: \[0\]\.namePrefix: must be 1-20 characters/);
     expect(() => reconcileSettingsFromEnv({ [ENV.tokenExpiryThresholdDays]: "30" })).toThrow(`${ENV.edgekvTokens} is not set`);
   });
 });

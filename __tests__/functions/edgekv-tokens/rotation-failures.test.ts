@@ -54,7 +54,12 @@ describe("edgekv-tokens handler: a rotation meeting failed and slow activations"
 
   beforeAll(async () => {
     // One sandbox for the file: the handler keeps the credential (and so the sandbox's address) between invocations.
-    sandbox = await startSandbox({ clients: [NEW_CLIENT], now: () => Date.now(), edgeKv: { tokenKind: "legacy" }, edgeWorkers: { ids: [EW] } });
+    sandbox = await startSandbox({
+      clients: [NEW_CLIENT],
+      now: () => Date.now(),
+      edgeKv: { tokenKind: "legacy" },
+      edgeWorkers: { ids: [EW] },
+    });
     s3 = await startFakeS3({ bucket: BUCKET, region: "eu-west-1", ...AWS_TEST_CREDENTIALS });
     savedEnv = { ...process.env };
     Object.assign(process.env, {
@@ -79,7 +84,18 @@ describe("edgekv-tokens handler: a rotation meeting failed and slow activations"
     nowMs = START_MS;
     jest.useFakeTimers({
       now: nowMs,
-      doNotFake: ["hrtime", "nextTick", "performance", "queueMicrotask", "setImmediate", "clearImmediate", "setInterval", "clearInterval", "setTimeout", "clearTimeout"],
+      doNotFake: [
+        "hrtime",
+        "nextTick",
+        "performance",
+        "queueMicrotask",
+        "setImmediate",
+        "clearImmediate",
+        "setInterval",
+        "clearInterval",
+        "setTimeout",
+        "clearTimeout",
+      ],
     });
     Object.assign(sandbox.state.edgeKv, { tokens: [] });
     Object.assign(sandbox.state.edgeWorkers, { versions: [], activations: [], activationFaults: [] });
@@ -111,7 +127,15 @@ describe("edgekv-tokens handler: a rotation meeting failed and slow activations"
     const ew = sandbox.state.edgeWorkers;
     ew.versions.push({ edgeWorkerId: EW, version: "1.0.0", sequenceNumber: 1, checksum: "seed", tgz, createdMs: nowMs });
     for (const [i, network] of (["STAGING", "PRODUCTION"] as const).entries()) {
-      ew.activations.push({ activationId: i + 1, edgeWorkerId: EW, version: "1.0.0", network, createdMs: nowMs, doneMs: nowMs, outcome: "COMPLETE" });
+      ew.activations.push({
+        activationId: i + 1,
+        edgeWorkerId: EW,
+        version: "1.0.0",
+        network,
+        createdMs: nowMs,
+        doneMs: nowMs,
+        outcome: "COMPLETE",
+      });
     }
   }
 
@@ -136,7 +160,9 @@ describe("edgekv-tokens handler: a rotation meeting failed and slow activations"
       .split("\n")
       .filter((line) => line.startsWith("{") && line.includes('"_aws"'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    const days = emf.filter((m) => TOKEN_DAYS_TO_EXPIRY_METRIC in m).map((m) => ({ token: m.token, days: m[TOKEN_DAYS_TO_EXPIRY_METRIC] as number }));
+    const days = emf
+      .filter((m) => TOKEN_DAYS_TO_EXPIRY_METRIC in m)
+      .map((m) => ({ token: m.token, days: m[TOKEN_DAYS_TO_EXPIRY_METRIC] as number }));
     const stalled = emf.filter((m) => TOKEN_ROTATION_STALLED_METRIC in m).map((m) => m[TOKEN_ROTATION_STALLED_METRIC] as number);
     // What the alarms read: Minimum of days to expiry, Maximum of stalled.
     return { summary, error, days, leastDays: Math.min(...days.map((d) => d.days)), stalled: Math.max(...stalled) };
@@ -196,7 +222,11 @@ describe("edgekv-tokens handler: a rotation meeting failed and slow activations"
     expect(retried.days).toEqual([{ token: fresh, days: 179 }]);
     expect(revoked(old)).toBe(false);
     // The published file names the fresh token; each bundle uploaded to EdgeWorkers has a copy in the bucket.
-    expect(tokenNamesIn(bundleTokensEntries(unpackTgz(s3.current(`bundles/${EW}/${sandbox.state.edgeWorkers.versions.at(-1)!.version}.tgz`)!)))).toEqual([fresh]);
+    expect(
+      tokenNamesIn(
+        bundleTokensEntries(unpackTgz(s3.current(`bundles/${EW}/${sandbox.state.edgeWorkers.versions.at(-1)!.version}.tgz`)!)),
+      ),
+    ).toEqual([fresh]);
     expect(s3.puts.map((p) => p.key)).toContain("edgekv_tokens/site-ro/edgekv_tokens.js");
 
     advance(DAY_MS); // one day after PRODUCTION: still within the 2-day grace period
@@ -225,7 +255,12 @@ describe("edgekv-tokens handler: a rotation meeting failed and slow activations"
     expect(activeTokens("STAGING")).toEqual([fresh]);
     expect(activeTokens("PRODUCTION")).toEqual([old]);
     // The least of the served tokens: PRODUCTION's old one.
-    expect(failed.days).toEqual(expect.arrayContaining([{ token: old, days: 10 }, { token: fresh, days: 180 }]));
+    expect(failed.days).toEqual(
+      expect.arrayContaining([
+        { token: old, days: 10 },
+        { token: fresh, days: 180 },
+      ]),
+    );
     expect(failed.leastDays).toBe(10);
 
     advance(DAY_MS);

@@ -8,7 +8,15 @@ import { mockClient } from "aws-sdk-client-mock";
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from "aws-lambda";
 import { ENV } from "../../../core/environment-names";
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
-import { FakeJobsTable, NEW_CLIENT, QUEUE_URL, TABLE, secretString, secretsOf, captureProcessOutput } from "../../core/jobs/helpers";
+import {
+  FakeJobsTable,
+  NEW_CLIENT,
+  QUEUE_URL,
+  TABLE,
+  secretString,
+  secretsOf,
+  captureProcessOutput,
+} from "../../core/jobs/helpers";
 
 type Handler = typeof import("../../../functions/purge-api/index").handler;
 
@@ -119,11 +127,18 @@ describe("purge-api handler", () => {
 
     const read = await handler(event("GET /purge/{jobId}", { jobId }));
     expect(read.statusCode).toBe(200);
-    expect(json(read)).toMatchObject({ jobId, status: "queued", requestedBy: CALLER, batches: [{ index: 0, status: "queued", objects: 1 }] });
+    expect(json(read)).toMatchObject({
+      jobId,
+      status: "queued",
+      requestedBy: CALLER,
+      batches: [{ index: 0, status: "queued", objects: 1 }],
+    });
   });
 
   it("POST /purge with wait: true purges inline through the sandbox and answers 201", async () => {
-    const posted = await handler(event("POST /purge", { body: { type: "url", objects: ["https://www.example.com/b"], wait: true } }));
+    const posted = await handler(
+      event("POST /purge", { body: { type: "url", objects: ["https://www.example.com/b"], wait: true } }),
+    );
     expect(posted.statusCode).toBe(201);
     expect(json(posted)).toMatchObject({ status: "done", purgeId: sandbox.state.purges.at(-1)!.purgeId, estimatedSeconds: 5 });
     // The one message, queued before the job was recorded, stays out of sight until the inline try is over.
@@ -139,7 +154,9 @@ describe("purge-api handler", () => {
 
     expect((await handler(event("GET /purge/{jobId}", { jobId: "5e1c7a3b-0000-4000-8000-000000000000" }))).statusCode).toBe(404);
     expect((await handler(event("GET /purge/{jobId}", { jobId: "nope" }))).statusCode).toBe(400);
-    expect(json(await handler(event("DELETE /purge")))).toEqual({ error: "no route DELETE /purge; routes: POST /purge, GET /purge/{jobId}" });
+    expect(json(await handler(event("DELETE /purge")))).toEqual({
+      error: "no route DELETE /purge; routes: POST /purge, GET /purge/{jobId}",
+    });
 
     table.mock.rejects(new Error("AccessDeniedException: not allowed on table arn:aws:dynamodb:...:table/x"));
     const failed = await handler(event("POST /purge", { body: { type: "tag", objects: ["a"] } }));

@@ -7,7 +7,13 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import { JOB_ID_PATTERN } from "../../../core/jobs/message";
-import { errorAnswerSchema, jobViewSchema, notRecordedAnswerSchema, rejectedAnswerSchema, submitAnswerSchema } from "../../../core/jobs/purge-api-contract";
+import {
+  errorAnswerSchema,
+  jobViewSchema,
+  notRecordedAnswerSchema,
+  rejectedAnswerSchema,
+  submitAnswerSchema,
+} from "../../../core/jobs/purge-api-contract";
 import { FAILURE_REASONS } from "../../../core/purge/failure-reasons";
 import type { PurgePolicy } from "../../../core/jobs/policy";
 import { INLINE_GUARD_SECONDS, readPurgeJob, submitPurge, type PurgeApiDeps } from "../../../core/jobs/purge-requests";
@@ -42,7 +48,8 @@ const POLICY: PurgePolicy = {
 };
 const CALLER = "arn:aws:sts::123456789012:assumed-role/edgeplane-ci-purge/GitHubActions";
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgeplane/test/edgegrid-AbCdEf";
-const urls = (n: number, from = 0, host = "www.example.com"): string[] => Array.from({ length: n }, (_, i) => `https://${host}/p/${from + i}`);
+const urls = (n: number, from = 0, host = "www.example.com"): string[] =>
+  Array.from({ length: n }, (_, i) => `https://${host}/p/${from + i}`);
 
 const sqs = mockClient(SQSClient);
 const sm = mockClient(SecretsManagerClient);
@@ -152,7 +159,8 @@ describe("POST /purge", () => {
       expect(await post(w, { type: "tag", objects: ["a", "b", "c", "d"] })).toEqual({
         statusCode: 413,
         body: {
-          error: "objects has 4 entries; this environment accepts at most 3 objects per request: split them over several requests",
+          error:
+            "objects has 4 entries; this environment accepts at most 3 objects per request: split them over several requests",
           field: "objects",
           limit: 3,
         },
@@ -162,7 +170,11 @@ describe("POST /purge", () => {
     it("403 for a network the environment does not allow", async () => {
       expect(await post(w, { type: "tag", objects: ["a"], network: "production" })).toEqual({
         statusCode: 403,
-        body: { error: "network production is not allowed in this environment; allowed: staging", field: "network", allowed: ["staging"] },
+        body: {
+          error: "network production is not allowed in this environment; allowed: staging",
+          field: "network",
+          allowed: ["staging"],
+        },
       });
     });
 
@@ -182,8 +194,18 @@ describe("POST /purge", () => {
       ["bad type", { type: "arl", objects: ["a"] }, "type", 'type is not valid: use one of url, cpcode, tag; got "arl"'],
       ["missing objects", { type: "tag" }, "objects", "objects is required: a non-empty array of URLs, CP codes or cache tags"],
       ["empty objects", { type: "tag", objects: [] }, "objects", "objects is empty: give at least one URL, CP code or cache tag"],
-      ["objects not an array", { type: "tag", objects: "a,b" }, "objects", 'objects must be an array of URLs, CP codes or cache tags; got "a,b"'],
-      ["bad action", { type: "tag", objects: ["a"], action: "remove" }, "action", 'action must be one of invalidate, delete (default invalidate); got "remove"'],
+      [
+        "objects not an array",
+        { type: "tag", objects: "a,b" },
+        "objects",
+        'objects must be an array of URLs, CP codes or cache tags; got "a,b"',
+      ],
+      [
+        "bad action",
+        { type: "tag", objects: ["a"], action: "remove" },
+        "action",
+        'action must be one of invalidate, delete (default invalidate); got "remove"',
+      ],
       [
         "bad network",
         { type: "tag", objects: ["a"], network: "prod" },
@@ -191,7 +213,12 @@ describe("POST /purge", () => {
         'network must be one of staging, production (default staging; allowed here: staging); got "prod"',
       ],
       ["bad wait", { type: "tag", objects: ["a"], wait: "yes" }, "wait", 'wait must be true or false; got "yes"'],
-      ["unknown field", { type: "tag", objects: ["a"], hostname: "x" }, "hostname", 'unknown field "hostname"; allowed: type, objects, action, network, wait'],
+      [
+        "unknown field",
+        { type: "tag", objects: ["a"], hostname: "x" },
+        "hostname",
+        'unknown field "hostname"; allowed: type, objects, action, network, wait',
+      ],
     ])("400 for %s", async (_name, body, field, error) => {
       expect(await post(w, body)).toEqual({ statusCode: 400, body: { error, field } });
     });
@@ -212,7 +239,13 @@ describe("POST /purge", () => {
         error: "no valid objects: 3 objects rejected; see rejected for each reason",
         field: "objects",
         rejected: [
-          { index: 0, object: "https://evil.example.net/a", reason: expect.stringContaining('host "evil.example.net" is not allowed in this environment; allowed: www.example.com, *.cdn.example.com') },
+          {
+            index: 0,
+            object: "https://evil.example.net/a",
+            reason: expect.stringContaining(
+              'host "evil.example.net" is not allowed in this environment; allowed: www.example.com, *.cdn.example.com',
+            ),
+          },
           { index: 1, object: "ftp://www.example.com/b", reason: "URL must be absolute and start with http:// or https://" },
           { index: 2, object: 7, reason: "expected a URL string; got number 7" },
         ],
@@ -222,7 +255,13 @@ describe("POST /purge", () => {
 
   it("records the job, enqueues one message per batch and answers 202", async () => {
     w = await world();
-    const objects = [...urls(3), "https://WWW.Example.com/p/0", "https://img.cdn.example.com/x.png", "https://other.example.org/y", "www.example.com/no-scheme"];
+    const objects = [
+      ...urls(3),
+      "https://WWW.Example.com/p/0",
+      "https://img.cdn.example.com/x.png",
+      "https://other.example.org/y",
+      "www.example.com/no-scheme",
+    ];
     const result = await post(w, { type: "url", objects });
 
     expect(result.statusCode).toBe(202);
@@ -235,7 +274,11 @@ describe("POST /purge", () => {
       objects: 4,
       duplicates: 1,
       rejected: [
-        { index: 5, object: "https://other.example.org/y", reason: expect.stringContaining("is not allowed in this environment") },
+        {
+          index: 5,
+          object: "https://other.example.org/y",
+          reason: expect.stringContaining("is not allowed in this environment"),
+        },
         { index: 6, object: "www.example.com/no-scheme", reason: "URL must be absolute and start with http:// or https://" },
       ],
     });
@@ -252,9 +295,19 @@ describe("POST /purge", () => {
     ]);
     expect(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.DelaySeconds).toBeUndefined();
     const expiresAt = w.clock.now() / 1000 + JOB_TTL_SECONDS;
-    expect(w.table.item(jobId, "job")).toMatchObject({ requestedBy: CALLER, objects: 4, batches: 1, rejected: 2, duplicates: 1, expiresAt });
+    expect(w.table.item(jobId, "job")).toMatchObject({
+      requestedBy: CALLER,
+      objects: 4,
+      batches: 1,
+      rejected: 2,
+      duplicates: 1,
+      expiresAt,
+    });
     expect(w.table.item(jobId, "batch#0")).toMatchObject({ status: "queued", objects: 4, expiresAt });
-    expect(w.logger.entries.find((e) => e.message === "purge job queued and recorded")?.details).toMatchObject({ jobId, requestedBy: CALLER });
+    expect(w.logger.entries.find((e) => e.message === "purge job queued and recorded")?.details).toMatchObject({
+      jobId,
+      requestedBy: CALLER,
+    });
   });
 
   it("splits a large request into batches of at most 50,000 bytes, every object in exactly one message", async () => {
@@ -302,7 +355,9 @@ describe("POST /purge", () => {
     expect(w.table.item(result.body.jobId as string, "job")).toBeDefined();
 
     const calls = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
-    const messages = calls.map((input) => JSON.parse(input.MessageBody as string) as { batchIndex: number; objects: string[]; notBefore: number });
+    const messages = calls.map(
+      (input) => JSON.parse(input.MessageBody as string) as { batchIndex: number; objects: string[]; notBefore: number },
+    );
     const now = w.clock.now();
     let objectsBefore = 0;
     for (const [i, message] of messages.entries()) {
@@ -322,7 +377,9 @@ describe("POST /purge", () => {
   it("plans a job behind the jobs planned before it, and as if the buckets were full when that state is unavailable", async () => {
     w = await world({ policy: { maxObjectsPerRequest: 50_000, maxRequestBytes: 4_000_000 } });
     const notBefores = (): number[] =>
-      sqs.commandCalls(SendMessageCommand).map((c) => (JSON.parse(c.args[0].input.MessageBody as string) as { notBefore: number }).notBefore);
+      sqs
+        .commandCalls(SendMessageCommand)
+        .map((c) => (JSON.parse(c.args[0].input.MessageBody as string) as { notBefore: number }).notBefore);
     expect((await post(w, { type: "tag", objects: Array.from({ length: 9_000 }, (_, i) => `a-${i}`) })).statusCode).toBe(202);
     const first = notBefores();
     sqs.resetHistory();
@@ -422,7 +479,10 @@ describe("POST /purge", () => {
       // Its message was queued first, out of sight until the inline try is surely over; it finds the batch done.
       const [queued] = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
       expect(queued?.DelaySeconds).toBe(INLINE_GUARD_SECONDS);
-      expect(JSON.parse(queued?.MessageBody as string)).toMatchObject({ batchIndex: 0, notBefore: w.clock.now() + INLINE_GUARD_SECONDS * 1000 });
+      expect(JSON.parse(queued?.MessageBody as string)).toMatchObject({
+        batchIndex: 0,
+        notBefore: w.clock.now() + INLINE_GUARD_SECONDS * 1000,
+      });
       const job = await w.store.getJob(result.body.jobId as string);
       expect(job?.status).toBe("done");
       expect(job?.batches[0]).toMatchObject({ status: "done", purgeId: purge.purgeId });
@@ -431,13 +491,25 @@ describe("POST /purge", () => {
 
     it("queues the batch without an inline try when the account's earlier purges come first", async () => {
       w = await world({ sandbox: true });
-      expect((await post(w, { type: "cpcode", objects: [1, 2, 3, 4, 5].flatMap((k) => Array.from({ length: 60 }, (_, i) => k * 1000 + i)) })).statusCode).toBe(202);
+      expect(
+        (
+          await post(w, {
+            type: "cpcode",
+            objects: [1, 2, 3, 4, 5].flatMap((k) => Array.from({ length: 60 }, (_, i) => k * 1000 + i)),
+          })
+        ).statusCode,
+      ).toBe(202);
       sqs.resetHistory();
       const result = await post(w, { type: "cpcode", objects: [77], wait: true });
       expect(result.statusCode).toBe(202);
-      expect(result.body).toMatchObject({ status: "queued", inline: "not sent inline: the account's purges planned before it go first; queued" });
+      expect(result.body).toMatchObject({
+        status: "queued",
+        inline: "not sent inline: the account's purges planned before it go first; queued",
+      });
       expect(w.sandbox!.state.requests).toEqual([]);
-      const [message] = sqs.commandCalls(SendMessageCommand).map((c) => JSON.parse(c.args[0].input.MessageBody as string) as { notBefore: number });
+      const [message] = sqs
+        .commandCalls(SendMessageCommand)
+        .map((c) => JSON.parse(c.args[0].input.MessageBody as string) as { notBefore: number });
       expect(message!.notBefore - w.clock.now()).toBeGreaterThan(60_000); // behind 300 CP codes at 30 a minute
     });
 
@@ -491,7 +563,8 @@ describe("GET /purge/{jobId}", () => {
     expect(await readPurgeJob("../etc", w.deps)).toEqual({
       statusCode: 400,
       body: {
-        error: 'jobId "../etc" is not a job id; expected the jobId POST /purge answered, a lower-case UUID like 3f2b8c1e-5d4a-4c6b-9e7f-0a1b2c3d4e5f',
+        error:
+          'jobId "../etc" is not a job id; expected the jobId POST /purge answered, a lower-case UUID like 3f2b8c1e-5d4a-4c6b-9e7f-0a1b2c3d4e5f',
         field: "jobId",
       },
     });
@@ -508,13 +581,23 @@ describe("GET /purge/{jobId}", () => {
     expect(posted.body.batches).toBe(3); // the tag bucket holds 5,000: no request may carry more
     const view = async () => (await readPurgeJob(jobId, w.deps)).body;
 
-    expect(await view()).toMatchObject({ status: "queued", type: "tag", action: "invalidate", network: "staging", objects: 11_000 });
+    expect(await view()).toMatchObject({
+      status: "queued",
+      type: "tag",
+      action: "invalidate",
+      network: "staging",
+      objects: 11_000,
+    });
     await w.store.markBatchWaiting(jobId, 2, { status: "throttled", retryAfterSeconds: 31, httpStatus: 429, detail: "429" });
     expect((await view()).status).toBe("in_progress");
     await w.store.markBatchDone(jobId, 0, { purgeId: "edcp-0", estimatedSeconds: 5, supportId: "edsp-0" });
     await w.store.markBatchFailed(jobId, 1, { reason: "rejected", status: 403, detail: "unauthorized tag", supportId: "edsp-1" });
     expect((await view()).status).toBe("in_progress");
-    await w.store.markBatchFailed(jobId, 2, { reason: "retries exhausted", status: 429, detail: "still throttled after 10 deliveries" });
+    await w.store.markBatchFailed(jobId, 2, {
+      reason: "retries exhausted",
+      status: 429,
+      detail: "still throttled after 10 deliveries",
+    });
 
     const body = await view();
     expect(body).toEqual({
@@ -530,9 +613,19 @@ describe("GET /purge/{jobId}", () => {
       requestedBy: CALLER,
       batches: [
         { index: 0, status: "done", objects: expect.any(Number), purgeId: "edcp-0", estimatedSeconds: 5, supportId: "edsp-0" },
-        { index: 1, status: "failed", objects: expect.any(Number), error: { reason: "rejected", status: 403, detail: "unauthorized tag", supportId: "edsp-1" } },
+        {
+          index: 1,
+          status: "failed",
+          objects: expect.any(Number),
+          error: { reason: "rejected", status: 403, detail: "unauthorized tag", supportId: "edsp-1" },
+        },
         // A record written with the old wording reads as the one failure code (core/purge/failure-reasons.ts).
-        { index: 2, status: "failed", objects: expect.any(Number), error: { reason: "retriesExhausted", status: 429, detail: "still throttled after 10 deliveries" } },
+        {
+          index: 2,
+          status: "failed",
+          objects: expect.any(Number),
+          error: { reason: "retriesExhausted", status: 429, detail: "still throttled after 10 deliveries" },
+        },
       ],
     });
     expect((body.batches as Array<{ objects: number }>).reduce((sum, b) => sum + b.objects, 0)).toBe(11_000);
@@ -557,12 +650,18 @@ describe("the answers are the contract the CLI reads (core/jobs/purge-api-contra
     expect(queued.statusCode).toBe(202);
     const submitted = submitAnswerSchema.parse(queued.body);
     expect(submitted).toMatchObject({ batches: 1, objects: 2, duplicates: 0, status: "queued" });
-    expect(submitted.rejected).toEqual([{ index: 2, object: "https://evil.example.net/x", reason: expect.stringMatching(/is not allowed/) }]);
+    expect(submitted.rejected).toEqual([
+      { index: 2, object: "https://evil.example.net/x", reason: expect.stringMatching(/is not allowed/) },
+    ]);
 
     const none = await post(w, { type: "tag", objects: ["bad tag"] });
     expect(none.statusCode).toBe(400);
     expect(rejectedAnswerSchema.parse(none.body).rejected).toHaveLength(1);
-    for (const refused of [await post(w, { type: "page", objects: ["a"] }), await post(w, { type: "tag", objects: ["a"], network: "production" }), await post(w, { type: "tag", objects: ["a", "b", "c", "d"] })]) {
+    for (const refused of [
+      await post(w, { type: "page", objects: ["a"] }),
+      await post(w, { type: "tag", objects: ["a"], network: "production" }),
+      await post(w, { type: "tag", objects: ["a", "b", "c", "d"] }),
+    ]) {
       expect([400, 403, 413]).toContain(refused.statusCode);
       expect(errorAnswerSchema.safeParse(refused.body).success).toBe(true);
       expect(submitAnswerSchema.safeParse(refused.body).success).toBe(false);
@@ -577,7 +676,11 @@ describe("the answers are the contract the CLI reads (core/jobs/purge-api-contra
 
     await w.store.markBatchFailed(submitted.jobId, 0, { reason: "not queued", detail: "queue gone" });
     const view = jobViewSchema.parse((await readPurgeJob(submitted.jobId, w.deps)).body);
-    expect(view).toMatchObject({ jobId: submitted.jobId, status: "failed", batches: [{ index: 0, status: "failed", error: { reason: "notQueued" } }] });
+    expect(view).toMatchObject({
+      jobId: submitted.jobId,
+      status: "failed",
+      batches: [{ index: 0, status: "failed", error: { reason: "notQueued" } }],
+    });
     expect(FAILURE_REASONS).toContain(view.batches[0]?.error?.reason);
   });
 });

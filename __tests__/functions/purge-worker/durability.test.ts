@@ -9,7 +9,11 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { mockClient } from "aws-sdk-client-mock";
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { ENV } from "../../../core/environment-names";
-import { PURGE_MAX_ATTEMPTS, PURGE_QUEUE_MAX_RECEIVE_COUNT, PURGE_QUEUE_VISIBILITY_SECONDS } from "../../../core/jobs/queue-settings";
+import {
+  PURGE_MAX_ATTEMPTS,
+  PURGE_QUEUE_MAX_RECEIVE_COUNT,
+  PURGE_QUEUE_VISIBILITY_SECONDS,
+} from "../../../core/jobs/queue-settings";
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
 import { purgedObjects } from "../../../sandbox/state";
 import { FakeJobsTable, NEW_CLIENT, TABLE, captureProcessOutput, secretString } from "../../core/jobs/helpers";
@@ -93,7 +97,12 @@ describe("no purge job lost: purge-api → SQS → purge-worker → Fast Purge",
   const DLQ = "edgeplane-prod-purge-dlq";
   const simulatedQueues = (): ConstructorParameters<typeof SqsSimulator>[1] => [
     { name: DLQ, retentionSeconds: 14 * 24 * 3600 },
-    { name: QUEUE, visibilityTimeoutSeconds: PURGE_QUEUE_VISIBILITY_SECONDS, deadLetterQueue: DLQ, maxReceiveCount: PURGE_QUEUE_MAX_RECEIVE_COUNT },
+    {
+      name: QUEUE,
+      visibilityTimeoutSeconds: PURGE_QUEUE_VISIBILITY_SECONDS,
+      deadLetterQueue: DLQ,
+      maxReceiveCount: PURGE_QUEUE_MAX_RECEIVE_COUNT,
+    },
   ];
 
   beforeAll(() => {
@@ -163,10 +172,15 @@ describe("no purge job lost: purge-api → SQS → purge-worker → Fast Purge",
 
   function expectEachPurgedOnce(type: "url" | "tag", objects: readonly string[]): void {
     const counts = new Map<string, number>();
-    for (const object of purgedObjects(sandbox.state, { type })) counts.set(String(object), (counts.get(String(object)) ?? 0) + 1);
+    for (const object of purgedObjects(sandbox.state, { type }))
+      counts.set(String(object), (counts.get(String(object)) ?? 0) + 1);
     const missing = objects.filter((o) => counts.get(o) === undefined);
     const twice = objects.filter((o) => (counts.get(o) ?? 0) > 1);
-    expect({ missing: missing.length, twice: twice.length, purged: counts.size }).toEqual({ missing: 0, twice: 0, purged: objects.length });
+    expect({ missing: missing.length, twice: twice.length, purged: counts.size }).toEqual({
+      missing: 0,
+      twice: 0,
+      purged: objects.length,
+    });
   }
 
   it("a 30,000-URL job of 100-byte URLs under a full bucket ends done, every URL purged once, nothing in the DLQ", async () => {

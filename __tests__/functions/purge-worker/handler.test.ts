@@ -9,7 +9,16 @@ import type { SQSEvent } from "aws-lambda";
 import { ENV } from "../../../core/environment-names";
 import { JobStore } from "../../../functions/aws/job-store";
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
-import { FakeJobsTable, NEW_CLIENT, QUEUE_URL, TABLE, secretString, secretsOf, sqsRecord, captureProcessOutput } from "../../core/jobs/helpers";
+import {
+  FakeJobsTable,
+  NEW_CLIENT,
+  QUEUE_URL,
+  TABLE,
+  secretString,
+  secretsOf,
+  sqsRecord,
+  captureProcessOutput,
+} from "../../core/jobs/helpers";
 
 type Handler = typeof import("../../../functions/purge-worker/index").handler;
 
@@ -91,12 +100,18 @@ describe("purge-worker handler", () => {
 
     expect(result).toEqual({ batchItemFailures: [] });
     expect(sandbox.state.purges.at(-1)).toMatchObject({ action: "delete", type: "url", network: "staging", objects });
-    expect((await store.getJob(JOB_ID))?.batches[0]).toMatchObject({ status: "done", purgeId: sandbox.state.purges.at(-1)!.purgeId });
+    expect((await store.getJob(JOB_ID))?.batches[0]).toMatchObject({
+      status: "done",
+      purgeId: sandbox.state.purges.at(-1)!.purgeId,
+    });
 
     const output = stdout.join("");
     const emf = emfLines(stdout).find((line) => line._aws !== undefined);
     expect(emf?._aws.CloudWatchMetrics[0].Namespace).toBe("edgeplane");
-    expect(emf?._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name).sort()).toEqual(["FastPurgeLatency", "PurgedObjects"]);
+    expect(emf?._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name).sort()).toEqual([
+      "FastPurgeLatency",
+      "PurgedObjects",
+    ]);
     expect(emf?.PurgedObjects).toBe(2);
     expect(emf?.environment).toBe("test");
     for (const secret of secretsOf(NEW_CLIENT)) expect(output).not.toContain(secret);
@@ -115,7 +130,14 @@ describe("purge-worker handler", () => {
       batches: [{ objects: 1, bodyBytes: 20 }],
     });
     sandbox.setFaults([{ pathPrefix: "/ccu/", status: 429 }]);
-    const record = sqsRecord({ jobId: JOB_ID, batchIndex: 0, type: "tag", action: "invalidate", network: "staging", objects: ["t1"] });
+    const record = sqsRecord({
+      jobId: JOB_ID,
+      batchIndex: 0,
+      type: "tag",
+      action: "invalidate",
+      network: "staging",
+      objects: ["t1"],
+    });
     expect(await handler({ Records: [record] })).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
     const visibility = sqs.commandCalls(ChangeMessageVisibilityCommand)[0]?.args[0].input;
     expect(visibility?.QueueUrl).toBe(QUEUE_URL);
@@ -124,5 +146,4 @@ describe("purge-worker handler", () => {
     const emf = emfLines(stdout).find((line) => line._aws !== undefined);
     expect(emf?.FastPurgeThrottled).toBe(1);
   });
-
 });

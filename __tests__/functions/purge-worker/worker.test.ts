@@ -146,8 +146,19 @@ describe("purge worker", () => {
 
     expect(w.sandbox.state.purges).toHaveLength(1);
     const purge = w.sandbox.state.purges[0]!;
-    expect(purge).toMatchObject({ action: "invalidate", type: "url", network: "staging", objects: urls(3), clientToken: NEW_CLIENT.clientToken });
-    expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({ status: "done", purgeId: purge.purgeId, estimatedSeconds: 5, supportId: purge.supportId });
+    expect(purge).toMatchObject({
+      action: "invalidate",
+      type: "url",
+      network: "staging",
+      objects: urls(3),
+      clientToken: NEW_CLIENT.clientToken,
+    });
+    expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({
+      status: "done",
+      purgeId: purge.purgeId,
+      estimatedSeconds: 5,
+      supportId: purge.supportId,
+    });
     expect((await w.store.getJob(JOB_ID))?.status).toBe("done");
     expect(w.metrics.purged).toEqual([3]);
     expect(w.metrics.latencies).toHaveLength(1);
@@ -172,8 +183,15 @@ describe("purge worker", () => {
   it("on a 429 makes the message come back after the delay the rate-limit headers give", async () => {
     // A 3-object URL bucket refilling at 0.1/s, drained by another client of the same account.
     w = await world({ buckets: { url: { capacity: 3, refillPerSecond: 0.1 } }, random: 0.5 });
-    const other = new EdgeGridTransport({ credentials: { host: w.sandbox.url, ...NEW_CLIENT }, env: LOOPBACK_ENV, now: w.clock.now });
-    expect((await purgeHttpFromTransport(other).post("/ccu/v3/invalidate/url/staging", JSON.stringify({ objects: urls(3, 100) }))).status).toBe(201);
+    const other = new EdgeGridTransport({
+      credentials: { host: w.sandbox.url, ...NEW_CLIENT },
+      env: LOOPBACK_ENV,
+      now: w.clock.now,
+    });
+    expect(
+      (await purgeHttpFromTransport(other).post("/ccu/v3/invalidate/url/staging", JSON.stringify({ objects: urls(3, 100) })))
+        .status,
+    ).toBe(201);
     other.close();
 
     await createJob(w, [urls(2)]);
@@ -194,7 +212,9 @@ describe("purge worker", () => {
 
     // Comes back 31 s later (receive 2): the bucket has refilled and the batch goes through.
     w.clock.advance(31_000);
-    expect(await processPurgeRecords([sqsRecord(message(0, urls(2)), 2, record.messageId)], w.deps)).toEqual({ batchItemFailures: [] });
+    expect(await processPurgeRecords([sqsRecord(message(0, urls(2)), 2, record.messageId)], w.deps)).toEqual({
+      batchItemFailures: [],
+    });
     expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({ status: "done", throttled: 1 });
     expect(w.table.item(JOB_ID, "batch#0")?.error).toBeUndefined();
     expect(w.metrics.purged).toEqual([2]);
@@ -234,14 +254,22 @@ describe("purge worker", () => {
     expect((await processPurgeRecords([first], w.deps)).batchItemFailures).toEqual([{ itemIdentifier: "m-5xx" }]);
     // Attempt 1: full jitter in [0, 1 s) → 0.5 s → 1 s (whole seconds, rounded up).
     expect(visibilityCalls().at(-1)).toEqual({ QueueUrl: QUEUE_URL, ReceiptHandle: first.receiptHandle, VisibilityTimeout: 1 });
-    expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({ status: "retrying", attempts: 1, error: { reason: "retrying", status: 503 } });
+    expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({
+      status: "retrying",
+      attempts: 1,
+      error: { reason: "retrying", status: 503 },
+    });
     expect((await w.store.getJob(JOB_ID))?.status).toBe("in_progress");
 
     // A 502 whose JSON is cut short is still a 502: retried (attempt 2: 0.5 × 2 s = 1 s).
     const second = sqsRecord(message(0, urls(2)), 2, "m-5xx");
     expect((await processPurgeRecords([second], w.deps)).batchItemFailures).toEqual([{ itemIdentifier: "m-5xx" }]);
     expect(visibilityCalls().at(-1)?.VisibilityTimeout).toBe(1);
-    expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({ status: "retrying", attempts: 2, error: { reason: "retrying", status: 502 } });
+    expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({
+      status: "retrying",
+      attempts: 2,
+      error: { reason: "retrying", status: 502 },
+    });
 
     const third = sqsRecord(message(0, urls(2)), 3, "m-5xx");
     expect(await processPurgeRecords([third], w.deps)).toEqual({ batchItemFailures: [] });
@@ -283,7 +311,10 @@ describe("purge worker", () => {
     expect(await processPurgeRecords([sqsRecord(message(0, urls(1)))], w.deps)).toEqual({ batchItemFailures: [] });
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
     expect(w.sandbox.state.requests.map((r) => r.status)).toEqual([401, 401]);
-    expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({ status: "failed", error: { reason: "credentialRejected", status: 401 } });
+    expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({
+      status: "failed",
+      error: { reason: "credentialRejected", status: 401 },
+    });
     expect((await w.store.getJob(JOB_ID))?.status).toBe("failed");
   });
 
@@ -332,11 +363,15 @@ describe("purge worker", () => {
       attempts: PURGE_MAX_ATTEMPTS,
       error: { reason: "retries exhausted", status: 500 },
     });
-    expect(deadLettered()).toEqual([{ body: record.body, reason: expect.stringMatching(/^retries exhausted: HTTP 500 on attempt 10 of 10/) }]);
+    expect(deadLettered()).toEqual([
+      { body: record.body, reason: expect.stringMatching(/^retries exhausted: HTTP 500 on attempt 10 of 10/) },
+    ]);
     expect((await w.store.getJob(JOB_ID))?.status).toBe("failed");
 
     // Redriven from the DLQ (the same body), the batch gets a fresh budget and can still end done.
-    expect(await processPurgeRecords([sqsRecord(message(0, urls(1)), 1, "m-redriven")], w.deps)).toEqual({ batchItemFailures: [] });
+    expect(await processPurgeRecords([sqsRecord(message(0, urls(1)), 1, "m-redriven")], w.deps)).toEqual({
+      batchItemFailures: [],
+    });
     expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({ status: "done" });
     expect((await w.store.getJob(JOB_ID))?.status).toBe("done");
   });
@@ -347,7 +382,9 @@ describe("purge worker", () => {
     await createJob(w, [urls(1)]);
     w.sandbox.setFaults([{ pathPrefix: "/ccu/", status: 500 }]);
     await w.store.markBatchWaiting(JOB_ID, 0, { status: "retrying", retryAfterSeconds: 1, attempts: PURGE_MAX_ATTEMPTS - 1 });
-    expect(await processPurgeRecords([sqsRecord(message(0, urls(1)), 2, "m-500")], w.deps)).toEqual({ batchItemFailures: [{ itemIdentifier: "m-500" }] });
+    expect(await processPurgeRecords([sqsRecord(message(0, urls(1)), 2, "m-500")], w.deps)).toEqual({
+      batchItemFailures: [{ itemIdentifier: "m-500" }],
+    });
     expect(w.logger.entries.some((e) => e.message === "could not move the message to the DLQ; it stays in the queue")).toBe(true);
   });
 
@@ -357,8 +394,12 @@ describe("purge worker", () => {
     await createJob(w, [urls(1)]);
     const record = sqsRecord(message(0, urls(1)), MAX_RECEIVE_COUNT, "m-429");
     expect(await processPurgeRecords([record], w.deps)).toEqual({ batchItemFailures: [] });
-    expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({ status: "failed", receiveCount: MAX_RECEIVE_COUNT, error: { reason: "retries exhausted", status: 429 } });
-    expect((w.table.item(JOB_ID, "batch#0")?.error as { detail: string }).detail).toMatch(
+    expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({
+      status: "failed",
+      receiveCount: MAX_RECEIVE_COUNT,
+      error: { reason: "retries exhausted", status: 429 },
+    });
+    expect((w.table.item(JOB_ID, "batch#0")!.error as { detail: string }).detail).toMatch(
       new RegExp(`^still throttled after ${MAX_RECEIVE_COUNT} deliveries: Fast Purge answered 429`),
     );
     expect(deadLettered()).toHaveLength(1);
@@ -375,14 +416,18 @@ describe("purge worker", () => {
     expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({ status: "queued" });
 
     w.clock.advance(7201_000);
-    expect(await processPurgeRecords([sqsRecord(message(0, urls(1), { notBefore }), 2, "m-early")], w.deps)).toEqual({ batchItemFailures: [] });
+    expect(await processPurgeRecords([sqsRecord(message(0, urls(1), { notBefore }), 2, "m-early")], w.deps)).toEqual({
+      batchItemFailures: [],
+    });
     expect(w.table.item(JOB_ID, "batch#0")).toMatchObject({ status: "done" });
   });
 
   it("retries later when the credential cannot be read, without echoing the secret", async () => {
     w = await world();
     sm.reset();
-    sm.on(GetSecretValueCommand).resolves({ SecretString: secretString(w.sandbox, NEW_CLIENT, { note: NEW_CLIENT.clientSecret }) });
+    sm.on(GetSecretValueCommand).resolves({
+      SecretString: secretString(w.sandbox, NEW_CLIENT, { note: NEW_CLIENT.clientSecret }),
+    });
     await createJob(w, [urls(1)]);
     const record = sqsRecord(message(0, urls(1)));
     expect((await processPurgeRecords([record], w.deps)).batchItemFailures).toHaveLength(1);
@@ -428,7 +473,9 @@ describe("purge worker", () => {
     w.table.items.delete([...w.table.items.keys()].find((k) => k.endsWith("\u0000job"))!);
     const early = sqsRecord(message(0, urls(1)), 1, "m-early");
     expect(await processPurgeRecords([early], w.deps)).toEqual({ batchItemFailures: [{ itemIdentifier: "m-early" }] });
-    expect(visibilityCalls()).toEqual([{ QueueUrl: QUEUE_URL, ReceiptHandle: early.receiptHandle, VisibilityTimeout: UNRECORDED_RETRY_SECONDS }]);
+    expect(visibilityCalls()).toEqual([
+      { QueueUrl: QUEUE_URL, ReceiptHandle: early.receiptHandle, VisibilityTimeout: UNRECORDED_RETRY_SECONDS },
+    ]);
     expect(w.sandbox.state.requests).toEqual([]);
 
     // No batch item at all, and sent longer ago than purge-api could still be answering: dropped, not purged.
@@ -445,7 +492,9 @@ describe("purge worker", () => {
     w = await world();
     await createJob(w, [urls(1)]);
     const late = sqsRecord(message(0, urls(1)), 1, "m-late");
-    expect(await processPurgeRecords([late], w.deps, () => 10_000)).toEqual({ batchItemFailures: [{ itemIdentifier: "m-late" }] });
+    expect(await processPurgeRecords([late], w.deps, () => 10_000)).toEqual({
+      batchItemFailures: [{ itemIdentifier: "m-late" }],
+    });
     expect(visibilityCalls().map((c) => c.VisibilityTimeout)).toEqual([0]);
     expect(w.sandbox.state.requests).toEqual([]);
   });

@@ -4,7 +4,7 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { AkamaiApiError } from "../../../core/akamai/api-error";
 import { EdgeGridTransport } from "../../../core/edgegrid/transport";
 import { normalizeSecretHost } from "../../../core/rotation/credential-secret";
-import { SecretsManagerStore } from "../../../functions/aws/secrets-manager-store";
+import type { SecretsManagerStore } from "../../../functions/aws/secrets-manager-store";
 import { DEFAULT_GRACE_MS, DEFAULT_OVERLAP_MS, ROTATION_STEPS, RotationError } from "../../../core/rotation/steps";
 import { handler, rotationDepsFromEnv } from "../../../functions/rotate-credentials";
 import { LOOPBACK_ENV } from "../../helpers/sandbox-harness";
@@ -50,7 +50,11 @@ describe("EdgeGrid credential rotation against the sandbox", () => {
     const listed = await w.iamAs(current.credentials).listSelfCredentials();
     expect(listed.map((c) => c.credentialId)).toEqual([TERRAFORM_CREDENTIAL_ID, current.credentialId]);
     const purge = new EdgeGridTransport({ credentials: current.credentials, env: LOOPBACK_ENV, now: w.clock.now });
-    const purged = await purge.request({ method: "POST", path: "/ccu/v3/invalidate/url/staging", body: { objects: ["https://www.example.com/"] } });
+    const purged = await purge.request({
+      method: "POST",
+      path: "/ccu/v3/invalidate/url/staging",
+      body: { objects: ["https://www.example.com/"] },
+    });
     purge.close();
     expect(purged.status).toBe(201);
 
@@ -100,7 +104,9 @@ describe("EdgeGrid credential rotation against the sandbox", () => {
     // Deactivation starts the grace period: expiresOn is pulled in to now + grace.
     expect(w.credential(TERRAFORM_CREDENTIAL_ID)?.expiresMs).toBe(w.clock.now() + DEFAULT_GRACE_MS);
     // The old credential no longer signs.
-    await expect(w.iamAs({ host: w.sandbox.url, ...TERRAFORM_CLIENT }).listSelfCredentials()).rejects.toMatchObject({ status: 401 });
+    await expect(w.iamAs({ host: w.sandbox.url, ...TERRAFORM_CLIENT }).listSelfCredentials()).rejects.toMatchObject({
+      status: 401,
+    });
 
     w.clock.advance(DEFAULT_GRACE_MS + DAY_MS);
     await w.rotate();
@@ -113,13 +119,17 @@ describe("EdgeGrid credential rotation against the sandbox", () => {
     const c4 = w.stored().credentialId as number;
     expect(w.credential(c1)?.status).toBe("DELETED");
     expect(w.credential(TERRAFORM_CREDENTIAL_ID)?.status).toBe("INACTIVE");
-    expect(w.sandbox.state.iam.clients[0]!.credentials.filter((c) => c.status !== "DELETED").map((c) => [c.credentialId, c.status])).toEqual([
+    expect(
+      w.sandbox.state.iam.clients[0]!.credentials.filter((c) => c.status !== "DELETED").map((c) => [c.credentialId, c.status]),
+    ).toEqual([
       [TERRAFORM_CREDENTIAL_ID, "INACTIVE"],
       [c2, "INACTIVE"],
       [c3, "ACTIVE"],
       [c4, "ACTIVE"],
     ]);
-    expect(w.sandbox.state.requests.some((r) => r.method === "DELETE" && r.path.endsWith(`/${TERRAFORM_CREDENTIAL_ID}`))).toBe(false);
+    expect(w.sandbox.state.requests.some((r) => r.method === "DELETE" && r.path.endsWith(`/${TERRAFORM_CREDENTIAL_ID}`))).toBe(
+      false,
+    );
   });
 
   it("finishSecret run again after cleanup deletes nothing the first run deactivated", async () => {
@@ -145,7 +155,8 @@ describe("EdgeGrid credential rotation against the sandbox", () => {
       ...w.deps,
       store: {
         describe: (id: string) => real.describe(id),
-        updateStage: (id: string, stage: string, change: { moveTo?: string; removeFrom?: string }) => real.updateStage(id, stage, change),
+        updateStage: (id: string, stage: string, change: { moveTo?: string; removeFrom?: string }) =>
+          real.updateStage(id, stage, change),
         putPending: async () => {
           putFailed = true;
           throw new Error("Task timed out");
@@ -156,7 +167,9 @@ describe("EdgeGrid credential rotation against the sandbox", () => {
         },
       },
     };
-    await expect(w.step("createSecret", token, dead)).rejects.toThrow(/storing credential (\d+) as AWSPENDING failed: Task timed out/);
+    await expect(w.step("createSecret", token, dead)).rejects.toThrow(
+      /storing credential (\d+) as AWSPENDING failed: Task timed out/,
+    );
     const leaked = w.sandbox.state.iam.clients[0]!.credentials.at(-1)!;
     expect(leaked.status).toBe("ACTIVE");
 

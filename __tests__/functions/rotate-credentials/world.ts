@@ -53,7 +53,9 @@ export interface RotationWorld {
   close(): Promise<void>;
 }
 
-export async function rotationWorld(options: { sandbox?: Partial<SandboxOptions>; graceMs?: number; overlapMs?: number } = {}): Promise<RotationWorld> {
+export async function rotationWorld(
+  options: { sandbox?: Partial<SandboxOptions>; graceMs?: number; overlapMs?: number } = {},
+): Promise<RotationWorld> {
   const clock = fakeClock();
   const sandbox = await startSandbox({ clients: [TERRAFORM_CLIENT], now: clock.now, ...options.sandbox });
   const sm = new FakeSecretsManager();
@@ -79,7 +81,9 @@ export async function rotationWorld(options: { sandbox?: Partial<SandboxOptions>
     return transport;
   };
   const deps: RotationDeps = {
-    store: new SecretsManagerStore(new SecretsManagerClient({ region: "eu-west-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } })),
+    store: new SecretsManagerStore(
+      new SecretsManagerClient({ region: "eu-west-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } }),
+    ),
     bootstrapSecretId: BOOTSTRAP_ARN,
     terraformCredentialId: String(TERRAFORM_CREDENTIAL_ID),
     openIam: (credentials) => {
@@ -118,7 +122,9 @@ export async function rotationWorld(options: { sandbox?: Partial<SandboxOptions>
     iamAs: (credentials) => new IamCredentialsClient(transportFor(credentials)),
     knownSecrets: () => [
       TERRAFORM_CLIENT.clientSecret,
-      ...[...sm.secrets.values()].flatMap((s) => s.versions.flatMap((v) => (v.secretString ? [JSON.parse(v.secretString).client_secret as string] : []))),
+      ...[...sm.secrets.values()].flatMap((s) =>
+        s.versions.flatMap((v) => (v.secretString ? [JSON.parse(v.secretString).client_secret as string] : [])),
+      ),
     ],
     close: async () => {
       for (const t of transports) t.close();

@@ -15,6 +15,10 @@ export const edgekvNamespaceDestroyed: GuardRule = {
     const before = isRecord(change.change.before) ? change.change.before : {};
     const name = typeof before.namespace_name === "string" ? `namespace "${before.namespace_name}"` : "the namespace";
     const network = typeof before.network === "string" ? ` on ${before.network}` : "";
-    return [kind === "delete" ? `${name}${network} is destroyed` : `${name}${network} is replaced (deleted, then created empty)${replaceReason(change)}`];
+    return [
+      kind === "delete"
+        ? `${name}${network} is destroyed`
+        : `${name}${network} is replaced (deleted, then created empty)${replaceReason(change)}`,
+    ];
   },
 };

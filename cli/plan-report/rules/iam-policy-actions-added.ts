@@ -3,7 +3,12 @@ import { changeKind, isRecord } from "../plan";
 import { IAM_POLICY_TYPES, policyGrants } from "../iam-policy-document";
 import { valueAfter, valueBefore } from "../planned-value";
 
-const ATTACHMENT_TYPES = new Set(["aws_iam_role_policy_attachment", "aws_iam_user_policy_attachment", "aws_iam_group_policy_attachment", "aws_iam_policy_attachment"]);
+const ATTACHMENT_TYPES = new Set([
+  "aws_iam_role_policy_attachment",
+  "aws_iam_user_policy_attachment",
+  "aws_iam_group_policy_attachment",
+  "aws_iam_policy_attachment",
+]);
 
 /**
  * An existing IAM policy allowing actions it did not allow before, or a managed policy newly attached to a
@@ -29,11 +34,17 @@ export const iamPolicyActionsAdded: GuardRule = {
     const previous = policyGrants(valueBefore(change, ["policy"]));
     if (!previous) return [];
     const after = valueAfter(change, config, ["policy"]);
-    if (after.source === "unknown") return ["the new policy document is known only after apply and is not literal in the configuration, so new actions cannot be ruled out"];
+    if (after.source === "unknown")
+      return [
+        "the new policy document is known only after apply and is not literal in the configuration, so new actions cannot be ruled out",
+      ];
     const grants = policyGrants(after.value);
     if (!grants) return [];
     const added = [...grants.actions].filter(([lower]) => !previous.actions.has(lower)).map(([, action]) => action);
-    const role = isRecord(change.change.before) && typeof change.change.before.role === "string" ? ` (role ${change.change.before.role})` : "";
+    const role =
+      isRecord(change.change.before) && typeof change.change.before.role === "string"
+        ? ` (role ${change.change.before.role})`
+        : "";
     return added.length > 0 ? [`allows ${added.sort().join(", ")}${role}`] : [];
   },
 };

@@ -11,14 +11,18 @@ import { valueAfter, valueBefore } from "../planned-value";
 export const iamPolicyWildcard: GuardRule = {
   id: "iam-policy-wildcard",
   severity: "block",
-  message: "An IAM policy would gain a wildcard (action pattern, Resource \"*\", NotAction or NotResource): access no one listed explicitly.",
+  message:
+    'An IAM policy would gain a wildcard (action pattern, Resource "*", NotAction or NotResource): access no one listed explicitly.',
   why: "edgeplane grants listed actions on pinned ARNs only (least privilege); a wildcard also grants whatever AWS adds later.",
   check(change, config) {
     if (!IAM_POLICY_TYPES.has(change.type) || change.mode !== "managed") return [];
     const kind = changeKind(change.change.actions);
     if (kind !== "create" && kind !== "update" && kind !== "replace") return [];
     const after = valueAfter(change, config, ["policy"]);
-    if (after.source === "unknown") return ["the new policy document is known only after apply and is not literal in the configuration, so it cannot be checked"];
+    if (after.source === "unknown")
+      return [
+        "the new policy document is known only after apply and is not literal in the configuration, so it cannot be checked",
+      ];
     const grants = policyGrants(after.value);
     if (!grants) return [];
     const previous = kind === "create" ? undefined : policyGrants(valueBefore(change, ["policy"]));

@@ -27,10 +27,17 @@ export const productionPurgeAllowed: GuardRule = {
     if (after.source === "unknown") {
       // Only a function that had a purge policy (or is configured with one) can gain production.
       const hadPolicy = valueBefore(change, PATH) !== undefined;
-      return hadPolicy ? [`${PURGE_POLICY_VARIABLE} is known only after apply and is not literal in the configuration, so production cannot be ruled out`] : [];
+      return hadPolicy
+        ? [
+            `${PURGE_POLICY_VARIABLE} is known only after apply and is not literal in the configuration, so production cannot be ruled out`,
+          ]
+        : [];
     }
     if (!allowsProduction(parseJsonString(after.value))) return [];
-    const name = isRecord(change.change.after) && typeof change.change.after.function_name === "string" ? `function "${change.change.after.function_name}"` : "the function";
+    const name =
+      isRecord(change.change.after) && typeof change.change.after.function_name === "string"
+        ? `function "${change.change.after.function_name}"`
+        : "the function";
     return [`${name} may now purge production (allowedNetworks ${JSON.stringify(networks(parseJsonString(after.value)))})`];
   },
 };

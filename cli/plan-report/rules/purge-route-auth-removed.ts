@@ -18,12 +18,18 @@ export const purgeRouteAuthRemoved: GuardRule = {
     const before = isRecord(change.change.before) ? change.change.before : undefined;
     const after = valueAfter(change, config, ["authorization_type"]);
     const routeKey = valueAfter(change, config, ["route_key"]);
-    const key = routeKey.source !== "unknown" && typeof routeKey.value === "string" ? routeKey.value : typeof before?.route_key === "string" ? before.route_key : "(route key unknown)";
+    const key =
+      routeKey.source !== "unknown" && typeof routeKey.value === "string"
+        ? routeKey.value
+        : typeof before?.route_key === "string"
+          ? before.route_key
+          : "(route key unknown)";
     const authAfter = after.source === "unknown" ? "(known after apply)" : JSON.stringify(after.value ?? "NONE");
     if (after.source !== "unknown" && after.value === "AWS_IAM") return [];
     if (before?.authorization_type === "AWS_IAM") return [`route "${key}" loses AWS_IAM authorization (now ${authAfter})`];
     const isPurgeRoute = key === "$default" || key.includes("/purge");
-    if (isPurgeRoute && before?.authorization_type === undefined) return [`route "${key}" is created with authorization ${authAfter}, not AWS_IAM`];
+    if (isPurgeRoute && before?.authorization_type === undefined)
+      return [`route "${key}" is created with authorization ${authAfter}, not AWS_IAM`];
     return [];
   },
 };

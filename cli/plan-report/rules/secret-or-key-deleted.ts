@@ -16,7 +16,8 @@ const TYPES: Record<string, string> = {
 export const secretOrKeyDeleted: GuardRule = {
   id: "secret-or-key-deleted",
   severity: "block",
-  message: "A secret or KMS key would be deleted: the credential or token it holds, or everything encrypted with the key, becomes unrecoverable after the deletion window.",
+  message:
+    "A secret or KMS key would be deleted: the credential or token it holds, or everything encrypted with the key, becomes unrecoverable after the deletion window.",
   why: "The rotating secret holds the only copy of the EdgeGrid credential, a CDN token secret that of its token; the KMS key is the only way to read them. Terraform cannot recreate them.",
   check(change) {
     const what = TYPES[change.type];
@@ -24,7 +25,12 @@ export const secretOrKeyDeleted: GuardRule = {
     const kind = changeKind(change.change.actions);
     if (kind !== "delete" && kind !== "replace") return [];
     const before = isRecord(change.change.before) ? change.change.before : {};
-    const label = typeof before.name === "string" ? `${what} "${before.name}"` : typeof before.key_id === "string" ? `${what} ${before.key_id}` : what;
+    const label =
+      typeof before.name === "string"
+        ? `${what} "${before.name}"`
+        : typeof before.key_id === "string"
+          ? `${what} ${before.key_id}`
+          : what;
     return [kind === "delete" ? `${label} is deleted` : `${label} is replaced (the old one is deleted)${replaceReason(change)}`];
   },
 };

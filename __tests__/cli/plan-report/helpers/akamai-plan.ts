@@ -61,8 +61,12 @@ function fillBlock(block: Block, values: Record<string, unknown>, path: string):
   }
   for (const [name, blockType] of Object.entries(blockTypes)) {
     const value = values[name];
-    if (blockType.nesting_mode === "single") out[name] = value == null ? null : fillBlock(blockType.block, value as Record<string, unknown>, `${path}.${name}`);
-    else out[name] = ((value as Record<string, unknown>[] | undefined) ?? []).map((item, i) => fillBlock(blockType.block, item, `${path}.${name}[${i}]`));
+    if (blockType.nesting_mode === "single")
+      out[name] = value == null ? null : fillBlock(blockType.block, value as Record<string, unknown>, `${path}.${name}`);
+    else
+      out[name] = ((value as Record<string, unknown>[] | undefined) ?? []).map((item, i) =>
+        fillBlock(blockType.block, item, `${path}.${name}[${i}]`),
+      );
   }
   return out;
 }
@@ -112,7 +116,9 @@ function maskBlock(block: Block, value: Record<string, unknown>): Record<string,
     else if (attribute.nested_type && value[name] != null) {
       const nested: Block = { attributes: attribute.nested_type.attributes };
       const v = value[name];
-      const m = Array.isArray(v) ? v.map((item) => maskBlock(nested, item as Record<string, unknown>)) : maskBlock(nested, v as Record<string, unknown>);
+      const m = Array.isArray(v)
+        ? v.map((item) => maskBlock(nested, item as Record<string, unknown>))
+        : maskBlock(nested, v as Record<string, unknown>);
       if (Array.isArray(m) ? m.some((x) => Object.keys(x).length > 0) : Object.keys(m).length > 0) mask[name] = m;
     }
   }
@@ -133,7 +139,9 @@ function unknownBlock(block: Block, value: Record<string, unknown>): Record<stri
       const nested = unknownBlock({ attributes: attribute.nested_type.attributes }, v);
       if (Object.keys(nested).length > 0) unknown[name] = nested;
     } else if (attribute.nested_type && Array.isArray(v)) {
-      const items = v.map((item) => unknownBlock({ attributes: attribute.nested_type!.attributes }, item as Record<string, unknown>));
+      const items = v.map((item) =>
+        unknownBlock({ attributes: attribute.nested_type!.attributes }, item as Record<string, unknown>),
+      );
       if (items.some((item) => Object.keys(item).length > 0)) unknown[name] = items;
     }
   }
@@ -175,17 +183,33 @@ export function akamaiChange(spec: AkamaiChangeSpec): ResourceChange {
 }
 
 /** A whole `terraform show -json` document around resource changes, with configuration and prior state. */
-export function planDocument(changes: ResourceChange[], configured: Array<{ type: string; name: string; arguments: Record<string, unknown> }>): Record<string, unknown> {
+export function planDocument(
+  changes: ResourceChange[],
+  configured: Array<{ type: string; name: string; arguments: Record<string, unknown> }>,
+): Record<string, unknown> {
   const valuesOf = (pick: "before" | "after") =>
     changes
       .filter((c) => c.change[pick] !== null && c.change[pick] !== undefined)
-      .map((c) => ({ address: c.address, mode: c.mode, type: c.type, name: c.name, provider_name: c.provider_name, schema_version: 0, values: c.change[pick], sensitive_values: c.change[`${pick}_sensitive`] || {} }));
+      .map((c) => ({
+        address: c.address,
+        mode: c.mode,
+        type: c.type,
+        name: c.name,
+        provider_name: c.provider_name,
+        schema_version: 0,
+        values: c.change[pick],
+        sensitive_values: c.change[`${pick}_sensitive`] || {},
+      }));
   return {
     format_version: "1.2",
     terraform_version: "1.11.4",
     planned_values: { root_module: { resources: valuesOf("after") } },
     resource_changes: changes,
-    prior_state: { format_version: "1.0", terraform_version: "1.11.4", values: { root_module: { resources: valuesOf("before") } } },
+    prior_state: {
+      format_version: "1.0",
+      terraform_version: "1.11.4",
+      values: { root_module: { resources: valuesOf("before") } },
+    },
     configuration: {
       provider_config: { akamai: { name: "akamai", full_name: AKAMAI, version_constraint: "~> 9.2" } },
       root_module: {

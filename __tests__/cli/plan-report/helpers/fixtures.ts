@@ -34,7 +34,10 @@ export function devAkamai(): DevAkamai {
   const { json } = synthEdgeStack(exampleEnv("dev"));
   const namespaceArgs = configuredArguments(json, NAMESPACE.type, NAMESPACE.name);
   const apiClientArgs = configuredArguments(json, API_CLIENT.type, API_CLIENT.name);
-  const namespaceState = akamaiObject(NAMESPACE.type, { ...namespaceArgs, id: `${namespaceArgs.namespace_name}:${namespaceArgs.network}` });
+  const namespaceState = akamaiObject(NAMESPACE.type, {
+    ...namespaceArgs,
+    id: `${namespaceArgs.namespace_name}:${namespaceArgs.network}`,
+  });
   const args = apiClientArgs as Record<string, any>;
   const apiClientState = akamaiObject(API_CLIENT.type, {
     ...args,
@@ -48,14 +51,40 @@ export function devAkamai(): DevAkamai {
     allow_account_switch: false,
     can_auto_create_credential: false,
     lock: false,
-    actions: { deactivate_all: true, delete: true, edit: true, edit_apis: true, edit_auth: true, edit_groups: true, edit_ip_acl: true, edit_switch_account: false, lock: true, transfer: true, unlock: false },
+    actions: {
+      deactivate_all: true,
+      delete: true,
+      edit: true,
+      edit_apis: true,
+      edit_auth: true,
+      edit_groups: true,
+      edit_ip_acl: true,
+      edit_switch_account: false,
+      lock: true,
+      transfer: true,
+      unlock: false,
+    },
     api_access: {
       ...args.api_access,
-      apis: (args.api_access.apis as Array<Record<string, unknown>>).map((api) => ({ ...api, api_name: `API ${api.api_id}`, description: "", documentation_url: "https://techdocs.akamai.com/", endpoint: `/api-${api.api_id}` })),
+      apis: (args.api_access.apis as Array<Record<string, unknown>>).map((api) => ({
+        ...api,
+        api_name: `API ${api.api_id}`,
+        description: "",
+        documentation_url: "https://techdocs.akamai.com/",
+        endpoint: `/api-${api.api_id}`,
+      })),
     },
     group_access: {
       ...args.group_access,
-      groups: (args.group_access.groups as Array<Record<string, unknown>>).map((g) => ({ ...g, group_name: "Example group", is_blocked: false, parent_group_id: 0, role_name: "Purge", role_description: "", sub_groups: [] })),
+      groups: (args.group_access.groups as Array<Record<string, unknown>>).map((g) => ({
+        ...g,
+        group_name: "Example group",
+        is_blocked: false,
+        parent_group_id: 0,
+        role_name: "Purge",
+        role_description: "",
+        sub_groups: [],
+      })),
     },
     credential: {
       ...args.credential,
@@ -83,7 +112,13 @@ export function devPlan(changes: ResourceChange[]): Record<string, unknown> {
 }
 
 export const namespaceDestroyed = (): ResourceChange =>
-  akamaiChange({ ...NAMESPACE, actions: ["delete"], before: devAkamai().namespaceState, after: null, actionReason: "delete_because_no_resource_config" });
+  akamaiChange({
+    ...NAMESPACE,
+    actions: ["delete"],
+    before: devAkamai().namespaceState,
+    after: null,
+    actionReason: "delete_because_no_resource_config",
+  });
 
 export const namespaceRetentionChanged = (): ResourceChange => {
   const before = devAkamai().namespaceState;
@@ -106,7 +141,12 @@ export const namespaceReplaced = (): ResourceChange => {
 
 export const apiClientEmailsChanged = (): ResourceChange => {
   const before = devAkamai().apiClientState;
-  return akamaiChange({ ...API_CLIENT, actions: ["update"], before, after: { ...before, notification_emails: ["platform-dev@example.com", "oncall@example.com"] } });
+  return akamaiChange({
+    ...API_CLIENT,
+    actions: ["update"],
+    before,
+    after: { ...before, notification_emails: ["platform-dev@example.com", "oncall@example.com"] },
+  });
 };
 
 /** The provider has no ForceNew: a replacement comes from `terraform plan -replace=…` (or a taint). */
@@ -117,4 +157,10 @@ export const apiClientReplaced = (): ResourceChange => {
 };
 
 export const apiClientDestroyed = (): ResourceChange =>
-  akamaiChange({ ...API_CLIENT, actions: ["delete"], before: devAkamai().apiClientState, after: null, actionReason: "delete_because_no_resource_config" });
+  akamaiChange({
+    ...API_CLIENT,
+    actions: ["delete"],
+    before: devAkamai().apiClientState,
+    after: null,
+    actionReason: "delete_because_no_resource_config",
+  });

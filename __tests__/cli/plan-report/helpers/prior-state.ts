@@ -55,12 +55,19 @@ export interface TerraformState {
 const ACCOUNT = "111111111111";
 
 /** The state an apply of this create-only plan would have written, with placeholders for computed values. */
-export function stateFromCreatePlan(plan: PlanJson, schemas: ProviderSchemas, region: string, terraformVersion: string): TerraformState {
+export function stateFromCreatePlan(
+  plan: PlanJson,
+  schemas: ProviderSchemas,
+  region: string,
+  terraformVersion: string,
+): TerraformState {
   const resources: StateResource[] = [];
   const referenced = referencedAttributes(plan.configuration);
   for (const rc of plan.resource_changes ?? []) {
     if (rc.mode !== "managed" || rc.change.actions.join() !== "create" || rc.index !== undefined) {
-      throw new Error(`stateFromCreatePlan takes a create-only plan without count/for_each; ${rc.address} is ${rc.change.actions.join(",")}`);
+      throw new Error(
+        `stateFromCreatePlan takes a create-only plan without count/for_each; ${rc.address} is ${rc.change.actions.join(",")}`,
+      );
     }
     const schema = resourceSchema(schemas, rc.provider_name, rc.type);
     const after = structuredClone(rc.change.after) as Record<string, unknown>;
@@ -72,7 +79,9 @@ export function stateFromCreatePlan(plan: PlanJson, schemas: ProviderSchemas, re
       type: rc.type,
       name: rc.name,
       provider: `provider["${rc.provider_name}"]`,
-      instances: [{ schema_version: schema.version, attributes, sensitive_attributes: sensitivePaths(rc.change.after_sensitive) }],
+      instances: [
+        { schema_version: schema.version, attributes, sensitive_attributes: sensitivePaths(rc.change.after_sensitive) },
+      ],
     });
   }
   resolveFromConfiguration(plan, resources);
@@ -88,7 +97,8 @@ function resolveFromConfiguration(plan: PlanJson, resources: StateResource[]): v
   const byAddress = new Map(resources.map((r) => [`${r.type}.${r.name}`, r]));
   const configs = new Map<string, Record<string, unknown>>();
   const root = isRecord(plan.configuration) && isRecord(plan.configuration.root_module) ? plan.configuration.root_module : {};
-  for (const r of (root.resources ?? []) as Array<{ address: string; expressions?: Record<string, unknown> }>) configs.set(r.address, r.expressions ?? {});
+  for (const r of (root.resources ?? []) as Array<{ address: string; expressions?: Record<string, unknown> }>)
+    configs.set(r.address, r.expressions ?? {});
   const lookup = (ref: string): string | undefined => {
     const match = /^([a-z0-9_]+\.[A-Za-z0-9_-]+)\.([a-z0-9_]+)$/.exec(ref);
     const value = match ? byAddress.get(match[1]!)?.instances[0]?.attributes[match[2]!] : undefined;
@@ -172,9 +182,13 @@ export function settleState(state: TerraformState, plan: PlanJson): number {
   for (const rc of plan.resource_changes ?? []) {
     const actions = rc.change.actions.join();
     if (actions === "no-op") continue;
-    if (!["update", "delete,create", "create,delete"].includes(actions)) throw new Error(`settleState: unexpected ${actions} of ${rc.address}`);
+    if (!["update", "delete,create", "create,delete"].includes(actions))
+      throw new Error(`settleState: unexpected ${actions} of ${rc.address}`);
     const resource = findResource(state, rc.type, rc.name);
-    resource.instances[0]!.attributes = merge(rc.change.after, rc.change.after_unknown, rc.change.before) as Record<string, unknown>;
+    resource.instances[0]!.attributes = merge(rc.change.after, rc.change.after_unknown, rc.change.before) as Record<
+      string,
+      unknown
+    >;
     resource.instances[0]!.sensitive_attributes = sensitivePaths(rc.change.after_sensitive);
     changed += 1;
   }
@@ -191,8 +205,10 @@ export function findResource(state: TerraformState, type: string, name: string):
 /** State v4 `sensitive_attributes`: the paths a sensitivity mask marks, as Terraform writes them. */
 function sensitivePaths(mask: unknown, path: unknown[] = []): unknown[][] {
   if (mask === true) return [path];
-  if (Array.isArray(mask)) return mask.flatMap((m, i) => sensitivePaths(m, [...path, { type: "index", value: { value: i, type: "number" } }]));
-  if (isRecord(mask)) return Object.entries(mask).flatMap(([k, m]) => sensitivePaths(m, [...path, { type: "get_attr", value: k }]));
+  if (Array.isArray(mask))
+    return mask.flatMap((m, i) => sensitivePaths(m, [...path, { type: "index", value: { value: i, type: "number" } }]));
+  if (isRecord(mask))
+    return Object.entries(mask).flatMap(([k, m]) => sensitivePaths(m, [...path, { type: "get_attr", value: k }]));
   return [];
 }
 
@@ -204,7 +220,10 @@ function resourceSchema(schemas: ProviderSchemas, provider: string, type: string
 
 function merge(after: unknown, unknown: unknown, before: unknown): unknown {
   if (unknown === true) return before;
-  if (Array.isArray(after)) return after.map((v, i) => merge(v, Array.isArray(unknown) ? unknown[i] : undefined, Array.isArray(before) ? before[i] : undefined));
+  if (Array.isArray(after))
+    return after.map((v, i) =>
+      merge(v, Array.isArray(unknown) ? unknown[i] : undefined, Array.isArray(before) ? before[i] : undefined),
+    );
   if (isRecord(after)) {
     const out: Record<string, unknown> = { ...after };
     const u = isRecord(unknown) ? unknown : {};
@@ -240,13 +259,17 @@ function fillBlock(value: Record<string, unknown>, unknown: unknown, block: Sche
   const u = isRecord(unknown) ? unknown : {};
   for (const [name, attribute] of Object.entries(block.attributes ?? {})) {
     if (u[name] === true) value[name] = placeholder(attribute.type ?? "string", name, ctx);
-    else if (u[name] !== undefined && value[name] !== undefined) value[name] = fillType(value[name], u[name], attribute.type, name, ctx);
+    else if (u[name] !== undefined && value[name] !== undefined)
+      value[name] = fillType(value[name], u[name], attribute.type, name, ctx);
   }
   for (const [name, blockType] of Object.entries(block.block_types ?? {})) {
     if (u[name] === true) value[name] = blockType.nesting_mode === "single" ? null : [];
     else if (Array.isArray(value[name]) && Array.isArray(u[name])) {
-      value[name] = (value[name] as unknown[]).map((item, i) => (isRecord(item) ? fillBlock(item, (u[name] as unknown[])[i], blockType.block, ctx) : item));
-    } else if (isRecord(value[name])) value[name] = fillBlock(value[name] as Record<string, unknown>, u[name], blockType.block, ctx);
+      value[name] = (value[name] as unknown[]).map((item, i) =>
+        isRecord(item) ? fillBlock(item, (u[name] as unknown[])[i], blockType.block, ctx) : item,
+      );
+    } else if (isRecord(value[name]))
+      value[name] = fillBlock(value[name] as Record<string, unknown>, u[name], blockType.block, ctx);
   }
   return value;
 }
@@ -269,14 +292,15 @@ function placeholder(type: CtyType, name: string, ctx: Context): unknown {
   if (type === "bool") return false;
   const service = ctx.type.split("_")[1] ?? "aws";
   if (name === "arn" || name.endsWith("_arn")) {
-    return service === "iam" ? `arn:aws:iam::${ACCOUNT}:${ctx.type.replace(/^aws_iam_/, "")}/${ctx.label}` : `arn:aws:${service}:${ctx.region}:${ACCOUNT}:${ctx.label}`;
+    return service === "iam"
+      ? `arn:aws:iam::${ACCOUNT}:${ctx.type.replace(/^aws_iam_/, "")}/${ctx.label}`
+      : `arn:aws:${service}:${ctx.region}:${ACCOUNT}:${ctx.label}`;
   }
   if (name === "url") return `https://sqs.${ctx.region}.amazonaws.com/${ACCOUNT}/${ctx.label}`;
   if (name.endsWith("_url") || name.endsWith("endpoint")) return `https://${ctx.label}.example.invalid`;
   if (name === "id") return ctx.label;
   if (ctx.referenced.has(`${ctx.address}.${name}`)) return `${ctx.label}-${name}`;
   return null; // what AWS leaves empty; a made-up value could trip the provider's own checks
-
 }
 
 function isRecord(value: unknown): value is Record<string, any> {
