@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import * as z from "zod/mini";
 import { PURGE_ACTIONS, PURGE_NETWORKS, PURGE_TYPES, type PurgeAction, type PurgeNetwork, type PurgeObject, type PurgeType } from "../purge/objects";
 import { MAX_OBJECTS_PER_REQUEST, purgePath, type PurgeBatch } from "../purge/planner";
+import { plannedRequestSchema, type PlannedRequest } from "../cdn/types";
 
 /** crypto.randomUUID(): lower-case version 4 UUIDs. */
 export const JOB_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -40,13 +41,46 @@ const messageSchema = z.strictObject({
   notBefore: z.optional(z.int().check(z.nonnegative())),
 });
 
-export function encodeBatchMessage(message: BatchMessage): string {
+/**
+ * A batch for a CDN other than Akamai (Fastly, Cloudflare, CloudFront): the provider's planned request as
+ * it was planned by purge-api (its CloudFront CallerReference fixed), and the target it goes to. Akamai
+ * batches keep their own message (BatchMessage) unchanged.
+ */
+export interface CdnBatchMessage {
+  jobId: string;
+  batchIndex: number;
+  /** targetKey() of the environment's CDN target, e.g. "fastly:SERVICEID". */
+  target: string;
+  request: PlannedRequest;
+  notBefore?: number;
+}
+
+/** Any message on the purge queue. */
+export type QueueMessage = BatchMessage | CdnBatchMessage;
+
+export function isCdnBatchMessage(message: QueueMessage): message is CdnBatchMessage {
+  return "request" in message;
+}
+
+const cdnMessageSchema = z.strictObject({
+  jobId: z.string().check(z.regex(JOB_ID_PATTERN)),
+  batchIndex: z.int().check(z.nonnegative()),
+  target: z.string().check(z.minLength(1), z.maxLength(200)),
+  request: plannedRequestSchema,
+  notBefore: z.optional(z.int().check(z.nonnegative())),
+});
+
+export function encodeBatchMessage(message: QueueMessage): string {
+  if (isCdnBatchMessage(message)) {
+    const { jobId, batchIndex, target, request, notBefore } = message;
+    return JSON.stringify({ jobId, batchIndex, target, request, ...(notBefore !== undefined ? { notBefore } : {}) });
+  }
   const { jobId, batchIndex, type, action, network, objects, notBefore } = message;
   return JSON.stringify({ jobId, batchIndex, type, action, network, objects, ...(notBefore !== undefined ? { notBefore } : {}) });
 }
 
 export type DecodedMessage =
-  | { ok: true; message: BatchMessage }
+  | { ok: true; message: QueueMessage }
   /** `jobId`/`batchIndex` are set when they could be read, so the job can record the problem. */
   | { ok: false; problem: string; jobId?: string; batchIndex?: number };
 
@@ -57,7 +91,8 @@ export function decodeBatchMessage(body: string): DecodedMessage {
   } catch {
     return { ok: false, problem: "message body is not JSON" };
   }
-  const result = messageSchema.safeParse(value);
+  const isCdn = typeof value === "object" && value !== null && "request" in value;
+  const result = isCdn ? cdnMessageSchema.safeParse(value) : messageSchema.safeParse(value);
   if (result.success) {
     const { notBefore, ...rest } = result.data;
     return { ok: true, message: { ...rest, ...(notBefore !== undefined ? { notBefore } : {}) } };

@@ -14,24 +14,38 @@
  * zod/mini: purge-api bundles this file.
  */
 import * as z from "zod/mini";
+import { CDN_NAMES } from "../cdn/types";
 import { PURGE_ACTIONS, PURGE_NETWORKS, PURGE_TYPES } from "../purge/objects";
 import { BATCH_STATUSES, JOB_STATUSES } from "./status";
 
+/**
+ * Object types the API takes: Akamai's (url, cpcode, tag) and, in an environment with other CDNs, host and prefix
+ * (Cloudflare) and path (CloudFront). Which targets take which type: core/jobs/fan-out.ts.
+ */
+export const PURGE_API_TYPES = [...PURGE_TYPES, "host", "prefix", "path"] as const;
+export type PurgeApiType = (typeof PURGE_API_TYPES)[number];
+
 export const purgeApiRequestSchema = z.strictObject({
-  type: z.enum(PURGE_TYPES),
+  type: z.enum(PURGE_API_TYPES),
   objects: z.array(z.unknown()).check(z.minLength(1)),
   action: z.optional(z.enum(PURGE_ACTIONS)),
   network: z.optional(z.enum(PURGE_NETWORKS)),
   wait: z.optional(z.boolean()),
+  /** Only these CDN targets (targetKey: "akamai", "fastly:SERVICE", ...); default every target serving the objects. */
+  cdns: z.optional(z.array(z.string()).check(z.minLength(1))),
 });
 export type PurgeApiRequest = z.infer<typeof purgeApiRequestSchema>;
-export const PURGE_API_REQUEST_FIELDS = ["type", "objects", "action", "network", "wait"] as const;
+export const PURGE_API_REQUEST_FIELDS = ["type", "objects", "action", "network", "wait", "cdns"] as const;
 
 /** One refused object: its position in the request, the object as given (shortened when long), why. */
 export const rejectedEntrySchema = z.object({
   index: z.number(),
   object: z.unknown(),
   reason: z.string(),
+  /** Multi-CDN environments: the target that refused the object (absent when no target takes it at all). */
+  target: z.optional(z.string()),
+  /** The reason code (FAILURE_REASONS / REASON_CODES), where `reason` is a sentence. */
+  code: z.optional(z.string()),
 });
 export type RejectedEntry = z.infer<typeof rejectedEntrySchema>;
 
@@ -55,6 +69,8 @@ export const submitAnswerSchema = z.object({
   /** Rejected objects left out of `rejected` to keep the answer small. */
   rejectedNotListed: z.optional(z.number()),
   duplicates: z.number(),
+  /** Multi-CDN environments: batches and objects per CDN target. */
+  cdns: z.optional(z.array(z.object({ target: z.string(), cdn: z.enum(CDN_NAMES), batches: z.number(), objects: z.number() }))),
   /** "queued" (202), "done" (201, inline), "failed" (422/502, inline); absent on 503. */
   status: z.optional(z.string()),
   /** Why a `wait: true` request was queued instead of sent inline. */
@@ -111,8 +127,33 @@ export const batchViewSchema = z.object({
   error: z.optional(failureSchema),
   /** While throttled or retrying: seconds until the next try. */
   retryAfterSeconds: z.optional(z.number()),
+  /** Multi-CDN environments: the batch's CDN and target (targetKey). */
+  cdn: z.optional(z.enum(CDN_NAMES)),
+  target: z.optional(z.string()),
+  /** Done on Fastly, Cloudflare or CloudFront: the CDN's id (purge id, result id, invalidation id). */
+  cdnId: z.optional(z.nullable(z.string())),
+  /** The batch purged more than was asked for, e.g. "purgeAllInsteadOfTags" (CloudFront without cache tags). */
+  substitution: z.optional(z.string()),
 });
 export type BatchView = z.infer<typeof batchViewSchema>;
+
+/** Per CDN target, in a multi-CDN environment's job: its batches and objects by state, and its ids. */
+export const targetViewSchema = z.object({
+  target: z.string(),
+  cdn: z.enum(CDN_NAMES),
+  batches: z.number(),
+  done: z.number(),
+  failed: z.number(),
+  pending: z.number(),
+  objects: z.number(),
+  objectsDone: z.number(),
+  objectsFailed: z.number(),
+  /** The ids of the done batches (Akamai purgeId, Fastly purge id, Cloudflare result id, CloudFront invalidation id). */
+  ids: z.array(z.string()),
+  /** Failure codes seen, once each. */
+  reasons: z.array(z.string()),
+});
+export type TargetView = z.infer<typeof targetViewSchema>;
 
 /** GET /purge/{jobId}. */
 export const jobViewSchema = z.object({
@@ -121,11 +162,13 @@ export const jobViewSchema = z.object({
   createdAt: z.string(),
   network: z.enum(PURGE_NETWORKS),
   action: z.enum(PURGE_ACTIONS),
-  type: z.enum(PURGE_TYPES),
+  type: z.enum(PURGE_API_TYPES),
   objects: z.number(),
   rejected: z.number(),
   duplicates: z.number(),
   requestedBy: z.string(),
   batches: z.array(batchViewSchema),
+  /** Multi-CDN environments: the job per CDN target. */
+  cdns: z.optional(z.array(targetViewSchema)),
 });
 export type JobView = z.infer<typeof jobViewSchema>;

@@ -15,12 +15,25 @@
 import type * as z from "zod/mini";
 import type { AppLogger, PurgeMetrics } from "../observability";
 import { failureReasonCode } from "../purge/failure-reasons";
-import { PURGE_ACTIONS, PURGE_NETWORKS, PURGE_TYPES, describe, type PurgeNetwork, type PurgeType, type RejectedObject } from "../purge/objects";
+import {
+  PURGE_ACTIONS,
+  PURGE_NETWORKS,
+  PURGE_TYPES,
+  describe,
+  type PurgeAction,
+  type PurgeNetwork,
+  type PurgeType,
+  type RejectedObject,
+} from "../purge/objects";
 import type { PurgeBatch } from "../purge/planner";
 import { preparePurge } from "../purge/prepare";
+import { targetKey, type CdnRuntimeTarget } from "../../config/runtime-schema";
+import { fanOutPurge } from "./fan-out";
 import {
   PURGE_API_REQUEST_FIELDS,
   purgeApiRequestSchema,
+  type PurgeApiType,
+  type TargetView,
   type BatchView,
   type ErrorAnswer,
   type JobView,
@@ -29,7 +42,7 @@ import {
   type RejectedEntry,
   type SubmitAnswer,
 } from "./purge-api-contract";
-import { JOB_ID_EXAMPLE, JOB_ID_PATTERN } from "./message";
+import { JOB_ID_EXAMPLE, JOB_ID_PATTERN, type QueueMessage } from "./message";
 import type { PurgePolicy } from "./policy";
 import { PURGE_MAX_PLAN_AHEAD_SECONDS, clampDelay, type BatchQueue } from "./queue-settings";
 import { planSendTimes, type PacingState, type SendPlan } from "./schedule";
@@ -57,6 +70,13 @@ export interface PurgeApiDeps {
   enqueueConcurrency?: number;
   /** Epoch ms, for the send plan. Default Date.now. */
   now?: () => number;
+  /**
+   * The CDN targets serving the environment (EDGEPLANE_CDNS). Absent: Akamai alone, serving the purge policy's
+   * allowedHostnames, exactly as before the multi-CDN targets existed.
+   */
+  cdns?: readonly CdnRuntimeTarget[];
+  /** Read by the CDN providers for endpoint overrides (tests). Default process.env. */
+  cdnEnv?: Record<string, string | undefined>;
 }
 
 /** An inline purge's queued message stays invisible this long: beyond API Gateway's 29 s. */
@@ -121,6 +141,22 @@ export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDep
     });
   }
   const action = request.action ?? policy.defaultAction;
+  const cdns = deps.cdns;
+  if (cdns !== undefined) return submitAcrossCdns(submission, { ...request, action, network }, cdns, deps);
+  if (!isAkamaiType(request.type)) {
+    return badRequest(
+      "type",
+      `type ${request.type} is not valid: use one of ${PURGE_TYPES.join(", ")}; got "${request.type}" ` +
+        `(this environment purges with Akamai only; host and prefix need a Cloudflare target, path a CloudFront one)`,
+    );
+  }
+  if (request.cdns !== undefined && request.cdns.some((key) => key !== "akamai")) {
+    return answer(400, {
+      error: `cdns names a CDN target this environment does not have; this environment purges with Akamai only; allowed: akamai`,
+      field: "cdns",
+      allowed: ["akamai"],
+    });
+  }
   const type = request.type;
 
   const prepared = preparePurge({ type, action, network, objects: request.objects, allowedHostnames: policy.allowedHostnames });
@@ -164,7 +200,7 @@ export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDep
   const earliest = inlineWanted ? now + INLINE_GUARD_SECONDS * 1000 : now;
   const sendAtMs = planned.sendAtMs.map((at) => Math.max(at, earliest));
 
-  const notQueued = await enqueue(jobId, plan.batches, sendAtMs, now, deps);
+  const notQueued = await enqueue(akamaiMessages(jobId, plan.batches, sendAtMs, now), now, deps);
   if (notQueued.length > 0) {
     // No jobId: there is no job to follow.
     const { jobId: _notRecorded, ...unrecorded } = summary;
@@ -210,6 +246,151 @@ export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDep
     inlineFallback = inline.reason;
   }
   return answer(202, { ...summary, status: "queued", ...(inlineFallback ? { inline: inlineFallback } : {}) } satisfies SubmitAnswer);
+}
+
+/** Types Akamai purges (the only ones an Akamai-only environment takes). */
+function isAkamaiType(type: PurgeApiType): type is PurgeType {
+  return (PURGE_TYPES as readonly string[]).includes(type);
+}
+
+interface CdnRequest {
+  type: PurgeApiType;
+  objects: unknown[];
+  action: PurgeAction;
+  network: PurgeNetwork;
+  wait?: boolean | undefined;
+  cdns?: string[] | undefined;
+}
+
+/**
+ * POST /purge in a multi-CDN environment: the objects fan out to the CDN targets that serve them
+ * (core/jobs/fan-out.ts). Akamai's batches come first and are planned and paced exactly as in an Akamai-only
+ * environment (the account-wide schedule); the other targets' batches follow, one planned request each, queued
+ * without a delay: the worker paces them with each provider's limits, and a wait for a rate limit never counts
+ * as an attempt. Queue first, record second, answer last, as for Akamai alone. Nothing is sent inline.
+ */
+async function submitAcrossCdns(
+  submission: PurgeSubmission,
+  request: CdnRequest,
+  targets: readonly CdnRuntimeTarget[],
+  deps: PurgeApiDeps,
+): Promise<ApiAnswer> {
+  const keys = targets.map(targetKey);
+  const unknown = (request.cdns ?? []).filter((key) => !keys.includes(key));
+  if (unknown.length > 0) {
+    return answer(400, {
+      error: `cdns names ${unknown.map((k) => JSON.stringify(k.length > 80 ? `${k.slice(0, 80)}...` : k)).join(", ")}, not a CDN target of this environment; allowed: ${keys.join(", ")}`,
+      field: "cdns",
+      allowed: keys,
+    });
+  }
+  const jobId = deps.newJobId();
+  const now = (deps.now ?? Date.now)();
+  const fanned = fanOutPurge({
+    type: request.type,
+    action: request.action,
+    network: request.network,
+    objects: request.objects,
+    targets,
+    ...(request.cdns !== undefined ? { only: request.cdns } : {}),
+    jobId,
+    ...(deps.cdnEnv !== undefined ? { env: deps.cdnEnv } : {}),
+  });
+  const akamaiBatches = fanned.akamai?.plan.batches ?? [];
+  const otherBatches = fanned.others.flatMap((target) => target.requests.map((planned) => ({ target, planned })));
+  const listed = listRejected(fanned.rejected);
+  const objects = (fanned.akamai?.accepted.length ?? 0) + fanned.others.reduce((sum, t) => sum + t.accepted, 0);
+  const duplicates = (fanned.akamai?.duplicates ?? 0) + fanned.others.reduce((sum, t) => sum + t.duplicates, 0);
+  const batchCount = akamaiBatches.length + otherBatches.length;
+  if (batchCount === 0) {
+    return answer(400, {
+      error: `no valid objects: ${describeCount(fanned.rejected.length, "rejection")} across the CDN targets; see rejected for each reason`,
+      field: "objects",
+      ...listed,
+    } satisfies RejectedAnswer);
+  }
+  const perTarget = [
+    ...(fanned.akamai !== undefined ? [{ target: "akamai", cdn: "akamai" as const, batches: akamaiBatches.length, objects: fanned.akamai.accepted.length }] : []),
+    ...fanned.others.map((t) => ({ target: t.key, cdn: t.cdn, batches: t.requests.length, objects: t.accepted })),
+  ];
+  const summary = { jobId, batches: batchCount, objects, ...listed, duplicates, cdns: perTarget } satisfies SubmitAnswer;
+
+  let sendAtMs: number[] = [];
+  if (fanned.akamai !== undefined) {
+    try {
+      sendAtMs = (await reservePacing(fanned.akamai.type, akamaiBatches, now, jobId, deps)).sendAtMs;
+    } catch (error) {
+      if (!(error instanceof ScheduleFullError)) throw error;
+      const { jobId: _notRecorded, ...unrecorded } = summary;
+      return answer(503, {
+        error:
+          `the account's Akamai ${fanned.akamai.type} purges are booked: this job's last Akamai batch could not go before ` +
+          `${new Date(error.lastSendAtMs).toISOString()}, beyond the ${PURGE_MAX_PLAN_AHEAD_SECONDS / 3600} hours ahead the purge ` +
+          `queue keeps messages for; nothing was recorded (on any CDN): send it again later`,
+        ...unrecorded,
+        retryAfterSeconds: Math.ceil((error.firstSendAtMs - now) / 1000),
+      } satisfies NotRecordedAnswer);
+    }
+  }
+  const messages: QueueMessage[] = [
+    ...akamaiMessages(jobId, akamaiBatches, sendAtMs, now),
+    ...otherBatches.map(({ target, planned }, i) => ({ jobId, batchIndex: akamaiBatches.length + i, target: target.key, request: planned, notBefore: now })),
+  ];
+  const notQueued = await enqueue(messages, now, deps);
+  if (notQueued.length > 0) {
+    const { jobId: _notRecorded, ...unrecorded } = summary;
+    return answer(503, {
+      error:
+        `could not queue ${notQueued.length} of ${batchCount} batch(es), so the job was not recorded and ` +
+        `nothing will be purged for it (on any CDN): send the request again`,
+      ...unrecorded,
+      notQueued,
+    } satisfies NotRecordedAnswer);
+  }
+  await deps.jobs.createJob({
+    jobId,
+    type: request.type,
+    action: request.action,
+    network: request.network,
+    requestedBy: submission.requestedBy,
+    rejected: fanned.rejected.length,
+    duplicates,
+    targets: perTarget.map((t) => t.target),
+    batches: [
+      ...akamaiBatches.map((batch) => ({ objects: batch.objects.length, bodyBytes: batch.bodyBytes, cdn: "akamai" as const, target: "akamai" })),
+      ...otherBatches.map(({ target, planned }) => ({
+        objects: planned.objects.length,
+        bodyBytes: Buffer.byteLength(JSON.stringify(planned.items), "utf8"),
+        cdn: target.cdn,
+        target: target.key,
+        ...(planned.substitution !== undefined ? { substitution: planned.substitution } : {}),
+      })),
+    ],
+  });
+  for (const { target, planned } of otherBatches) {
+    if (planned.substitution === undefined) continue;
+    // CloudFront without cache tags, tagFallback "purgeAll": the environment chose to invalidate everything instead.
+    deps.logger.warn("tags will be purged as a purge of everything (the target's tagFallback is purgeAll)", {
+      jobId,
+      target: target.key,
+      substitution: planned.substitution,
+      tags: planned.objects.length,
+    });
+  }
+  deps.logger.info("purge job queued and recorded", {
+    jobId,
+    type: request.type,
+    action: request.action,
+    network: request.network,
+    batches: batchCount,
+    objects,
+    rejected: fanned.rejected.length,
+    duplicates,
+    cdns: perTarget,
+    requestedBy: submission.requestedBy,
+  });
+  const inline = request.wait === true ? { inline: "not sent inline: in an environment with several CDN targets every job is queued" } : {};
+  return answer(202, { ...summary, status: "queued", ...inline } satisfies SubmitAnswer);
 }
 
 type InlineResult =
@@ -301,41 +482,44 @@ class ScheduleFullError extends Error {
   }
 }
 
+/** Akamai's messages: one per batch, each with its planned send time. */
+function akamaiMessages(jobId: string, batches: readonly PurgeBatch[], sendAtMs: readonly number[], now: number, firstIndex = 0): QueueMessage[] {
+  return batches.map((batch, i) => ({
+    jobId,
+    batchIndex: firstIndex + i,
+    type: batch.type,
+    action: batch.action,
+    network: batch.network,
+    objects: batch.objects,
+    notBefore: sendAtMs[i] ?? now,
+  }));
+}
+
 /**
- * Sends one message per batch, each carrying its planned send time and delayed towards it (up to SQS's
- * 15 minutes; the worker hands an early message back until its time). Returns the indexes not queued.
+ * Sends the messages, each delayed towards its planned send time (up to SQS's 15 minutes; the worker hands an
+ * early message back until its time). Returns the batch indexes not queued.
  */
-async function enqueue(
-  jobId: string,
-  batches: readonly PurgeBatch[],
-  sendAtMs: readonly number[],
-  now: number,
-  deps: PurgeApiDeps,
-): Promise<number[]> {
+async function enqueue(messages: readonly QueueMessage[], now: number, deps: PurgeApiDeps): Promise<number[]> {
   const sent = new Set<number>();
   let failed = false;
   const concurrency = Math.max(1, deps.enqueueConcurrency ?? 8);
   let next = 0;
   const worker = async (): Promise<void> => {
     // After one failure the job will not be recorded, so queueing more would only make work to drop.
-    for (let i = next++; i < batches.length && !failed; i = next++) {
-      const batch = batches[i] as PurgeBatch;
-      const notBefore = sendAtMs[i] ?? now;
+    for (let i = next++; i < messages.length && !failed; i = next++) {
+      const message = messages[i] as QueueMessage;
       try {
-        await deps.queue.send(
-          { jobId, batchIndex: i, type: batch.type, action: batch.action, network: batch.network, objects: batch.objects, notBefore },
-          clampDelay((notBefore - now) / 1000),
-        );
-        sent.add(i);
+        await deps.queue.send(message, clampDelay(((message.notBefore ?? now) - now) / 1000));
+        sent.add(message.batchIndex);
       } catch (error) {
         const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        deps.logger.error("could not queue a purge batch; the job is not recorded", { jobId, batchIndex: i, detail });
+        deps.logger.error("could not queue a purge batch; the job is not recorded", { jobId: message.jobId, batchIndex: message.batchIndex, detail });
         failed = true;
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
-  return batches.map((_, i) => i).filter((i) => !sent.has(i));
+  await Promise.all(Array.from({ length: Math.min(concurrency, messages.length) }, worker));
+  return messages.map((m) => m.batchIndex).filter((i) => !sent.has(i));
 }
 
 /** GET /purge/{jobId}. */
@@ -365,7 +549,45 @@ export function jobView({ job, batches, status }: JobWithBatches): JobView {
     duplicates: job.duplicates,
     requestedBy: job.requestedBy,
     batches: batches.map(batchView),
+    ...(job.targets !== undefined ? { cdns: targetViews(job.targets, batches) } : {}),
   };
+}
+
+/** The job per CDN target: counts by state and the ids of the done batches. */
+function targetViews(targets: readonly string[], batches: readonly BatchRecord[]): TargetView[] {
+  return targets.map((target) => {
+    const own = batches.filter((b) => (b.target ?? "akamai") === target);
+    const view: TargetView = {
+      target,
+      cdn: own[0]?.cdn ?? (target.includes(":") ? (target.split(":")[0] as TargetView["cdn"]) : "akamai"),
+      batches: own.length,
+      done: 0,
+      failed: 0,
+      pending: 0,
+      objects: 0,
+      objectsDone: 0,
+      objectsFailed: 0,
+      ids: [],
+      reasons: [],
+    };
+    for (const batch of own) {
+      view.objects += batch.objects;
+      if (batch.status === "done") {
+        view.done++;
+        view.objectsDone += batch.objects;
+        const id = batch.cdnId ?? batch.purgeId;
+        if (typeof id === "string") view.ids.push(id);
+      } else if (batch.status === "failed") {
+        view.failed++;
+        view.objectsFailed += batch.objects;
+        const reason = batch.error !== undefined ? failureReasonCode(batch.error.reason) : "jobFailed";
+        if (!view.reasons.includes(reason)) view.reasons.push(reason);
+      } else {
+        view.pending++;
+      }
+    }
+    return view;
+  });
 }
 
 function batchView(batch: BatchRecord): BatchView {
@@ -386,6 +608,10 @@ function batchView(batch: BatchRecord): BatchView {
   if (batch.retryAfterSeconds !== undefined && (batch.status === "throttled" || batch.status === "retrying")) {
     view.retryAfterSeconds = batch.retryAfterSeconds;
   }
+  if (batch.cdn !== undefined) view.cdn = batch.cdn;
+  if (batch.target !== undefined) view.target = batch.target;
+  if (batch.cdnId !== undefined && batch.status === "done") view.cdnId = batch.cdnId;
+  if (batch.substitution !== undefined) view.substitution = batch.substitution;
   return view;
 }
 
@@ -458,11 +684,15 @@ function badRequestFromIssues(json: unknown, issues: readonly z.core.$ZodIssue[]
   });
 }
 
-function listRejected(rejected: readonly RejectedObject[]): { rejected: RejectedEntry[]; rejectedNotListed?: number } {
+function listRejected(
+  rejected: ReadonlyArray<RejectedObject & { code?: string; target?: string }>,
+): { rejected: RejectedEntry[]; rejectedNotListed?: number } {
   const listed: RejectedEntry[] = [];
   let budget = REJECTED_LIST_BUDGET_BYTES;
   for (const entry of rejected) {
-    const shown = { index: entry.index, object: echo(entry.object), reason: entry.reason };
+    const shown: RejectedEntry = { index: entry.index, object: echo(entry.object), reason: entry.reason };
+    if (entry.target !== undefined) shown.target = entry.target;
+    if (entry.code !== undefined) shown.code = entry.code;
     budget -= Buffer.byteLength(JSON.stringify(shown), "utf8");
     if (budget < 0) return { rejected: listed, rejectedNotListed: rejected.length - listed.length };
     listed.push(shown);

@@ -1,4 +1,4 @@
-import type { BatchMessage } from "./message";
+import type { QueueMessage } from "./message";
 
 /**
  * Settings the purge queue (constructs/aws/purge-service.ts) and the purge functions must agree on.
@@ -35,7 +35,7 @@ export const MAX_DELAY_SECONDS = 900;
 
 export interface BatchQueue {
   /** Sends one batch's message, invisible for `delaySeconds` (0 to MAX_DELAY_SECONDS). */
-  send(message: BatchMessage, delaySeconds?: number): Promise<void>;
+  send(message: QueueMessage, delaySeconds?: number): Promise<void>;
 }
 
 export interface MessageVisibility {

@@ -2,7 +2,9 @@
  * What a purge job and its batches look like once recorded, and the operations any job store offers.
  * The DynamoDB store (functions/aws/job-store.ts) implements them; tests use the same store over a fake.
  */
+import type { CdnName } from "../cdn/types";
 import type { PurgeAction, PurgeNetwork, PurgeType } from "../purge/objects";
+import type { PurgeApiType } from "./purge-api-contract";
 import type { PacingState, SendPlan } from "./schedule";
 import type { BatchStatus, JobStatus } from "./status";
 
@@ -22,7 +24,7 @@ export interface JobRecord {
   jobId: string;
   /** ISO 8601. */
   createdAt: string;
-  type: PurgeType;
+  type: PurgeApiType;
   action: PurgeAction;
   network: PurgeNetwork;
   /** Objects accepted (after validation and de-duplication). */
@@ -33,6 +35,8 @@ export interface JobRecord {
   duplicates: number;
   /** The caller's IAM identity (API Gateway's requestContext.authorizer.iam.userArn), for audit. */
   requestedBy: string;
+  /** The CDN targets (targetKey) the job went to; absent for jobs of an Akamai-only environment. */
+  targets?: string[];
 }
 
 export interface BatchRecord {
@@ -54,6 +58,13 @@ export interface BatchRecord {
   receiveCount?: number;
   /** Tries that failed for real (5xx, network, timeout, credential unreadable): the retry budget used. */
   attempts?: number;
+  /** The CDN and target (targetKey) of the batch; absent for batches of an Akamai-only environment. */
+  cdn?: CdnName;
+  target?: string;
+  /** Done on a CDN other than Akamai: its id (Fastly purge id, Cloudflare result id, CloudFront invalidation id). */
+  cdnId?: string | null;
+  /** Set when the batch purged more than was asked for (CloudFront "/*" instead of tags). */
+  substitution?: string;
 }
 
 export interface JobWithBatches {
@@ -62,21 +73,34 @@ export interface JobWithBatches {
   status: JobStatus;
 }
 
+/** Where a batch goes, in a job of a multi-CDN environment. */
+export interface BatchTarget {
+  cdn: CdnName;
+  target: string;
+  substitution?: string;
+}
+
 export interface NewJob {
   jobId: string;
-  type: PurgeType;
+  type: PurgeApiType;
   action: PurgeAction;
   network: PurgeNetwork;
   requestedBy: string;
   rejected: number;
   duplicates: number;
-  batches: ReadonlyArray<{ objects: number; bodyBytes: number }>;
+  batches: ReadonlyArray<{ objects: number; bodyBytes: number } & Partial<BatchTarget>>;
+  targets?: string[];
 }
 
 export interface DoneResult {
   purgeId: string;
   estimatedSeconds: number | null;
   supportId: string | null;
+}
+
+/** A batch done on Fastly, Cloudflare or CloudFront: the CDN's id (null when it gave none). */
+export interface CdnDoneResult {
+  cdnId: string | null;
 }
 
 export interface WaitingUpdate {
@@ -103,7 +127,7 @@ export interface JobStorePort {
   getBatch(jobId: string, index: number): Promise<BatchRecord | undefined>;
   /** Whether the job item is written: purge-api writes it last, once every batch is queued and recorded. */
   hasJob(jobId: string): Promise<boolean>;
-  markBatchDone(jobId: string, index: number, result: DoneResult): Promise<boolean>;
+  markBatchDone(jobId: string, index: number, result: DoneResult | CdnDoneResult): Promise<boolean>;
   markBatchFailed(jobId: string, index: number, error: BatchError, receiveCount?: number, attempts?: number): Promise<boolean>;
   markBatchWaiting(jobId: string, index: number, update: WaitingUpdate): Promise<boolean>;
 }

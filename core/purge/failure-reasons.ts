@@ -1,3 +1,5 @@
+import { REASON_CODES } from "../cdn/types";
+
 /**
  * Why a purge batch (or, through the purge API, a job) did not succeed: one set of short codes, the same in
  * `edgeplane purge --json` whichever path produced them (direct, the purge API's job view, the CLI's own
@@ -25,9 +27,19 @@ export const FAILURE_REASONS = [
   "pollFailed", // GET /purge/{jobId} failed several times in a row
   "timedOut", // the job was still running when --timeout passed (it goes on in the service)
   "jobFailed", // the job ended failed or partially_failed without naming a failed batch
+  // The purge service fanning out to several CDNs (core/jobs/fan-out.ts)
+  "noCdnServes", // no CDN target of the environment serves the object (its host, or its type)
+  "unknownCdnTarget", // the message names a CDN target the environment does not have (any more)
+  "tokenUnavailable", // a CDN token secret could not be read until the attempts ran out
 ] as const;
 
-export type FailureReasonCode = (typeof FAILURE_REASONS)[number];
+/**
+ * Every code a failure or a rejection may carry, whichever path produced it: the purge service's own codes
+ * above, and the per-CDN providers' codes (core/cdn/types.ts REASON_CODES), once each.
+ */
+export const ALL_REASON_CODES: readonly string[] = [...new Set<string>([...FAILURE_REASONS, ...REASON_CODES])];
+
+export type FailureReasonCode = (typeof FAILURE_REASONS)[number] | (typeof REASON_CODES)[number];
 
 /** Reasons job records written before the codes were unified may hold. */
 const LEGACY_REASONS: Readonly<Record<string, FailureReasonCode>> = {
@@ -37,7 +49,7 @@ const LEGACY_REASONS: Readonly<Record<string, FailureReasonCode>> = {
 };
 
 export function isFailureReason(value: string): value is FailureReasonCode {
-  return (FAILURE_REASONS as readonly string[]).includes(value);
+  return ALL_REASON_CODES.includes(value);
 }
 
 /** A stored or received reason as a code; an unknown text (from a newer service) is kept as it is. */

@@ -25,6 +25,7 @@ import {
   batchItemKey,
   type BatchError,
   type BatchRecord,
+  type CdnDoneResult,
   type DoneResult,
   type JobRecord,
   type JobStorePort,
@@ -35,6 +36,8 @@ import {
 import type { PacingState, SendPlan } from "../../core/jobs/schedule";
 import type { PurgeAction, PurgeNetwork, PurgeType } from "../../core/purge/objects";
 import { BATCH_STATUSES, deriveJobStatus, type BatchStatus } from "../../core/jobs/status";
+import type { PurgeApiType } from "../../core/jobs/purge-api-contract";
+import { CDN_NAMES, type CdnName } from "../../core/cdn/types";
 
 export const PACING_KEY = { jobId: "pacing", item: "account" } as const;
 const PACING_ATTEMPTS = 5;
@@ -90,6 +93,9 @@ export class JobStore implements JobStorePort {
       status: "queued" satisfies BatchStatus,
       objects: batch.objects,
       bodyBytes: batch.bodyBytes,
+      ...(batch.cdn !== undefined ? { cdn: batch.cdn } : {}),
+      ...(batch.target !== undefined ? { target: batch.target } : {}),
+      ...(batch.substitution !== undefined ? { substitution: batch.substitution } : {}),
       updatedAt: createdAt,
       expiresAt,
     }));
@@ -107,6 +113,7 @@ export class JobStore implements JobStorePort {
       rejected: job.rejected,
       duplicates: job.duplicates,
       requestedBy: job.requestedBy,
+      ...(job.targets !== undefined ? { targets: job.targets } : {}),
     };
     await this.client.send(
       new PutCommand({
@@ -223,8 +230,11 @@ export class JobStore implements JobStorePort {
     return answer.Item !== undefined;
   }
 
-  /** Records Akamai's acceptance. Returns false when the batch was already done (nothing changed). */
-  markBatchDone(jobId: string, index: number, result: DoneResult): Promise<boolean> {
+  /** Records Akamai's (or another CDN's) acceptance. Returns false when the batch was already done (nothing changed). */
+  markBatchDone(jobId: string, index: number, result: DoneResult | CdnDoneResult): Promise<boolean> {
+    if ("cdnId" in result) {
+      return this.update(jobId, index, { set: { status: "done", cdnId: result.cdnId }, remove: ["error", "retryAfterSeconds"] });
+    }
     return this.update(jobId, index, {
       set: {
         status: "done",
@@ -327,7 +337,7 @@ function toJobRecord(item: Record<string, unknown>): JobRecord {
   return {
     jobId: String(item.jobId),
     createdAt: String(item.createdAt),
-    type: item.type as PurgeType,
+    type: item.type as PurgeApiType,
     action: item.action as PurgeAction,
     network: item.network as PurgeNetwork,
     objects: Number(item.objects ?? 0),
@@ -335,6 +345,7 @@ function toJobRecord(item: Record<string, unknown>): JobRecord {
     rejected: Number(item.rejected ?? 0),
     duplicates: Number(item.duplicates ?? 0),
     requestedBy: String(item.requestedBy ?? "unknown"),
+    ...(Array.isArray(item.targets) ? { targets: item.targets.map(String) } : {}),
   };
 }
 
@@ -356,5 +367,9 @@ function toBatchRecord(item: Record<string, unknown>): BatchRecord {
   if (typeof item.retryAfterSeconds === "number") record.retryAfterSeconds = item.retryAfterSeconds;
   if (typeof item.receiveCount === "number") record.receiveCount = item.receiveCount;
   if (typeof item.attempts === "number") record.attempts = item.attempts;
+  if (typeof item.cdn === "string" && (CDN_NAMES as readonly string[]).includes(item.cdn)) record.cdn = item.cdn as CdnName;
+  if (typeof item.target === "string") record.target = item.target;
+  if (typeof item.cdnId === "string" || item.cdnId === null) record.cdnId = item.cdnId;
+  if (typeof item.substitution === "string") record.substitution = item.substitution;
   return record;
 }

@@ -27,7 +27,8 @@
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSRecord } from "aws-lambda";
 import type { AppLogger, PurgeMetrics } from "../../core/observability";
-import { batchFromMessage, decodeBatchMessage, type BatchMessage } from "../../core/jobs/message";
+import { batchFromMessage, decodeBatchMessage, isCdnBatchMessage, type CdnBatchMessage, type QueueMessage } from "../../core/jobs/message";
+import { sendCdnBatch, type CdnSendDeps } from "../../core/jobs/cdn-send";
 import {
   PURGE_MAX_ATTEMPTS,
   PURGE_QUEUE_MAX_RECEIVE_COUNT,
@@ -56,6 +57,8 @@ export interface PurgeWorkerDeps {
   visibility: MessageVisibility;
   deadLetters: DeadLetterQueue;
   send: PurgeSendDeps;
+  /** Fastly, Cloudflare and CloudFront batches (EDGEPLANE_CDNS); absent in an Akamai-only environment. */
+  cdn?: CdnSendDeps;
   logger: AppLogger;
   metrics: PurgeMetrics;
   /** The queue's redrive maxReceiveCount. Default MAX_RECEIVE_COUNT. */
@@ -155,9 +158,75 @@ async function processRecord(record: SQSRecord, deps: PurgeWorkerDeps): Promise<
   // A batch redriven from the DLQ after running out of attempts gets a fresh budget.
   const attemptsSoFar = stored.status === "failed" ? 0 : (stored.attempts ?? 0);
   const attempt = attemptsSoFar + 1;
+  const counts = { receiveCount, maxReceiveCount, attempt, maxAttempts };
+  if (isCdnBatchMessage(message)) return processCdnBatch(record, message, counts, stored.throttled ?? 0, deps, where);
   const batch = batchFromMessage(message);
   const outcome = await sendBatch(batch, { attempt: Math.min(attempt, maxAttempts), maxAttempts, context: { ...where, attempt } }, deps.send);
-  return settle(record, message, outcome, { receiveCount, maxReceiveCount, attempt, maxAttempts }, deps, where);
+  return settle(record, message, outcome, counts, deps, where);
+}
+
+/**
+ * A Fastly, Cloudflare or CloudFront batch: one sendStep through the target's provider (core/jobs/cdn-send.ts),
+ * settled like an Akamai batch: done with the CDN's id; a refusal final with its reason code; a rate-limit or
+ * busy answer, or the provider's own pacing, a wait that keeps the attempts; 5xx, network errors and an
+ * unreadable token a wait that uses one, until PURGE_MAX_ATTEMPTS send it to the DLQ.
+ */
+async function processCdnBatch(
+  record: SQSRecord,
+  message: CdnBatchMessage,
+  counts: Counts,
+  throttledInARow: number,
+  deps: PurgeWorkerDeps,
+  where: Record<string, unknown>,
+): Promise<RecordOutcome> {
+  const { jobId, batchIndex } = message;
+  const cdnWhere = { ...where, target: message.target, cdn: message.request.cdn };
+  if (deps.cdn === undefined) {
+    // Queued by a purge-api that had CDN targets; this worker was deployed without them.
+    const detail = `the batch is for ${message.target}, but this worker has no CDN targets (EDGEPLANE_CDNS is not set)`;
+    await deps.jobs.markBatchFailed(jobId, batchIndex, { reason: "unknownCdnTarget", detail }, counts.receiveCount);
+    deps.logger.error("purge batch for a CDN target this worker does not have", { ...cdnWhere, detail });
+    return OK;
+  }
+  const { attempt, maxAttempts } = counts;
+  const step = await sendCdnBatch(
+    message,
+    { attempt: Math.min(attempt, maxAttempts), maxAttempts, throttledInARow, context: { ...cdnWhere, attempt } },
+    deps.cdn,
+  );
+  switch (step.kind) {
+    case "done": {
+      const changed = await deps.jobs.markBatchDone(jobId, batchIndex, { cdnId: step.cdnId });
+      if (changed) deps.metrics.objectsPurged(message.request.objects.length);
+      else deps.logger.info("batch was already recorded as done", { ...cdnWhere, cdnId: step.cdnId });
+      return OK;
+    }
+    case "unknownTarget":
+      await deps.jobs.markBatchFailed(jobId, batchIndex, { reason: "unknownCdnTarget", detail: step.detail }, counts.receiveCount);
+      deps.logger.error("purge batch for a CDN target this environment does not have", { ...cdnWhere, detail: step.detail });
+      return OK;
+    case "failed":
+      return settle(record, message, { ...step, kind: "failed" }, counts, deps, cdnWhere, message.target);
+    case "credentialUnavailable":
+      return settle(record, message, step, counts, deps, cdnWhere, message.target);
+    case "retry":
+      return settle(
+        record,
+        message,
+        {
+          kind: "retryAfter",
+          afterMs: step.afterMs,
+          cause: step.cause === "paced" ? "rateLimitModel" : step.cause === "busy" ? "throttled" : step.cause,
+          detail: step.detail,
+          ...(step.status !== undefined ? { status: step.status } : {}),
+          requestSent: step.requestSent,
+        },
+        counts,
+        deps,
+        cdnWhere,
+        message.target,
+      );
+  }
 }
 
 interface Counts {
@@ -168,13 +237,20 @@ interface Counts {
   maxAttempts: number;
 }
 
+/** An outcome to settle: Fast Purge's, or another CDN's refusal (its reason a code of the one set). */
+type SettleOutcome =
+  | SendBatchOutcome
+  | { kind: "failed"; reason: string; detail: string; status?: number; supportId?: string; requestSent: boolean };
+
 async function settle(
   record: SQSRecord,
-  message: BatchMessage,
-  outcome: SendBatchOutcome,
+  message: QueueMessage,
+  outcome: SettleOutcome,
   counts: Counts,
   deps: PurgeWorkerDeps,
   where: Record<string, unknown>,
+  /** Who answered, for the job's details: "Fast Purge" or the CDN target. */
+  service = "Fast Purge",
 ): Promise<RecordOutcome> {
   const { jobId, batchIndex } = message;
   const { receiveCount, maxReceiveCount, attempt, maxAttempts } = counts;
@@ -182,7 +258,7 @@ async function settle(
     case "done": {
       const { purgeId, estimatedSeconds, supportId } = outcome.accepted;
       const changed = await deps.jobs.markBatchDone(jobId, batchIndex, { purgeId, estimatedSeconds, supportId });
-      if (changed) deps.metrics.objectsPurged(message.objects.length);
+      if (changed) deps.metrics.objectsPurged(isCdnBatchMessage(message) ? message.request.objects.length : message.objects.length);
       else deps.logger.info("batch was already recorded as done", { ...where, purgeId });
       return OK;
     }
@@ -205,7 +281,7 @@ async function settle(
       const waitSeconds =
         outcome.kind === "retryAfter" ? clampVisibility(outcome.afterMs / 1000) : CREDENTIAL_UNAVAILABLE_RETRY_SECONDS;
       const cause = outcome.kind === "retryAfter" ? outcome.cause : "credentialUnavailable";
-      const detail = outcome.kind === "retryAfter" ? describeRetry(outcome) : outcome.detail;
+      const detail = outcome.kind === "retryAfter" ? describeRetry(outcome, service) : outcome.detail;
       const httpStatus = outcome.kind === "retryAfter" ? outcome.status : undefined;
       const outOfAttempts = realFailure && attempt >= maxAttempts;
       // The next receive would be SQS's redrive: move the message to the DLQ now, with the job saying why.
@@ -254,14 +330,15 @@ async function deadLetter(record: SQSRecord, reason: string, deps: PurgeWorkerDe
   }
 }
 
-function describeRetry(outcome: Extract<SendBatchOutcome, { kind: "retryAfter" }>): string {
+function describeRetry(outcome: Extract<SendBatchOutcome, { kind: "retryAfter" }>, service: string): string {
   switch (outcome.cause) {
     case "throttled":
-      return `Fast Purge answered 429 (rate limit)${outcome.detail ? `: ${outcome.detail}` : ""}`;
+      if (service === "Fast Purge") return `Fast Purge answered 429 (rate limit)${outcome.detail ? `: ${outcome.detail}` : ""}`;
+      return `${service} answered ${outcome.status ?? "busy"} (rate limit or busy)${outcome.detail ? `: ${outcome.detail}` : ""}`;
     case "rateLimitModel":
-      return "waiting for the account's purge rate limit (not sent)";
+      return service === "Fast Purge" ? "waiting for the account's purge rate limit (not sent)" : `waiting for ${service}'s rate limit (not sent)`;
     case "serverError":
-      return `Fast Purge answered ${outcome.status ?? "5xx"}${outcome.detail ? `: ${outcome.detail}` : ""}`;
+      return `${service} answered ${outcome.status ?? "5xx"}${outcome.detail ? `: ${outcome.detail}` : ""}`;
     case "networkError":
       return `network error${outcome.detail ? `: ${outcome.detail}` : ""}`;
   }

@@ -155,9 +155,13 @@ export async function startFakePurgeApi(options: { region: string; allowedHostna
         const parsed = purgeApiRequestSchema.safeParse(JSON.parse(body.toString("utf8")));
         if (!parsed.success) return answer(400, { error: "request body does not match the purge API request", field: "(body)" }, signature);
         const request: PurgeApiRequest = parsed.data;
+        if (request.type !== "url" && request.type !== "tag" && request.type !== "cpcode") {
+          return answer(400, { error: `type ${request.type} needs a CDN target this fake does not have`, field: "type" }, signature);
+        }
+        const type = request.type;
         const action = request.action ?? "invalidate";
         const network = request.network ?? "staging";
-        const prepared = preparePurge({ type: request.type, action, network, objects: request.objects, allowedHostnames: options.allowedHostnames });
+        const prepared = preparePurge({ type, action, network, objects: request.objects, allowedHostnames: options.allowedHostnames });
         const rejected = prepared.rejected.map((r) => ({ index: r.index, object: r.object, reason: r.reason }));
         if (api.refuseToQueue) {
           const notRecorded: NotRecordedAnswer = {
@@ -173,7 +177,7 @@ export async function startFakePurgeApi(options: { region: string; allowedHostna
         const job: FakeJob = {
           jobId: randomUUID(),
           createdAt: new Date().toISOString(),
-          type: request.type,
+          type,
           action,
           network,
           objects: prepared.accepted,
