@@ -9,7 +9,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { ENV, requiredEnv } from "../../core/environment-names";
 import { newJobId } from "../../core/jobs/message";
-import { parsePurgePolicy } from "../../core/jobs/policy";
+import { parseCdnTargets, parsePurgePolicy } from "../../core/jobs/policy";
 import { readPurgeJob, submitPurge, type ApiAnswer, type PurgeApiDeps } from "../../core/jobs/purge-requests";
 import { sqsBatchQueue } from "../aws/sqs-queue";
 import { TransportCache } from "../../core/jobs/send";
@@ -34,8 +34,10 @@ function dependencies(): PurgeApiDeps {
   const secrets = new SecretsManagerClient({});
   const policy = parsePurgePolicy(process.env[ENV.purgePolicy]);
   const metrics = powertoolsPurgeMetrics();
+  const cdns = parseCdnTargets(process.env[ENV.cdns]);
   const built: PurgeApiDeps = {
     policy,
+    ...(cdns !== undefined ? { cdns } : {}),
     jobs: new JobStore({ client: dynamo, tableName: requiredEnv(ENV.jobsTable) }),
     queue: sqsBatchQueue(sqs, requiredEnv(ENV.purgeQueueUrl)),
     newJobId,

@@ -17,6 +17,9 @@ import { appLogger as logger, flushMetrics, powertoolsPurgeMetrics } from "../aw
 import { PurgeBuckets } from "../../core/purge/rate-limit";
 import { CredentialCache } from "../../core/secrets/credential-cache";
 import { secretsManagerCredentialLoader } from "../aws/secrets-manager-credentials";
+import { secretsManagerCdnTokenReader } from "../aws/secrets-manager-cdn-token";
+import { cdnConnections } from "../aws/cdn-connections";
+import { parseCdnTargets } from "../../core/jobs/policy";
 
 /** Per Fast Purge request; two of them (a 401 and its retry) fit the worker's minimum time per message. */
 const REQUEST_TIMEOUT_MS = 20_000;
@@ -32,6 +35,8 @@ function dependencies(): PurgeWorkerDeps {
   const sqs = new SQSClient({});
   const secrets = new SecretsManagerClient({});
   const metrics = powertoolsPurgeMetrics();
+  const targets = parseCdnTargets(process.env[ENV.cdns]);
+  const connections = targets === undefined ? undefined : cdnConnections({ readToken: secretsManagerCdnTokenReader(secrets), requestTimeoutMs: REQUEST_TIMEOUT_MS });
   const built: PurgeWorkerDeps = {
     jobs: new JobStore({ client: dynamo, tableName: requiredEnv(ENV.jobsTable) }),
     visibility: sqsMessageVisibility(sqs),
@@ -45,6 +50,9 @@ function dependencies(): PurgeWorkerDeps {
       logger,
       metrics,
     },
+    ...(targets !== undefined && connections !== undefined
+      ? { cdn: { targets, connect: connections.connect, forget: connections.forget, now: Date.now, random: Math.random, logger } }
+      : {}),
     logger,
     metrics,
   };
