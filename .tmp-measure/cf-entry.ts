@@ -1,0 +1,2 @@
+export { cloudFrontTransport } from "../core/cdn/cloudfront-sdk";
+export { CloudFrontClient } from "@aws-sdk/client-cloudfront";
