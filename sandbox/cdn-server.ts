@@ -146,6 +146,9 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
       ...(response.authFailure ? { authFailure: response.authFailure } : {}),
     });
     res.writeHead(response.status, {
+      // The emulator's clock, not the host's: the AWS SDK corrects its signing clock from this header, and a
+      // test that fakes time must not be pulled back to the real one.
+      Date: new Date(options.now()).toUTCString(),
       ...response.headers,
       "Content-Type": response.contentType ?? "application/json",
       "Content-Length": String(payload.length),

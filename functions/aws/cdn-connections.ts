@@ -51,7 +51,9 @@ export function cdnConnections(options: CdnConnectionsOptions): CdnConnections {
     if (cloudFront === undefined) {
       // Refuses an endpoint override that is not loopback (and loopback without EDGEPLANE_INSECURE_LOOPBACK=1).
       checkCloudFrontEndpointOverride(env);
-      cloudFront = cloudFrontTransport(new CloudFrontClient({ maxAttempts: 1 }));
+      // CloudFront's API is global and signed for us-east-1 whatever the function's region (the SDK's endpoint
+      // rules do the same for the default endpoint; an endpoint override would otherwise sign for AWS_REGION).
+      cloudFront = cloudFrontTransport(new CloudFrontClient({ region: "us-east-1", maxAttempts: 1 }));
     }
     return cloudFront;
   };
