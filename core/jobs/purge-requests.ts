@@ -31,6 +31,7 @@ import { targetKey, type CdnRuntimeTarget } from "../../config/runtime-schema";
 import { fanOutPurge } from "./fan-out";
 import {
   PURGE_API_REQUEST_FIELDS,
+  PURGE_API_TYPES,
   purgeApiRequestSchema,
   type PurgeApiType,
   type TargetView,
@@ -118,7 +119,7 @@ export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDep
     return badRequest("(body)", `request body is not valid JSON; expected JSON like ${EXAMPLE_BODY}`);
   }
   const parsed = purgeApiRequestSchema.safeParse(json);
-  if (!parsed.success) return badRequestFromIssues(json, parsed.error.issues, policy);
+  if (!parsed.success) return badRequestFromIssues(json, parsed.error.issues, policy, deps.cdns !== undefined);
   const request = parsed.data;
 
   if (request.objects.length > policy.maxObjectsPerRequest) {
@@ -627,7 +628,9 @@ function badRequest(field: string, message: string): ApiAnswer {
   return answer(400, { error: message, field });
 }
 
-function badRequestFromIssues(json: unknown, issues: readonly z.core.$ZodIssue[], policy: PurgePolicy): ApiAnswer {
+function badRequestFromIssues(json: unknown, issues: readonly z.core.$ZodIssue[], policy: PurgePolicy, multiCdn: boolean): ApiAnswer {
+  // `cdns` is named where there are CDN targets to choose from (an Akamai-only environment still takes ["akamai"]).
+  const fields = multiCdn ? REQUEST_FIELDS : REQUEST_FIELDS.filter((field) => field !== "cdns");
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     return badRequest("(body)", `request body must be a JSON object like ${EXAMPLE_BODY}; got ${describe(json)}`);
   }
@@ -638,7 +641,7 @@ function badRequestFromIssues(json: unknown, issues: readonly z.core.$ZodIssue[]
       const keys = issue.keys.map((key) => JSON.stringify(key.length > 50 ? `${key.slice(0, 50)}...` : key));
       errors.push({
         field: issue.keys[0] ?? "(body)",
-        message: `unknown field${issue.keys.length > 1 ? "s" : ""} ${keys.join(", ")}; allowed: ${REQUEST_FIELDS.join(", ")}`,
+        message: `unknown field${issue.keys.length > 1 ? "s" : ""} ${keys.join(", ")}; allowed: ${fields.join(", ")}`,
       });
       continue;
     }
@@ -648,7 +651,7 @@ function badRequestFromIssues(json: unknown, issues: readonly z.core.$ZodIssue[]
     const got = missing ? "" : `; got ${describe(given[field])}`;
     switch (field) {
       case "type":
-        errors.push({ field, message: `type ${missing ? "is required" : "is not valid"}: use one of ${PURGE_TYPES.join(", ")}${got}` });
+        errors.push({ field, message: `type ${missing ? "is required" : "is not valid"}: use one of ${(multiCdn ? PURGE_API_TYPES : PURGE_TYPES).join(", ")}${got}` });
         break;
       case "objects":
         errors.push({
@@ -671,6 +674,9 @@ function badRequestFromIssues(json: unknown, issues: readonly z.core.$ZodIssue[]
         break;
       case "wait":
         errors.push({ field, message: `wait must be true or false${got}` });
+        break;
+      case "cdns":
+        errors.push({ field, message: `cdns must be a non-empty array of CDN target names like "akamai" or "fastly:SERVICEID"${got}` });
         break;
       default:
         errors.push({ field, message: `${field}: ${issue.message}` });
