@@ -12,17 +12,30 @@
  * the codes in core/purge/failure-reasons.ts (e.g. rejected, retriesExhausted, throttledTooOften,
  * credentialRejected, notQueued, timedOut), the same whichever path produced it.
  *
+ * In an environment served by several CDNs (purge API jobs fanned out per CDN target), each batch also carries
+ * `cdn`, `target` (e.g. "fastly:SERVICEID") and `id`: Akamai's purgeId, Fastly's purge id, Cloudflare's result id
+ * or CloudFront's invalidation id (`purgeId` is kept for Akamai batches only); each failure names its `cdn` and
+ * `target`. Akamai-only output is unchanged.
+ *
  * A dry run prints {"dryRun": true, "path", "batches": [{"objects", "bytes"}], "rejected", "failed": []}.
  *
  * Progress and diagnostics go to stderr, so stdout stays parseable.
  */
+import type { CdnName } from "../../core/cdn/types";
 import type { FailureReasonCode } from "../../core/purge/failure-reasons";
 import type { PurgeAction, PurgeNetwork, PurgeType } from "../../core/purge/objects";
 
 export interface ReportBatch {
+  /** Akamai's purgeId (for another CDN's batch, the same as `id`). */
   purgeId: string;
   estimatedSeconds: number | null;
   objects: number;
+  /** Set when the job went to several CDNs: the batch's CDN, target and the CDN's id for it. */
+  cdn?: CdnName;
+  target?: string;
+  id?: string | null;
+  /** The batch purged more than asked for (CloudFront "/*" instead of tags, the environment's tagFallback). */
+  substitution?: string;
 }
 
 export interface ReportRejection {
@@ -39,6 +52,8 @@ export interface ReportFailure {
   supportId?: string;
   jobId?: string;
   batch?: number;
+  cdn?: CdnName;
+  target?: string;
 }
 
 export interface PurgeReport {
@@ -67,7 +82,18 @@ export interface ReportContext {
 
 export function reportJson(report: PurgeReport): string {
   const ordered = {
-    batches: report.batches.map((b) => ({ purgeId: b.purgeId, estimatedSeconds: b.estimatedSeconds, objects: b.objects })),
+    batches: report.batches.map((b) =>
+      b.cdn === undefined
+        ? { purgeId: b.purgeId, estimatedSeconds: b.estimatedSeconds, objects: b.objects }
+        : {
+            cdn: b.cdn,
+            target: b.target,
+            id: b.id ?? null,
+            ...(b.cdn === "akamai" ? { purgeId: b.purgeId, estimatedSeconds: b.estimatedSeconds } : {}),
+            objects: b.objects,
+            ...(b.substitution !== undefined ? { substitution: b.substitution } : {}),
+          },
+    ),
     rejected: report.rejected.map((r) => ({ object: r.object, reason: r.reason })),
     failed: report.failed,
   };
@@ -106,10 +132,17 @@ export function summaryText(report: PurgeReport, context: ReportContext): string
     );
     return `${lines.join("\n")}\n`;
   }
-  lines.push(`purge ${what}: ${number(purged)} object(s) accepted by Akamai in ${number(report.batches.length)} request(s)`);
+  const multiCdn = report.batches.some((b) => b.cdn !== undefined) || report.failed.some((f) => f.cdn !== undefined);
+  if (multiCdn) {
+    lines.push(`purge ${what}: ${number(purged)} object purge(s) accepted in ${number(report.batches.length)} request(s) across CDNs`);
+  } else {
+    lines.push(`purge ${what}: ${number(purged)} object(s) accepted by Akamai in ${number(report.batches.length)} request(s)`);
+  }
   if (context.jobIds && context.jobIds.length > 0) lines.push(`  job(s): ${context.jobIds.join(", ")}`);
   if (context.hosts && context.hosts.length > 0) lines.push(`  host(s) purged: ${context.hosts.join(", ")}`);
+  if (multiCdn) lines.push(...perCdnLines(report));
   for (const batch of report.batches) {
+    if (batch.cdn !== undefined && batch.cdn !== "akamai") continue;
     const eta = batch.estimatedSeconds === null ? "" : `, about ${batch.estimatedSeconds}s to complete`;
     lines.push(`  purgeId ${batch.purgeId}: ${number(batch.objects)} object(s)${eta}`);
   }
@@ -122,6 +155,7 @@ export function summaryText(report: PurgeReport, context: ReportContext): string
   }
   for (const failure of report.failed) {
     const where = [
+      failure.target ?? failure.cdn,
       failure.jobId ? `job ${failure.jobId}` : undefined,
       failure.batch !== undefined ? `batch ${failure.batch}` : undefined,
       failure.objects !== null ? `${number(failure.objects)} object(s)` : undefined,
@@ -135,4 +169,37 @@ export function summaryText(report: PurgeReport, context: ReportContext): string
   }
   lines.push(exitCodeOf(report) === 0 ? "ok" : `not everything was purged: ${number(report.rejected.length)} rejected, ${number(report.failed.length)} failed`);
   return `${lines.join("\n")}\n`;
+}
+
+/** One line per CDN target: objects and requests done and failed, and the first ids. */
+function perCdnLines(report: PurgeReport): string[] {
+  const targets = new Map<string, { done: number; objects: number; failed: number; failedObjects: number; ids: string[]; substituted: boolean }>();
+  const entry = (target: string) => {
+    let found = targets.get(target);
+    if (found === undefined) {
+      found = { done: 0, objects: 0, failed: 0, failedObjects: 0, ids: [], substituted: false };
+      targets.set(target, found);
+    }
+    return found;
+  };
+  for (const batch of report.batches) {
+    const t = entry(batch.target ?? batch.cdn ?? "akamai");
+    t.done++;
+    t.objects += batch.objects;
+    if (typeof batch.id === "string") t.ids.push(batch.id);
+    if (batch.substitution !== undefined) t.substituted = true;
+  }
+  for (const failure of report.failed) {
+    if (failure.target === undefined && failure.cdn === undefined) continue;
+    const t = entry(failure.target ?? failure.cdn ?? "akamai");
+    t.failed++;
+    t.failedObjects += failure.objects ?? 0;
+  }
+  const shown = 3;
+  return [...targets].map(([target, t]) => {
+    const ids = t.ids.length === 0 ? "" : `; id(s) ${t.ids.slice(0, shown).join(", ")}${t.ids.length > shown ? ` and ${number(t.ids.length - shown)} more` : ""}`;
+    const failed = t.failed > 0 ? `; ${number(t.failed)} request(s) FAILED (${number(t.failedObjects)} object(s))` : "";
+    const substituted = t.substituted ? "; tags purged as a purge of everything (the environment's tagFallback)" : "";
+    return `  ${target}: ${number(t.objects)} object(s) in ${number(t.done)} request(s)${ids}${failed}${substituted}`;
+  });
 }

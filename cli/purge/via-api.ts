@@ -262,8 +262,21 @@ function collect(job: TrackedJob, report: PurgeReport, options: ApiPurgeOptions)
   const view = job.view;
   for (const batch of view?.batches ?? []) {
     const objects = batch.objects;
-    if (batch.status === "done" && batch.purgeId !== undefined) {
+    if (batch.status === "done" && batch.cdn !== undefined && batch.cdn !== "akamai" && batch.cdnId !== undefined) {
+      // Fastly, Cloudflare or CloudFront: the CDN's own id (purge id, result id, invalidation id).
+      report.batches.push({
+        cdn: batch.cdn,
+        ...(batch.target !== undefined ? { target: batch.target } : {}),
+        id: batch.cdnId,
+        purgeId: batch.cdnId ?? "",
+        estimatedSeconds: null,
+        objects,
+        ...(batch.substitution !== undefined ? { substitution: batch.substitution } : {}),
+      });
+    } else if (batch.status === "done" && batch.purgeId !== undefined) {
       const entry: ReportBatch = { purgeId: batch.purgeId, estimatedSeconds: batch.estimatedSeconds ?? null, objects };
+      // In a multi-CDN environment's job every batch names its CDN, Akamai's too.
+      if (batch.cdn !== undefined) Object.assign(entry, { cdn: batch.cdn, target: batch.target ?? "akamai", id: batch.purgeId });
       report.batches.push(entry);
     } else if (batch.status === "failed" || (job.finished && batch.status !== "done")) {
       const failure: ReportFailure = {
@@ -275,6 +288,8 @@ function collect(job: TrackedJob, report: PurgeReport, options: ApiPurgeOptions)
       };
       if (batch.error?.status !== undefined) failure.status = batch.error.status;
       if (batch.error?.supportId !== undefined) failure.supportId = batch.error.supportId;
+      if (batch.cdn !== undefined) failure.cdn = batch.cdn;
+      if (batch.target !== undefined) failure.target = batch.target;
       report.failed.push(failure);
     } else if (batch.status === "done") {
       report.failed.push({ objects, jobId: job.jobId, batch: batch.index, reason: "malformedResponse", detail: "batch is done but has no purgeId" });
