@@ -140,11 +140,29 @@ export function fanOutPurge(input: FanOutInput): FanOut {
       rejected.push({ index, object: input.objects[index], reason: r.detail, code: r.reason, target: key });
     }
     const accepted = validation.accepted.map((a) => ({ ...a, index: indexes[a.index] ?? a.index }));
-    const requests = accepted.length > 0 ? provider.plan(accepted, { jobId: input.jobId }) : [];
+    const requests = accepted.length > 0 ? provider.plan(accepted, { jobId: input.jobId }).flatMap((r) => fitToMessage(provider, r, input.jobId)) : [];
     if (requests.length > 0) result.others.push({ key, cdn: target.cdn, requests, accepted: accepted.length, duplicates: validation.duplicates });
   }
   rejected.sort((a, b) => a.index - b.index);
   return result;
+}
+
+/**
+ * Most bytes a planned request may take in its queue message (SQS takes 256 KiB; the rest of the message is small).
+ * A Cloudflare Enterprise request of 500 long URLs or a CloudFront invalidation of 3,000 paths can be larger.
+ */
+export const MAX_PLANNED_REQUEST_BYTES = 200_000;
+
+/**
+ * A planned request too big for one queue message is planned again in halves (more, smaller requests within the
+ * same limits: each object still in exactly one request).
+ */
+function fitToMessage(provider: CdnProvider, request: PlannedRequest, jobId: string): PlannedRequest[] {
+  if (request.objects.length < 2 || Buffer.byteLength(JSON.stringify(request), "utf8") <= MAX_PLANNED_REQUEST_BYTES) return [request];
+  const half = Math.ceil(request.objects.length / 2);
+  return [request.objects.slice(0, half), request.objects.slice(half)].flatMap((objects) =>
+    provider.plan(objects, { jobId }).flatMap((r) => fitToMessage(provider, r, jobId)),
+  );
 }
 
 /**

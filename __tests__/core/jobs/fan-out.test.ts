@@ -3,7 +3,7 @@
  * EDGEPLANE_CDNS reader: plain functions, no AWS.
  */
 import type { CdnRuntimeTarget } from "../../../config/runtime-schema";
-import { fanOutPurge } from "../../../core/jobs/fan-out";
+import { MAX_PLANNED_REQUEST_BYTES, fanOutPurge } from "../../../core/jobs/fan-out";
 import { decodeBatchMessage, encodeBatchMessage, type CdnBatchMessage } from "../../../core/jobs/message";
 import { PurgePolicyError, parseCdnTargets } from "../../../core/jobs/policy";
 import { ALL_REASON_CODES, FAILURE_REASONS, failureReasonCode } from "../../../core/purge/failure-reasons";
@@ -87,6 +87,20 @@ describe("fanOutPurge", () => {
     expect(result.akamai).toBeUndefined();
     expect(result.others.map((t) => t.key)).toEqual(["cloudfront:E1SANDBOXDIST"]);
   });
+});
+
+it("a planned request too big for a queue message is split: every object once, every message small enough", () => {
+  const urls = Array.from({ length: 3_000 }, (_, i) => `https://www.example.com/${String(i).padStart(5, "0")}/${"a".repeat(120)}.html`);
+  const result = fan("url", urls, ["cloudfront:E1SANDBOXDIST"]);
+  const requests = result.others[0]!.requests;
+  expect(requests.length).toBeGreaterThan(1);
+  for (const request of requests) {
+    expect(Buffer.byteLength(JSON.stringify(request), "utf8")).toBeLessThanOrEqual(MAX_PLANNED_REQUEST_BYTES);
+    expect(request.items.length).toBeLessThanOrEqual(3_000);
+  }
+  const keys = requests.map((r) => r.idempotencyKey);
+  expect(new Set(keys).size).toBe(keys.length);
+  expect(requests.flatMap((r) => r.objects.map((o) => o.index)).sort((a, b) => a - b)).toEqual(urls.map((_, i) => i));
 });
 
 describe("CDN batch messages", () => {
