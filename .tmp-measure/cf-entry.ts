@@ -1,2 +1,0 @@
-export { cloudFrontTransport } from "../core/cdn/cloudfront-sdk";
-export { CloudFrontClient } from "@aws-sdk/client-cloudfront";
