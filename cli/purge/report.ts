@@ -13,9 +13,9 @@
  * credentialRejected, notQueued, timedOut), the same whichever path produced it.
  *
  * In an environment served by several CDNs (purge API jobs fanned out per CDN target), each batch also carries
- * `cdn`, `target` (e.g. "fastly:SERVICEID") and `id`: Akamai's purgeId, Fastly's purge id, Cloudflare's result id
- * or CloudFront's invalidation id (`purgeId` is kept for Akamai batches only); each failure names its `cdn` and
- * `target`. Akamai-only output is unchanged.
+ * `cdn` and `target` (e.g. "fastly:SERVICEID"), and `purgeId` is that CDN's id, as with `--cdn` (cli/purge/cdn.ts):
+ * Akamai's purgeId, Fastly's purge id, Cloudflare's result id or CloudFront's invalidation id (null when the CDN gave
+ * none); each failure names its `cdn` and `target`. Akamai-only output is unchanged.
  *
  * A dry run prints {"dryRun": true, "path", "batches": [{"objects", "bytes"}], "rejected", "failed": []}.
  *
@@ -88,8 +88,8 @@ export function reportJson(report: PurgeReport): string {
         : {
             cdn: b.cdn,
             target: b.target,
-            id: b.id ?? null,
-            ...(b.cdn === "akamai" ? { purgeId: b.purgeId, estimatedSeconds: b.estimatedSeconds } : {}),
+            purgeId: b.id ?? null,
+            estimatedSeconds: b.estimatedSeconds,
             objects: b.objects,
             ...(b.substitution !== undefined ? { substitution: b.substitution } : {}),
           },

@@ -37,7 +37,7 @@ const base = {
   requestedBy: "arn:aws:sts::123456789012:assumed-role/ci/x",
 };
 
-test("a multi-CDN job: each batch names its CDN and id, the failed CDN is named, exit 1", async () => {
+test("a multi-CDN job: each batch names its CDN and its id (purgeId, as with --cdn), the failed CDN is named, exit 1", async () => {
   const view: JobView = {
     ...base,
     status: "partially_failed",
@@ -58,9 +58,9 @@ test("a multi-CDN job: each batch names its CDN and id, the failed CDN is named,
   const { report } = await followJobs([JOB], optionsAnswering(view));
   const json = JSON.parse(reportJson(report)) as { batches: unknown[]; failed: unknown[] };
   expect(json.batches).toEqual([
-    { cdn: "akamai", target: "akamai", id: "e535071c-ce03-11e4-9c1a-f10d9b49f1a8", purgeId: "e535071c-ce03-11e4-9c1a-f10d9b49f1a8", estimatedSeconds: 5, objects: 3 },
-    { cdn: "fastly", target: "fastly:SVC123456789", id: "108-1391560174-974124", objects: 1 },
-    { cdn: "cloudfront", target: "cloudfront:E1SANDBOXDIST", id: "I2J0I21PCUYOIK", objects: 3 },
+    { cdn: "akamai", target: "akamai", purgeId: "e535071c-ce03-11e4-9c1a-f10d9b49f1a8", estimatedSeconds: 5, objects: 3 },
+    { cdn: "fastly", target: "fastly:SVC123456789", purgeId: "108-1391560174-974124", estimatedSeconds: null, objects: 1 },
+    { cdn: "cloudfront", target: "cloudfront:E1SANDBOXDIST", purgeId: "I2J0I21PCUYOIK", estimatedSeconds: null, objects: 3 },
   ]);
   expect(json.failed).toEqual([
     expect.objectContaining({ cdn: "cloudflare", target: "cloudflare:0123456789abcdef0123456789abcdef", reason: "retriesExhausted", objects: 2, status: 500 }),
