@@ -46,8 +46,8 @@ export interface FanOutRejection {
   object: unknown;
   /** What is wrong and what is allowed. */
   reason: string;
-  /** A reason code (core/purge/failure-reasons.ts ALL_REASON_CODES). */
-  code: string;
+  /** A reason code (core/purge/failure-reasons.ts ALL_REASON_CODES); absent for Akamai's own validation. */
+  code?: string;
   /** The target that refused the object; absent when no target takes it. */
   target?: string;
 }
@@ -128,7 +128,8 @@ export function fanOutPurge(input: FanOutInput): FanOut {
       });
       for (const r of prepared.rejected) {
         const index = indexes[r.index] ?? r.index;
-        rejected.push({ index, object: input.objects[index], reason: r.reason, code: "rejected", target: key });
+        // Akamai's validation names the reason in a sentence (as in an Akamai-only environment), without a code.
+        rejected.push({ index, object: input.objects[index], reason: r.reason, target: key });
       }
       if (prepared.plan.batches.length > 0) result.akamai = prepared;
       continue;

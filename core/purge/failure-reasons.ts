@@ -30,7 +30,6 @@ export const FAILURE_REASONS = [
   // The purge service fanning out to several CDNs (core/jobs/fan-out.ts)
   "noCdnServes", // no CDN target of the environment serves the object (its host, or its type)
   "unknownCdnTarget", // the message names a CDN target the environment does not have (any more)
-  "tokenUnavailable", // a CDN token secret could not be read until the attempts ran out
 ] as const;
 
 /**
