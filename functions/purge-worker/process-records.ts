@@ -21,6 +21,9 @@
  * | still waiting at the queue's maxReceiveCount      | failed "retries exhausted"   | moved to the DLQ                 |
  * | unreadable message                               | failed "invalid message" (if | moved to the DLQ                 |
  * |                                                  | it names a batch)            |                                  |
+ * | CDN batch (Fastly, Cloudflare, CloudFront): the   | same rows, with the CDN's id | same rows (core/jobs/cdn-send.ts)|
+ * | provider's answer classified done/retry/failed   | (cdnId) and reason codes     |                                  |
+ * | CDN batch for a target this worker does not have | failed "unknownCdnTarget"    | moved to the DLQ (redrivable)    |
  * | DynamoDB or other unexpected error               | unchanged                    | failure (back after the visibility) |
  *
  * A batch in the DLQ that is redriven to the queue starts a fresh round of attempts.
@@ -51,6 +54,8 @@ export const RECORD_GRACE_MS = 5 * 60_000;
 /** How often a message whose job is not recorded yet looks again. */
 export const UNRECORDED_RETRY_SECONDS = 15;
 export const RETRIES_EXHAUSTED = "retries exhausted";
+/** A CDN batch this worker has no target for: kept in the DLQ, so a redrive after a deployment sends it. */
+export const UNKNOWN_CDN_TARGET = "unknownCdnTarget";
 
 export interface PurgeWorkerDeps {
   jobs: Pick<JobStorePort, "getBatch" | "hasJob" | "markBatchDone" | "markBatchFailed" | "markBatchWaiting">;
@@ -143,7 +148,7 @@ async function processRecord(record: SQSRecord, deps: PurgeWorkerDeps): Promise<
     deps.logger.info("batch already done; redelivered message ignored", { ...where, purgeId: stored.purgeId });
     return OK;
   }
-  if (stored.status === "failed" && stored.error?.reason !== RETRIES_EXHAUSTED) {
+  if (stored.status === "failed" && stored.error?.reason !== RETRIES_EXHAUSTED && stored.error?.reason !== UNKNOWN_CDN_TARGET) {
     // Final failures (400/403/401...) delete their message, so this is an at-least-once duplicate: sending
     // it again would only fail the same way. A batch that ran out of retries is tried again (DLQ redrive).
     deps.logger.info("batch already failed finally; redelivered message ignored", { ...where, reason: stored.error?.reason });
@@ -184,9 +189,9 @@ async function processCdnBatch(
   if (deps.cdn === undefined) {
     // Queued by a purge-api that had CDN targets; this worker was deployed without them.
     const detail = `the batch is for ${message.target}, but this worker has no CDN targets (EDGEPLANE_CDNS is not set)`;
-    await deps.jobs.markBatchFailed(jobId, batchIndex, { reason: "unknownCdnTarget", detail }, counts.receiveCount);
-    deps.logger.error("purge batch for a CDN target this worker does not have", { ...cdnWhere, detail });
-    return OK;
+    await deps.jobs.markBatchFailed(jobId, batchIndex, { reason: UNKNOWN_CDN_TARGET, detail }, counts.receiveCount);
+    deps.logger.error("purge batch for a CDN target this worker does not have; it goes to the DLQ", { ...cdnWhere, detail });
+    return deadLetter(record, `${UNKNOWN_CDN_TARGET}: ${detail}`, deps);
   }
   const { attempt, maxAttempts } = counts;
   const step = await sendCdnBatch(
@@ -202,9 +207,9 @@ async function processCdnBatch(
       return OK;
     }
     case "unknownTarget":
-      await deps.jobs.markBatchFailed(jobId, batchIndex, { reason: "unknownCdnTarget", detail: step.detail }, counts.receiveCount);
-      deps.logger.error("purge batch for a CDN target this environment does not have", { ...cdnWhere, detail: step.detail });
-      return OK;
+      await deps.jobs.markBatchFailed(jobId, batchIndex, { reason: UNKNOWN_CDN_TARGET, detail: step.detail }, counts.receiveCount);
+      deps.logger.error("purge batch for a CDN target this environment does not have; it goes to the DLQ", { ...cdnWhere, detail: step.detail });
+      return deadLetter(record, `${UNKNOWN_CDN_TARGET}: ${step.detail}`, deps);
     case "failed":
       return settle(record, message, { ...step, kind: "failed" }, counts, deps, cdnWhere, message.target);
     case "credentialUnavailable":

@@ -25,6 +25,8 @@ interface World {
   emulator: FastlyEmulator;
   store: JobStore;
   deps: PurgeWorkerDeps;
+  /** What the handler builds from EDGEPLANE_CDNS (in deps unless withCdns is false). */
+  cdnDeps: NonNullable<PurgeWorkerDeps["cdn"]>;
   visibility: Array<{ receipt: string; seconds: number }>;
   deadLetters: string[];
   tokenReads: string[];
@@ -60,19 +62,18 @@ async function world(tokens: Array<string | Error>, options: { withCdns?: boolea
     env: { EDGEPLANE_FASTLY_API_URL: emulator.url, EDGEPLANE_INSECURE_LOOPBACK: "1" },
     now: clock.now,
   });
+  const cdnDeps = { targets, connect: connections.connect, forget: connections.forget, now: clock.now, random: () => 0.5, logger };
   const deps: PurgeWorkerDeps = {
     jobs: store,
     visibility: { change: async (_arn, receipt, seconds) => void visibility.push({ receipt, seconds }) },
     deadLetters: { send: async (body) => void deadLetters.push(body) },
     // Fast Purge is not reached by these messages.
     send: { now: clock.now } as unknown as PurgeWorkerDeps["send"],
-    ...(options.withCdns === false
-      ? {}
-      : { cdn: { targets, connect: connections.connect, forget: connections.forget, now: clock.now, random: () => 0.5, logger } }),
+    ...(options.withCdns === false ? {} : { cdn: cdnDeps }),
     logger,
     metrics: recordingMetrics(),
   };
-  current = { emulator, store, deps, visibility, deadLetters, tokenReads, logger };
+  current = { emulator, store, deps, cdnDeps, visibility, deadLetters, tokenReads, logger };
   return current;
 }
 
@@ -144,11 +145,16 @@ it("a 429 is a wait that keeps the retry budget; a 503 uses one attempt", async 
   expect(await w.store.getBatch(JOB_ID, 0)).toMatchObject({ status: "done" });
 });
 
-it("a batch for a target the worker does not have fails, named, instead of being retried for days", async () => {
+it("a batch for a target the worker does not have fails, named, and waits in the DLQ instead of being retried for days", async () => {
   const w = await world(["new-token"], { withCdns: false });
   const message = await fastlyJob(w);
   expect((await processPurgeRecords([sqsRecord(message)], w.deps)).batchItemFailures).toEqual([]);
   expect(await w.store.getBatch(JOB_ID, 0)).toMatchObject({ status: "failed", error: { reason: "unknownCdnTarget" } });
+  // Kept in the DLQ: redriven once the worker has the target, it is sent (not ignored as a final failure).
+  expect(w.deadLetters).toHaveLength(1);
+  const redeployed = { ...w.deps, cdn: w.cdnDeps };
+  expect((await processPurgeRecords([sqsRecord(w.deadLetters[0]!)], redeployed)).batchItemFailures).toEqual([]);
+  expect(await w.store.getBatch(JOB_ID, 0)).toMatchObject({ status: "done" });
 
   await w.emulator.close();
   const other = await world(["new-token"]);
