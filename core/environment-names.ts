@@ -38,7 +38,6 @@ export const TOKEN_DAYS_TO_EXPIRY_METRIC = "EdgeKvTokenDaysToExpiry";
 /** Metric the token manager emits per CDN token (Fastly, Cloudflare) under {environment, cdn}; the stack alarms per CDN. */
 export const CDN_TOKEN_DAYS_TO_EXPIRY_METRIC = "CdnTokenDaysToExpiry";
 
-
 /**
  * A setting the stack always gives the function; missing (or blank) means a broken deployment, so say which.
  * Every handler reads its settings through this.

@@ -105,14 +105,21 @@ export function toJsonSchema(schema: Json): Json {
   for (const [key, value] of Object.entries(schema)) {
     if (key === "nullable" || key.startsWith("x-") || key === "example" || key === "examples") continue;
     // `properties` maps names to schemas: keep every name, convert each schema.
-    out[key] = key === "properties" && isObjectSchema(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonSchema(v)])) : toJsonSchema(value);
+    out[key] =
+      key === "properties" && isObjectSchema(value)
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonSchema(v)]))
+        : toJsonSchema(value);
   }
   if (schema.nullable === true) {
     if (typeof out.type === "string") out.type = [out.type, "null"];
     if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
   }
   const allOf = out.allOf;
-  if (Array.isArray(allOf) && allOf.length > 1 && allOf.every((s) => isObjectSchema(s) && s.type === "object" && isObjectSchema(s.properties))) {
+  if (
+    Array.isArray(allOf) &&
+    allOf.length > 1 &&
+    allOf.every((s) => isObjectSchema(s) && s.type === "object" && isObjectSchema(s.properties))
+  ) {
     const members = allOf as Schema[];
     const { allOf: _allOf, ...rest } = out;
     return {
@@ -136,12 +143,21 @@ function coerceParameter(value: string, schema: Schema | undefined): unknown {
 export class OpenApiValidator {
   private readonly ajv: Ajv;
   private readonly compiled = new WeakMap<object, ValidateFunction>();
-  private readonly routes: Array<{ method: string; pattern: RegExp; names: string[]; found: Omit<FoundOperation, "pathValues"> }> = [];
+  private readonly routes: Array<{
+    method: string;
+    pattern: RegExp;
+    names: string[];
+    found: Omit<FoundOperation, "pathValues">;
+  }> = [];
 
   constructor(documents: readonly OpenApiDocument[]) {
     this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
     this.ajv.addFormat("date", /^\d{4}-\d{2}-\d{2}$/);
-    this.ajv.addFormat("date-time", (text: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(text) && !Number.isNaN(Date.parse(text)));
+    this.ajv.addFormat(
+      "date-time",
+      (text: string) =>
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(text) && !Number.isNaN(Date.parse(text)),
+    );
     this.ajv.addFormat("uuid", /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
     this.ajv.addFormat("email", /^[^\s@]+@[^\s@]+$/);
     this.ajv.addFormat("uri", (text: string) => URL.canParse(text));
@@ -163,7 +179,13 @@ export class OpenApiValidator {
             method: method.toUpperCase(),
             pattern: new RegExp(`^${source}$`),
             names,
-            found: { name: `${method.toUpperCase()} ${base}${template}`, document, template, operation, parameters: [...byName.values()] },
+            found: {
+              name: `${method.toUpperCase()} ${base}${template}`,
+              document,
+              template,
+              operation,
+              parameters: [...byName.values()],
+            },
           });
         }
       }
@@ -191,7 +213,10 @@ export class OpenApiValidator {
       this.compiled.set(schema, validate);
     }
     if (validate(value)) return [];
-    return (validate.errors ?? []).map((e) => `${where}${e.instancePath}: ${e.message ?? e.keyword}${e.keyword === "additionalProperties" ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})` : ""}`);
+    return (validate.errors ?? []).map(
+      (e) =>
+        `${where}${e.instancePath}: ${e.message ?? e.keyword}${e.keyword === "additionalProperties" ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})` : ""}`,
+    );
   }
 
   /** Problems with a request, each naming the operation and the place; [] when it conforms. */
@@ -203,16 +228,22 @@ export class OpenApiValidator {
     for (const parameter of found.parameters.filter((p) => p.in === "path")) {
       const value = found.pathValues[parameter.name];
       if (value === undefined) problems.push(at(`path parameter ${parameter.name} is missing`));
-      else problems.push(...this.check(parameter.schema, coerceParameter(value, parameter.schema), at(`path parameter ${parameter.name}`)));
+      else
+        problems.push(
+          ...this.check(parameter.schema, coerceParameter(value, parameter.schema), at(`path parameter ${parameter.name}`)),
+        );
     }
     const query = request.query ?? new URLSearchParams();
     const declared = found.parameters.filter((p) => p.in === "query");
     for (const name of new Set(query.keys())) {
       const parameter = declared.find((p) => p.name === name);
       if (!parameter) problems.push(at(`query parameter ${name} is not documented`));
-      else for (const value of query.getAll(name)) problems.push(...this.check(parameter.schema, coerceParameter(value, parameter.schema), at(`query parameter ${name}`)));
+      else
+        for (const value of query.getAll(name))
+          problems.push(...this.check(parameter.schema, coerceParameter(value, parameter.schema), at(`query parameter ${name}`)));
     }
-    for (const parameter of declared.filter((p) => p.required === true && !query.has(p.name))) problems.push(at(`query parameter ${parameter.name} is required`));
+    for (const parameter of declared.filter((p) => p.required === true && !query.has(p.name)))
+      problems.push(at(`query parameter ${parameter.name} is required`));
 
     const requestBody = found.operation.requestBody;
     const hasBody = request.body !== undefined && !(Buffer.isBuffer(request.body) && request.body.length === 0);
@@ -226,7 +257,11 @@ export class OpenApiValidator {
     }
     const type = mediaType(request.contentType);
     const media = type === undefined ? undefined : requestBody.content[type];
-    if (!media) return [...problems, at(`request content type ${type ?? "(none)"} is not one of ${Object.keys(requestBody.content).join(", ")}`)];
+    if (!media)
+      return [
+        ...problems,
+        at(`request content type ${type ?? "(none)"} is not one of ${Object.keys(requestBody.content).join(", ")}`),
+      ];
     if (Buffer.isBuffer(request.body)) {
       if (media.schema?.format !== "binary") problems.push(at(`request body of ${type} is not JSON`));
       return problems;

@@ -112,7 +112,11 @@ export function showObject(object: unknown): string {
 }
 
 /** Lines naming every rejected object and why (stderr). */
-export function rejectedLines(rejected: readonly ReportRejection[], origins?: readonly string[], indexes?: readonly number[]): string {
+export function rejectedLines(
+  rejected: readonly ReportRejection[],
+  origins?: readonly string[],
+  indexes?: readonly number[],
+): string {
   return rejected
     .map((r, i) => {
       const origin = origins && indexes ? origins[indexes[i] as number] : undefined;
@@ -134,7 +138,9 @@ export function summaryText(report: PurgeReport, context: ReportContext): string
   }
   const multiCdn = report.batches.some((b) => b.cdn !== undefined) || report.failed.some((f) => f.cdn !== undefined);
   if (multiCdn) {
-    lines.push(`purge ${what}: ${number(purged)} object purge(s) accepted in ${number(report.batches.length)} request(s) across CDNs`);
+    lines.push(
+      `purge ${what}: ${number(purged)} object purge(s) accepted in ${number(report.batches.length)} request(s) across CDNs`,
+    );
   } else {
     lines.push(`purge ${what}: ${number(purged)} object(s) accepted by Akamai in ${number(report.batches.length)} request(s)`);
   }
@@ -162,18 +168,28 @@ export function summaryText(report: PurgeReport, context: ReportContext): string
     ]
       .filter((s) => s !== undefined)
       .join(", ");
-    const extra = [failure.status !== undefined ? `HTTP ${failure.status}` : undefined, failure.supportId ? `supportId ${failure.supportId}` : undefined]
+    const extra = [
+      failure.status !== undefined ? `HTTP ${failure.status}` : undefined,
+      failure.supportId ? `supportId ${failure.supportId}` : undefined,
+    ]
       .filter((s) => s !== undefined)
       .join(", ");
     lines.push(`  FAILED ${where}: ${failure.reason}: ${failure.detail}${extra ? ` (${extra})` : ""}`);
   }
-  lines.push(exitCodeOf(report) === 0 ? "ok" : `not everything was purged: ${number(report.rejected.length)} rejected, ${number(report.failed.length)} failed`);
+  lines.push(
+    exitCodeOf(report) === 0
+      ? "ok"
+      : `not everything was purged: ${number(report.rejected.length)} rejected, ${number(report.failed.length)} failed`,
+  );
   return `${lines.join("\n")}\n`;
 }
 
 /** One line per CDN target: objects and requests done and failed, and the first ids. */
 function perCdnLines(report: PurgeReport): string[] {
-  const targets = new Map<string, { done: number; objects: number; failed: number; failedObjects: number; ids: string[]; substituted: boolean }>();
+  const targets = new Map<
+    string,
+    { done: number; objects: number; failed: number; failedObjects: number; ids: string[]; substituted: boolean }
+  >();
   const entry = (target: string) => {
     let found = targets.get(target);
     if (found === undefined) {
@@ -197,7 +213,10 @@ function perCdnLines(report: PurgeReport): string[] {
   }
   const shown = 3;
   return [...targets].map(([target, t]) => {
-    const ids = t.ids.length === 0 ? "" : `; id(s) ${t.ids.slice(0, shown).join(", ")}${t.ids.length > shown ? ` and ${number(t.ids.length - shown)} more` : ""}`;
+    const ids =
+      t.ids.length === 0
+        ? ""
+        : `; id(s) ${t.ids.slice(0, shown).join(", ")}${t.ids.length > shown ? ` and ${number(t.ids.length - shown)} more` : ""}`;
     const failed = t.failed > 0 ? `; ${number(t.failed)} request(s) FAILED (${number(t.failedObjects)} object(s))` : "";
     const substituted = t.substituted ? "; tags purged as a purge of everything (the environment's tagFallback)" : "";
     return `  ${target}: ${number(t.objects)} object(s) in ${number(t.done)} request(s)${ids}${failed}${substituted}`;

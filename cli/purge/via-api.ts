@@ -70,7 +70,10 @@ interface TrackedJob {
 }
 
 /** Splits objects into POST bodies within the policy's limits (count and JSON bytes). */
-export function chunkRequests(request: ApiPurgeRequest, policy: ApiPurgeOptions["policy"]): { chunks: PurgeObject[][]; tooBig: ReportRejection[] } {
+export function chunkRequests(
+  request: ApiPurgeRequest,
+  policy: ApiPurgeOptions["policy"],
+): { chunks: PurgeObject[][]; tooBig: ReportRejection[] } {
   const base = Buffer.byteLength(JSON.stringify({ ...request, objects: [] }), "utf8");
   const chunks: PurgeObject[][] = [];
   const tooBig: ReportRejection[] = [];
@@ -94,7 +97,10 @@ export function chunkRequests(request: ApiPurgeRequest, policy: ApiPurgeOptions[
   return { chunks, tooBig };
 }
 
-export async function purgeViaApi(request: ApiPurgeRequest, options: ApiPurgeOptions): Promise<{ report: PurgeReport; jobIds: string[] }> {
+export async function purgeViaApi(
+  request: ApiPurgeRequest,
+  options: ApiPurgeOptions,
+): Promise<{ report: PurgeReport; jobIds: string[] }> {
   const report: PurgeReport = { batches: [], rejected: [], failed: [] };
   const { chunks, tooBig } = chunkRequests(request, options.policy);
   report.rejected.push(...tooBig);
@@ -115,7 +121,10 @@ export async function purgeViaApi(request: ApiPurgeRequest, options: ApiPurgeOpt
 }
 
 /** Follows jobs submitted earlier (`--job ID`). */
-export async function followJobs(jobIds: readonly string[], options: ApiPurgeOptions): Promise<{ report: PurgeReport; jobIds: string[] }> {
+export async function followJobs(
+  jobIds: readonly string[],
+  options: ApiPurgeOptions,
+): Promise<{ report: PurgeReport; jobIds: string[] }> {
   const report: PurgeReport = { batches: [], rejected: [], failed: [] };
   const jobs: TrackedJob[] = jobIds.map((jobId) => ({ jobId, expectedBatches: 0, finished: false, pollErrors: 0 }));
   await follow(jobs, options);
@@ -154,14 +163,21 @@ async function submit(body: PurgeApiRequest, options: ApiPurgeOptions): Promise<
   if (submitted.success) {
     // A recorded job (202; 201/422/502 inline): follow it, the job's batches say what happened.
     const rejected = submitted.data.rejected.map((r) => ({ object: r.object, reason: r.reason }));
-    return { kind: "accepted", rejected, job: { jobId: submitted.data.jobId, expectedBatches: submitted.data.batches, finished: false } };
+    return {
+      kind: "accepted",
+      rejected,
+      job: { jobId: submitted.data.jobId, expectedBatches: submitted.data.batches, finished: false },
+    };
   }
   const notRecorded = answer.status === 503 ? notRecordedAnswerSchema.safeParse(answer.body) : undefined;
   if (notRecorded?.success) {
     // No job was recorded: nothing will be purged for these objects, and there is nothing to follow.
     const { error, retryAfterSeconds } = notRecorded.data;
     const later = retryAfterSeconds !== undefined ? ` (the service suggests again in ${retryAfterSeconds}s)` : "";
-    return { kind: "failed", failure: { reason: "notQueued", status: 503, detail: `POST /purge answered 503: ${error}${later}` } };
+    return {
+      kind: "failed",
+      failure: { reason: "notQueued", status: 503, detail: `POST /purge answered 503: ${error}${later}` },
+    };
   }
   const refused = answer.status === 400 ? rejectedAnswerSchema.safeParse(answer.body) : undefined;
   if (refused?.success && refused.data.rejected.length > 0) {
@@ -226,7 +242,13 @@ async function poll(job: TrackedJob, options: ApiPurgeOptions): Promise<void> {
     pollError(job, detail);
     return;
   }
-  job.gaveUp = { objects: null, jobId: job.jobId, reason: response.status === 404 ? "jobNotFound" : "pollRefused", status: response.status, detail };
+  job.gaveUp = {
+    objects: null,
+    jobId: job.jobId,
+    reason: response.status === 404 ? "jobNotFound" : "pollRefused",
+    status: response.status,
+    detail,
+  };
 }
 
 function pollError(job: TrackedJob, detail: string): void {
@@ -242,7 +264,14 @@ function pollError(job: TrackedJob, detail: string): void {
 }
 
 function progressOf(jobs: readonly TrackedJob[], elapsedMs: number): JobProgress {
-  const progress: JobProgress = { jobs: jobs.length, batchesTotal: 0, batchesDone: 0, batchesFailed: 0, objectsDone: 0, elapsedMs };
+  const progress: JobProgress = {
+    jobs: jobs.length,
+    batchesTotal: 0,
+    batchesDone: 0,
+    batchesFailed: 0,
+    objectsDone: 0,
+    elapsedMs,
+  };
   for (const job of jobs) {
     const batches = job.view?.batches ?? [];
     progress.batchesTotal += Math.max(job.expectedBatches, batches.length);
@@ -292,7 +321,13 @@ function collect(job: TrackedJob, report: PurgeReport, options: ApiPurgeOptions)
       if (batch.target !== undefined) failure.target = batch.target;
       report.failed.push(failure);
     } else if (batch.status === "done") {
-      report.failed.push({ objects, jobId: job.jobId, batch: batch.index, reason: "malformedResponse", detail: "batch is done but has no purgeId" });
+      report.failed.push({
+        objects,
+        jobId: job.jobId,
+        batch: batch.index,
+        reason: "malformedResponse",
+        detail: "batch is done but has no purgeId",
+      });
     }
   }
   if (job.gaveUp !== undefined) {

@@ -52,7 +52,11 @@ export interface CdnSendOptions {
 /** Pacers per target, kept across messages (and invocations) of one worker container. */
 const pacers = new WeakMap<CdnSendDeps, Map<string, CdnPacer>>();
 
-export async function sendCdnBatch(message: CdnBatchMessage, options: CdnSendOptions, deps: CdnSendDeps): Promise<CdnSendOutcome> {
+export async function sendCdnBatch(
+  message: CdnBatchMessage,
+  options: CdnSendOptions,
+  deps: CdnSendDeps,
+): Promise<CdnSendOutcome> {
   const target = deps.targets.find((candidate) => targetKey(candidate) === message.target);
   if (target === undefined || target.cdn === "akamai" || target.cdn !== message.request.cdn) {
     return {
@@ -74,7 +78,11 @@ export async function sendCdnBatch(message: CdnBatchMessage, options: CdnSendOpt
       connection = await deps.connect(target);
     } catch (error) {
       const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      deps.logger.error("CDN token unavailable; the batch will be tried again later", { ...context, target: message.target, detail });
+      deps.logger.error("CDN token unavailable; the batch will be tried again later", {
+        ...context,
+        target: message.target,
+        detail,
+      });
       return { kind: "credentialUnavailable", detail, requestSent: false };
     }
     return sendStep(connection.provider, message.request, {
@@ -91,7 +99,11 @@ export async function sendCdnBatch(message: CdnBatchMessage, options: CdnSendOpt
 
   const first = await once();
   if (first.kind !== "failed" || first.reason !== "credentialRejected" || target.cdn === "cloudfront") return first;
-  deps.logger.warn("the CDN refused the token; reading its secret again and retrying once", { ...context, target: message.target, detail: first.detail });
+  deps.logger.warn("the CDN refused the token; reading its secret again and retrying once", {
+    ...context,
+    target: message.target,
+    detail: first.detail,
+  });
   deps.forget(target);
   return once();
 }

@@ -16,7 +16,14 @@ import { createCloudFrontProvider } from "../cdn/cloudfront";
 import { createFastlyProvider } from "../cdn/fastly";
 import type { CdnName, CdnObjectType, CdnProvider, PlannedRequest } from "../cdn/types";
 import { targetKey, type CdnRuntimeTarget } from "../../config/runtime-schema";
-import { describe, isHostnameAllowed, parseAllowedHostnames, type PurgeAction, type PurgeNetwork, type PurgeType } from "../purge/objects";
+import {
+  describe,
+  isHostnameAllowed,
+  parseAllowedHostnames,
+  type PurgeAction,
+  type PurgeNetwork,
+  type PurgeType,
+} from "../purge/objects";
 import { preparePurge, type PreparedPurge } from "../purge/prepare";
 import type { PurgeApiType } from "./purge-api-contract";
 
@@ -83,7 +90,9 @@ const URL_HOST = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#@]*)/;
 export function fanOutPurge(input: FanOutInput): FanOut {
   const candidates = input.targets.filter((target) => input.only === undefined || input.only.includes(targetKey(target)));
   const capable = candidates.filter((target) => TYPE_CDNS[input.type].includes(target.cdn));
-  const served = new Map(capable.map((target) => [target, parseAllowedHostnames(target.hostnames, `${targetKey(target)}.hostnames`)]));
+  const served = new Map(
+    capable.map((target) => [target, parseAllowedHostnames(target.hostnames, `${targetKey(target)}.hostnames`)]),
+  );
   const routed = new Map<CdnRuntimeTarget, number[]>(capable.map((target) => [target, []]));
   const rejected: FanOutRejection[] = [];
 
@@ -94,13 +103,21 @@ export function fanOutPurge(input: FanOutInput): FanOut {
     }
     const host = hostOf(input.type, object);
     if (host === "invalid") {
-      rejected.push({ index, object, code: "invalidUrl", reason: `expected an absolute http:// or https:// URL; got ${describe(object)}` });
+      rejected.push({
+        index,
+        object,
+        code: "invalidUrl",
+        reason: `expected an absolute http:// or https:// URL; got ${describe(object)}`,
+      });
       continue;
     }
-    const takers = host === undefined ? capable : capable.filter((target) => {
-      const allowed = served.get(target);
-      return allowed !== undefined && isHostnameAllowed(host, allowed);
-    });
+    const takers =
+      host === undefined
+        ? capable
+        : capable.filter((target) => {
+            const allowed = served.get(target);
+            return allowed !== undefined && isHostnameAllowed(host, allowed);
+          });
     if (takers.length === 0) {
       rejected.push({
         index,
@@ -141,8 +158,12 @@ export function fanOutPurge(input: FanOutInput): FanOut {
       rejected.push({ index, object: input.objects[index], reason: r.detail, code: r.reason, target: key });
     }
     const accepted = validation.accepted.map((a) => ({ ...a, index: indexes[a.index] ?? a.index }));
-    const requests = accepted.length > 0 ? provider.plan(accepted, { jobId: input.jobId }).flatMap((r) => fitToMessage(provider, r, input.jobId)) : [];
-    if (requests.length > 0) result.others.push({ key, cdn: target.cdn, requests, accepted: accepted.length, duplicates: validation.duplicates });
+    const requests =
+      accepted.length > 0
+        ? provider.plan(accepted, { jobId: input.jobId }).flatMap((r) => fitToMessage(provider, r, input.jobId))
+        : [];
+    if (requests.length > 0)
+      result.others.push({ key, cdn: target.cdn, requests, accepted: accepted.length, duplicates: validation.duplicates });
   }
   rejected.sort((a, b) => a.index - b.index);
   return result;
@@ -159,7 +180,8 @@ export const MAX_PLANNED_REQUEST_BYTES = 200_000;
  * same limits: each object still in exactly one request).
  */
 function fitToMessage(provider: CdnProvider, request: PlannedRequest, jobId: string): PlannedRequest[] {
-  if (request.objects.length < 2 || Buffer.byteLength(JSON.stringify(request), "utf8") <= MAX_PLANNED_REQUEST_BYTES) return [request];
+  if (request.objects.length < 2 || Buffer.byteLength(JSON.stringify(request), "utf8") <= MAX_PLANNED_REQUEST_BYTES)
+    return [request];
   const half = Math.ceil(request.objects.length / 2);
   return [request.objects.slice(0, half), request.objects.slice(half)].flatMap((objects) =>
     provider.plan(objects, { jobId }).flatMap((r) => fitToMessage(provider, r, jobId)),
@@ -170,7 +192,11 @@ function fitToMessage(provider: CdnProvider, request: PlannedRequest, jobId: str
  * The provider of a target, as configured. `token` is only needed to send (the worker reads it from the target's
  * secret); planning passes none.
  */
-export function providerForTarget(target: Exclude<CdnRuntimeTarget, { cdn: "akamai" }>, token: string | undefined, env?: Record<string, string | undefined>): CdnProvider {
+export function providerForTarget(
+  target: Exclude<CdnRuntimeTarget, { cdn: "akamai" }>,
+  token: string | undefined,
+  env?: Record<string, string | undefined>,
+): CdnProvider {
   const envOption = env === undefined ? {} : { env };
   switch (target.cdn) {
     case "fastly":
@@ -206,7 +232,10 @@ export function providerForTarget(target: Exclude<CdnRuntimeTarget, { cdn: "akam
   }
 }
 
-function providerForPlanning(target: Exclude<CdnRuntimeTarget, { cdn: "akamai" }>, env?: Record<string, string | undefined>): CdnProvider {
+function providerForPlanning(
+  target: Exclude<CdnRuntimeTarget, { cdn: "akamai" }>,
+  env?: Record<string, string | undefined>,
+): CdnProvider {
   return providerForTarget(target, undefined, env);
 }
 

@@ -5,7 +5,15 @@
  */
 import { randomUUID } from "node:crypto";
 import * as z from "zod/mini";
-import { PURGE_ACTIONS, PURGE_NETWORKS, PURGE_TYPES, type PurgeAction, type PurgeNetwork, type PurgeObject, type PurgeType } from "../purge/objects";
+import {
+  PURGE_ACTIONS,
+  PURGE_NETWORKS,
+  PURGE_TYPES,
+  type PurgeAction,
+  type PurgeNetwork,
+  type PurgeObject,
+  type PurgeType,
+} from "../purge/objects";
 import { MAX_OBJECTS_PER_REQUEST, purgePath, type PurgeBatch } from "../purge/planner";
 import { plannedRequestSchema, type PlannedRequest } from "../cdn/types";
 
@@ -97,10 +105,14 @@ export function decodeBatchMessage(body: string): DecodedMessage {
     const { notBefore, ...rest } = result.data;
     return { ok: true, message: { ...rest, ...(notBefore !== undefined ? { notBefore } : {}) } };
   }
-  const problem = result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`).slice(0, 5).join("; ");
+  const problem = result.error.issues
+    .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
+    .slice(0, 5)
+    .join("; ");
   const record = typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
   const jobId = typeof record.jobId === "string" && JOB_ID_PATTERN.test(record.jobId) ? record.jobId : undefined;
-  const batchIndex = Number.isInteger(record.batchIndex) && (record.batchIndex as number) >= 0 ? (record.batchIndex as number) : undefined;
+  const batchIndex =
+    Number.isInteger(record.batchIndex) && (record.batchIndex as number) >= 0 ? (record.batchIndex as number) : undefined;
   return { ok: false, problem, ...(jobId !== undefined && batchIndex !== undefined ? { jobId, batchIndex } : {}) };
 }
 

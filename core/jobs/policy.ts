@@ -25,7 +25,8 @@ export class PurgePolicyError extends EdgeplaneError {
 }
 
 export function parsePurgePolicy(json: string | undefined, source = "EDGEPLANE_PURGE_POLICY"): PurgePolicy {
-  if (json === undefined || json.trim() === "") throw new PurgePolicyError(`${source} is not set; the stack sets it to the environment's purge policy`);
+  if (json === undefined || json.trim() === "")
+    throw new PurgePolicyError(`${source} is not set; the stack sets it to the environment's purge policy`);
   let value: unknown;
   try {
     value = JSON.parse(json);

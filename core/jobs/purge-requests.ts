@@ -237,7 +237,8 @@ export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDep
     plannedSeconds: Math.ceil((lastSendAt - now) / 1000),
   });
 
-  let inlineFallback = inlineAsked && !inlineWanted ? "not sent inline: the account's purges planned before it go first; queued" : undefined;
+  let inlineFallback =
+    inlineAsked && !inlineWanted ? "not sent inline: the account's purges planned before it go first; queued" : undefined;
   const only = plan.batches[0];
   if (inlineWanted && deps.inline !== undefined && only !== undefined) {
     const inline = await sendInline(jobId, only, deps.inline, deps);
@@ -246,7 +247,11 @@ export async function submitPurge(submission: PurgeSubmission, deps: PurgeApiDep
     }
     inlineFallback = inline.reason;
   }
-  return answer(202, { ...summary, status: "queued", ...(inlineFallback ? { inline: inlineFallback } : {}) } satisfies SubmitAnswer);
+  return answer(202, {
+    ...summary,
+    status: "queued",
+    ...(inlineFallback ? { inline: inlineFallback } : {}),
+  } satisfies SubmitAnswer);
 }
 
 /** Types Akamai purges (the only ones an Akamai-only environment takes). */
@@ -311,7 +316,9 @@ async function submitAcrossCdns(
     } satisfies RejectedAnswer);
   }
   const perTarget = [
-    ...(fanned.akamai !== undefined ? [{ target: "akamai", cdn: "akamai" as const, batches: akamaiBatches.length, objects: fanned.akamai.accepted.length }] : []),
+    ...(fanned.akamai !== undefined
+      ? [{ target: "akamai", cdn: "akamai" as const, batches: akamaiBatches.length, objects: fanned.akamai.accepted.length }]
+      : []),
     ...fanned.others.map((t) => ({ target: t.key, cdn: t.cdn, batches: t.requests.length, objects: t.accepted })),
   ];
   const summary = { jobId, batches: batchCount, objects, ...listed, duplicates, cdns: perTarget } satisfies SubmitAnswer;
@@ -335,7 +342,13 @@ async function submitAcrossCdns(
   }
   const messages: QueueMessage[] = [
     ...akamaiMessages(jobId, akamaiBatches, sendAtMs, now),
-    ...otherBatches.map(({ target, planned }, i) => ({ jobId, batchIndex: akamaiBatches.length + i, target: target.key, request: planned, notBefore: now })),
+    ...otherBatches.map(({ target, planned }, i) => ({
+      jobId,
+      batchIndex: akamaiBatches.length + i,
+      target: target.key,
+      request: planned,
+      notBefore: now,
+    })),
   ];
   const notQueued = await enqueue(messages, now, deps);
   if (notQueued.length > 0) {
@@ -358,7 +371,12 @@ async function submitAcrossCdns(
     duplicates,
     targets: perTarget.map((t) => t.target),
     batches: [
-      ...akamaiBatches.map((batch) => ({ objects: batch.objects.length, bodyBytes: batch.bodyBytes, cdn: "akamai" as const, target: "akamai" })),
+      ...akamaiBatches.map((batch) => ({
+        objects: batch.objects.length,
+        bodyBytes: batch.bodyBytes,
+        cdn: "akamai" as const,
+        target: "akamai",
+      })),
       ...otherBatches.map(({ target, planned }) => ({
         objects: planned.objects.length,
         bodyBytes: Buffer.byteLength(JSON.stringify(planned.items), "utf8"),
@@ -390,12 +408,17 @@ async function submitAcrossCdns(
     cdns: perTarget,
     requestedBy: submission.requestedBy,
   });
-  const inline = request.wait === true ? { inline: "not sent inline: in an environment with several CDN targets every job is queued" } : {};
+  const inline =
+    request.wait === true ? { inline: "not sent inline: in an environment with several CDN targets every job is queued" } : {};
   return answer(202, { ...summary, status: "queued", ...inline } satisfies SubmitAnswer);
 }
 
 type InlineResult =
-  | { kind: "answered"; statusCode: number; body: Pick<SubmitAnswer, "status" | "purgeId" | "estimatedSeconds" | "supportId" | "error" | "failure"> }
+  | {
+      kind: "answered";
+      statusCode: number;
+      body: Pick<SubmitAnswer, "status" | "purgeId" | "estimatedSeconds" | "supportId" | "error" | "failure">;
+    }
   | { kind: "queue"; reason: string };
 
 async function sendInline(jobId: string, batch: PurgeBatch, send: PurgeSendDeps, deps: PurgeApiDeps): Promise<InlineResult> {
@@ -451,7 +474,13 @@ async function sendInline(jobId: string, batch: PurgeBatch, send: PurgeSendDeps,
  * If that state cannot be read or written, the plan takes the buckets as full: the worker then waits out
  * what the plan did not foresee, which costs receives but never attempts.
  */
-async function reservePacing(type: PurgeType, batches: readonly PurgeBatch[], now: number, jobId: string, deps: PurgeApiDeps): Promise<SendPlan> {
+async function reservePacing(
+  type: PurgeType,
+  batches: readonly PurgeBatch[],
+  now: number,
+  jobId: string,
+  deps: PurgeApiDeps,
+): Promise<SendPlan> {
   const counts = batches.map((batch) => batch.objects.length);
   const planWithin = (state: PacingState | undefined): SendPlan => {
     const planned = planSendTimes(type, counts, now, state);
@@ -484,7 +513,13 @@ class ScheduleFullError extends Error {
 }
 
 /** Akamai's messages: one per batch, each with its planned send time. */
-function akamaiMessages(jobId: string, batches: readonly PurgeBatch[], sendAtMs: readonly number[], now: number, firstIndex = 0): QueueMessage[] {
+function akamaiMessages(
+  jobId: string,
+  batches: readonly PurgeBatch[],
+  sendAtMs: readonly number[],
+  now: number,
+  firstIndex = 0,
+): QueueMessage[] {
   return batches.map((batch, i) => ({
     jobId,
     batchIndex: firstIndex + i,
@@ -514,7 +549,11 @@ async function enqueue(messages: readonly QueueMessage[], now: number, deps: Pur
         sent.add(message.batchIndex);
       } catch (error) {
         const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        deps.logger.error("could not queue a purge batch; the job is not recorded", { jobId: message.jobId, batchIndex: message.batchIndex, detail });
+        deps.logger.error("could not queue a purge batch; the job is not recorded", {
+          jobId: message.jobId,
+          batchIndex: message.batchIndex,
+          detail,
+        });
         failed = true;
       }
     }
@@ -628,7 +667,12 @@ function badRequest(field: string, message: string): ApiAnswer {
   return answer(400, { error: message, field });
 }
 
-function badRequestFromIssues(json: unknown, issues: readonly z.core.$ZodIssue[], policy: PurgePolicy, multiCdn: boolean): ApiAnswer {
+function badRequestFromIssues(
+  json: unknown,
+  issues: readonly z.core.$ZodIssue[],
+  policy: PurgePolicy,
+  multiCdn: boolean,
+): ApiAnswer {
   // `cdns` is named where there are CDN targets to choose from (an Akamai-only environment still takes ["akamai"]).
   const fields = multiCdn ? REQUEST_FIELDS : REQUEST_FIELDS.filter((field) => field !== "cdns");
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
@@ -647,11 +691,14 @@ function badRequestFromIssues(json: unknown, issues: readonly z.core.$ZodIssue[]
     }
     const field = String(issue.path[0] ?? "(body)");
     if (errors.some((e) => e.field === field)) continue;
-    const missing = !Object.prototype.hasOwnProperty.call(given, field);
+    const missing = !Object.hasOwn(given, field);
     const got = missing ? "" : `; got ${describe(given[field])}`;
     switch (field) {
       case "type":
-        errors.push({ field, message: `type ${missing ? "is required" : "is not valid"}: use one of ${(multiCdn ? PURGE_API_TYPES : PURGE_TYPES).join(", ")}${got}` });
+        errors.push({
+          field,
+          message: `type ${missing ? "is required" : "is not valid"}: use one of ${(multiCdn ? PURGE_API_TYPES : PURGE_TYPES).join(", ")}${got}`,
+        });
         break;
       case "objects":
         errors.push({
@@ -664,7 +711,10 @@ function badRequestFromIssues(json: unknown, issues: readonly z.core.$ZodIssue[]
         });
         break;
       case "action":
-        errors.push({ field, message: `action must be one of ${PURGE_ACTIONS.join(", ")} (default ${policy.defaultAction})${got}` });
+        errors.push({
+          field,
+          message: `action must be one of ${PURGE_ACTIONS.join(", ")} (default ${policy.defaultAction})${got}`,
+        });
         break;
       case "network":
         errors.push({
@@ -676,7 +726,10 @@ function badRequestFromIssues(json: unknown, issues: readonly z.core.$ZodIssue[]
         errors.push({ field, message: `wait must be true or false${got}` });
         break;
       case "cdns":
-        errors.push({ field, message: `cdns must be a non-empty array of CDN target names like "akamai" or "fastly:SERVICEID"${got}` });
+        errors.push({
+          field,
+          message: `cdns must be a non-empty array of CDN target names like "akamai" or "fastly:SERVICEID"${got}`,
+        });
         break;
       default:
         errors.push({ field, message: `${field}: ${issue.message}` });
@@ -690,9 +743,10 @@ function badRequestFromIssues(json: unknown, issues: readonly z.core.$ZodIssue[]
   });
 }
 
-function listRejected(
-  rejected: ReadonlyArray<RejectedObject & { code?: string; target?: string }>,
-): { rejected: RejectedEntry[]; rejectedNotListed?: number } {
+function listRejected(rejected: ReadonlyArray<RejectedObject & { code?: string; target?: string }>): {
+  rejected: RejectedEntry[];
+  rejectedNotListed?: number;
+} {
   const listed: RejectedEntry[] = [];
   let budget = REJECTED_LIST_BUDGET_BYTES;
   for (const entry of rejected) {

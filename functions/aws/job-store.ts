@@ -60,7 +60,6 @@ export interface JobStoreOptions {
   maxBatchWriteAttempts?: number;
 }
 
-
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class JobStore implements JobStorePort {
@@ -139,7 +138,9 @@ export class JobStore implements JobStorePort {
       }
       const answer = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
       const unprocessed = answer.UnprocessedItems?.[this.tableName] ?? [];
-      requests = unprocessed.flatMap((request) => (request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : []));
+      requests = unprocessed.flatMap((request) =>
+        request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : [],
+      );
     }
   }
 
@@ -168,7 +169,14 @@ export class JobStore implements JobStorePort {
       .filter((item) => typeof item.item === "string" && item.item.startsWith("batch#"))
       .map(toBatchRecord)
       .sort((a, b) => a.index - b.index);
-    return { job, batches, status: deriveJobStatus(batches.map((b) => b.status), job.batches) };
+    return {
+      job,
+      batches,
+      status: deriveJobStatus(
+        batches.map((b) => b.status),
+        job.batches,
+      ),
+    };
   }
 
   async getBatch(jobId: string, index: number): Promise<BatchRecord | undefined> {
@@ -180,18 +188,24 @@ export class JobStore implements JobStorePort {
 
   async reservePacing(type: PurgeType, plan: (state: PacingState | undefined) => SendPlan): Promise<SendPlan> {
     for (let attempt = 1; attempt <= PACING_ATTEMPTS; attempt++) {
-      const current = await this.client.send(new GetCommand({ TableName: this.tableName, Key: PACING_KEY, ConsistentRead: true }));
+      const current = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: PACING_KEY, ConsistentRead: true }),
+      );
       const item = current.Item;
       const version = typeof item?.version === "number" ? item.version : 0;
       const requestsFullAtMs = item?.requestsFullAtMs;
       const objectsFullAtMs = item?.[`${type}FullAtMs`];
       const state =
-        typeof requestsFullAtMs === "number" && typeof objectsFullAtMs === "number" ? { requestsFullAtMs, objectsFullAtMs } : undefined;
+        typeof requestsFullAtMs === "number" && typeof objectsFullAtMs === "number"
+          ? { requestsFullAtMs, objectsFullAtMs }
+          : undefined;
       const planned = plan(state);
       const latest = Math.max(
         planned.after.requestsFullAtMs,
         planned.after.objectsFullAtMs,
-        ...(["url", "cpcode", "tag"] as const).map((t) => (typeof item?.[`${t}FullAtMs`] === "number" ? (item[`${t}FullAtMs`] as number) : 0)),
+        ...(["url", "cpcode", "tag"] as const).map((t) =>
+          typeof item?.[`${t}FullAtMs`] === "number" ? (item[`${t}FullAtMs`] as number) : 0,
+        ),
       );
       try {
         await this.client.send(
@@ -360,7 +374,8 @@ function toBatchRecord(item: Record<string, unknown>): BatchRecord {
     updatedAt: String(item.updatedAt ?? ""),
   };
   if (typeof item.purgeId === "string") record.purgeId = item.purgeId;
-  if (typeof item.estimatedSeconds === "number" || item.estimatedSeconds === null) record.estimatedSeconds = item.estimatedSeconds;
+  if (typeof item.estimatedSeconds === "number" || item.estimatedSeconds === null)
+    record.estimatedSeconds = item.estimatedSeconds;
   if (typeof item.supportId === "string" || item.supportId === null) record.supportId = item.supportId;
   if (typeof item.error === "object" && item.error !== null) record.error = item.error as BatchError;
   if (typeof item.throttled === "number") record.throttled = item.throttled;

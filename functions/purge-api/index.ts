@@ -57,7 +57,6 @@ function dependencies(): PurgeApiDeps {
   return built;
 }
 
-
 export async function handler(event: APIGatewayProxyEventV2WithIAMAuthorizer): Promise<APIGatewayProxyStructuredResultV2> {
   try {
     let result: ApiAnswer;

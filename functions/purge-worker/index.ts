@@ -36,7 +36,10 @@ function dependencies(): PurgeWorkerDeps {
   const secrets = new SecretsManagerClient({});
   const metrics = powertoolsPurgeMetrics();
   const targets = parseCdnTargets(process.env[ENV.cdns]);
-  const connections = targets === undefined ? undefined : cdnConnections({ readToken: secretsManagerCdnTokenReader(secrets), requestTimeoutMs: REQUEST_TIMEOUT_MS });
+  const connections =
+    targets === undefined
+      ? undefined
+      : cdnConnections({ readToken: secretsManagerCdnTokenReader(secrets), requestTimeoutMs: REQUEST_TIMEOUT_MS });
   const built: PurgeWorkerDeps = {
     jobs: new JobStore({ client: dynamo, tableName: requiredEnv(ENV.jobsTable) }),
     visibility: sqsMessageVisibility(sqs),
@@ -59,7 +62,6 @@ function dependencies(): PurgeWorkerDeps {
   deps = built;
   return built;
 }
-
 
 export async function handler(event: SQSEvent, context?: Pick<Context, "getRemainingTimeInMillis">): Promise<SQSBatchResponse> {
   try {

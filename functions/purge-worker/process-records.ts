@@ -30,7 +30,13 @@
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSRecord } from "aws-lambda";
 import type { AppLogger, PurgeMetrics } from "../../core/observability";
-import { batchFromMessage, decodeBatchMessage, isCdnBatchMessage, type CdnBatchMessage, type QueueMessage } from "../../core/jobs/message";
+import {
+  batchFromMessage,
+  decodeBatchMessage,
+  isCdnBatchMessage,
+  type CdnBatchMessage,
+  type QueueMessage,
+} from "../../core/jobs/message";
 import { sendCdnBatch, type CdnSendDeps } from "../../core/jobs/cdn-send";
 import {
   PURGE_MAX_ATTEMPTS,
@@ -92,7 +98,9 @@ export async function processPurgeRecords(
   const minRemainingMs = deps.minRemainingMs ?? DEFAULT_MIN_REMAINING_MS;
   for (const record of records) {
     if (remainingTimeMs() < minRemainingMs) {
-      deps.logger.warn("not enough time left in this invocation; the message goes back to the queue", { messageId: record.messageId });
+      deps.logger.warn("not enough time left in this invocation; the message goes back to the queue", {
+        messageId: record.messageId,
+      });
       await changeVisibility(record, 0, deps);
       batchItemFailures.push({ itemIdentifier: record.messageId });
       continue;
@@ -125,7 +133,12 @@ async function processRecord(record: SQSRecord, deps: PurgeWorkerDeps): Promise<
   if (!decoded.ok) {
     deps.logger.error("unreadable purge message; it goes to the DLQ", { messageId: record.messageId, problem: decoded.problem });
     if (decoded.jobId !== undefined && decoded.batchIndex !== undefined) {
-      await deps.jobs.markBatchFailed(decoded.jobId, decoded.batchIndex, { reason: "invalid message", detail: decoded.problem }, receiveCount);
+      await deps.jobs.markBatchFailed(
+        decoded.jobId,
+        decoded.batchIndex,
+        { reason: "invalid message", detail: decoded.problem },
+        receiveCount,
+      );
     }
     return deadLetter(record, `invalid message: ${decoded.problem}`, deps);
   }
@@ -166,7 +179,11 @@ async function processRecord(record: SQSRecord, deps: PurgeWorkerDeps): Promise<
   const counts = { receiveCount, maxReceiveCount, attempt, maxAttempts };
   if (isCdnBatchMessage(message)) return processCdnBatch(record, message, counts, stored.throttled ?? 0, deps, where);
   const batch = batchFromMessage(message);
-  const outcome = await sendBatch(batch, { attempt: Math.min(attempt, maxAttempts), maxAttempts, context: { ...where, attempt } }, deps.send);
+  const outcome = await sendBatch(
+    batch,
+    { attempt: Math.min(attempt, maxAttempts), maxAttempts, context: { ...where, attempt } },
+    deps.send,
+  );
   return settle(record, message, outcome, counts, deps, where);
 }
 
@@ -207,8 +224,16 @@ async function processCdnBatch(
       return OK;
     }
     case "unknownTarget":
-      await deps.jobs.markBatchFailed(jobId, batchIndex, { reason: UNKNOWN_CDN_TARGET, detail: step.detail }, counts.receiveCount);
-      deps.logger.error("purge batch for a CDN target this environment does not have; it goes to the DLQ", { ...cdnWhere, detail: step.detail });
+      await deps.jobs.markBatchFailed(
+        jobId,
+        batchIndex,
+        { reason: UNKNOWN_CDN_TARGET, detail: step.detail },
+        counts.receiveCount,
+      );
+      deps.logger.error("purge batch for a CDN target this environment does not have; it goes to the DLQ", {
+        ...cdnWhere,
+        detail: step.detail,
+      });
       return deadLetter(record, `${UNKNOWN_CDN_TARGET}: ${step.detail}`, deps);
     case "failed":
       return settle(record, message, { ...step, kind: "failed" }, counts, deps, cdnWhere, message.target);
@@ -263,7 +288,8 @@ async function settle(
     case "done": {
       const { purgeId, estimatedSeconds, supportId } = outcome.accepted;
       const changed = await deps.jobs.markBatchDone(jobId, batchIndex, { purgeId, estimatedSeconds, supportId });
-      if (changed) deps.metrics.objectsPurged(isCdnBatchMessage(message) ? message.request.objects.length : message.objects.length);
+      if (changed)
+        deps.metrics.objectsPurged(isCdnBatchMessage(message) ? message.request.objects.length : message.objects.length);
       else deps.logger.info("batch was already recorded as done", { ...where, purgeId });
       return OK;
     }
@@ -276,13 +302,19 @@ async function settle(
         ...(outcome.supportId !== undefined ? { supportId: outcome.supportId } : {}),
       };
       await deps.jobs.markBatchFailed(jobId, batchIndex, error, receiveCount, exhausted ? attempt : undefined);
-      deps.logger.warn("purge batch failed", { ...where, reason: error.reason, status: outcome.status, supportId: outcome.supportId });
+      deps.logger.warn("purge batch failed", {
+        ...where,
+        reason: error.reason,
+        status: outcome.status,
+        supportId: outcome.supportId,
+      });
       if (!exhausted) return OK; // final, and the job records it
       return deadLetter(record, `${RETRIES_EXHAUSTED}: ${outcome.detail}`, deps);
     }
     case "retryAfter":
     case "credentialUnavailable": {
-      const realFailure = outcome.kind === "credentialUnavailable" || outcome.cause === "serverError" || outcome.cause === "networkError";
+      const realFailure =
+        outcome.kind === "credentialUnavailable" || outcome.cause === "serverError" || outcome.cause === "networkError";
       const waitSeconds =
         outcome.kind === "retryAfter" ? clampVisibility(outcome.afterMs / 1000) : CREDENTIAL_UNAVAILABLE_RETRY_SECONDS;
       const cause = outcome.kind === "retryAfter" ? outcome.cause : "credentialUnavailable";
@@ -292,7 +324,9 @@ async function settle(
       // The next receive would be SQS's redrive: move the message to the DLQ now, with the job saying why.
       const outOfReceives = receiveCount >= maxReceiveCount;
       if (outOfAttempts || outOfReceives) {
-        const why = outOfAttempts ? `still ${cause} after ${attempt} attempts` : `still ${cause} after ${receiveCount} deliveries`;
+        const why = outOfAttempts
+          ? `still ${cause} after ${attempt} attempts`
+          : `still ${cause} after ${receiveCount} deliveries`;
         await deps.jobs.markBatchFailed(
           jobId,
           batchIndex,
@@ -312,7 +346,12 @@ async function settle(
         ...(httpStatus !== undefined ? { httpStatus } : {}),
       });
       await changeVisibility(record, waitSeconds, deps);
-      deps.logger.info("purge batch will be tried again", { ...where, cause, afterSeconds: waitSeconds, countsAsAttempt: realFailure });
+      deps.logger.info("purge batch will be tried again", {
+        ...where,
+        cause,
+        afterSeconds: waitSeconds,
+        countsAsAttempt: realFailure,
+      });
       return RETRY;
     }
   }
@@ -341,7 +380,9 @@ function describeRetry(outcome: Extract<SendBatchOutcome, { kind: "retryAfter" }
       if (service === "Fast Purge") return `Fast Purge answered 429 (rate limit)${outcome.detail ? `: ${outcome.detail}` : ""}`;
       return `${service} answered ${outcome.status ?? "busy"} (rate limit or busy)${outcome.detail ? `: ${outcome.detail}` : ""}`;
     case "rateLimitModel":
-      return service === "Fast Purge" ? "waiting for the account's purge rate limit (not sent)" : `waiting for ${service}'s rate limit (not sent)`;
+      return service === "Fast Purge"
+        ? "waiting for the account's purge rate limit (not sent)"
+        : `waiting for ${service}'s rate limit (not sent)`;
     case "serverError":
       return `${service} answered ${outcome.status ?? "5xx"}${outcome.detail ? `: ${outcome.detail}` : ""}`;
     case "networkError":

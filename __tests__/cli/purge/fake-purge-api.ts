@@ -50,19 +50,30 @@ export function verifySigV4(
 ): SignatureCheck {
   const authorization = req.headers.authorization;
   if (typeof authorization !== "string") return { ok: false, problem: "no Authorization header" };
-  const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/.exec(
-    authorization,
-  );
-  if (!match) return { ok: false, problem: "Authorization is not AWS4-HMAC-SHA256 Credential=.../SignedHeaders=.../Signature=..." };
+  const match =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/.exec(
+      authorization,
+    );
+  if (!match)
+    return { ok: false, problem: "Authorization is not AWS4-HMAC-SHA256 Credential=.../SignedHeaders=.../Signature=..." };
   const [, accessKeyId, date, region, service, signedHeaderList, signature] = match as unknown as string[];
   const scope = `${date}/${region}/${service}/aws4_request`;
   if (accessKeyId !== expected.accessKeyId) return { ok: false, problem: "unknown access key id" };
   if (region !== expected.region || service !== expected.service) return { ok: false, problem: `wrong scope ${scope}`, scope };
   const amzDate = req.headers["x-amz-date"];
-  if (typeof amzDate !== "string" || !/^\d{8}T\d{6}Z$/.test(amzDate)) return { ok: false, problem: "x-amz-date missing or malformed" };
+  if (typeof amzDate !== "string" || !/^\d{8}T\d{6}Z$/.test(amzDate))
+    return { ok: false, problem: "x-amz-date missing or malformed" };
   if (amzDate.slice(0, 8) !== date) return { ok: false, problem: "x-amz-date and the credential scope disagree on the date" };
-  const signedAt = Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8), +amzDate.slice(9, 11), +amzDate.slice(11, 13), +amzDate.slice(13, 15));
-  if (Math.abs(expected.now.getTime() - signedAt) > 5 * 60_000) return { ok: false, problem: "x-amz-date is more than 5 minutes off" };
+  const signedAt = Date.UTC(
+    +amzDate.slice(0, 4),
+    +amzDate.slice(4, 6) - 1,
+    +amzDate.slice(6, 8),
+    +amzDate.slice(9, 11),
+    +amzDate.slice(11, 13),
+    +amzDate.slice(13, 15),
+  );
+  if (Math.abs(expected.now.getTime() - signedAt) > 5 * 60_000)
+    return { ok: false, problem: "x-amz-date is more than 5 minutes off" };
   const signedHeaders = (signedHeaderList as string).split(";");
   for (const required of ["host", "x-amz-date", ...(expected.sessionToken ? ["x-amz-security-token"] : [])]) {
     if (!signedHeaders.includes(required)) return { ok: false, problem: `${required} is not signed` };
@@ -72,7 +83,8 @@ export function verifySigV4(
   }
   const payloadHash = sha256Hex(req.body);
   const claimedHash = req.headers["x-amz-content-sha256"];
-  if (typeof claimedHash === "string" && claimedHash !== payloadHash) return { ok: false, problem: "x-amz-content-sha256 does not match the body" };
+  if (typeof claimedHash === "string" && claimedHash !== payloadHash)
+    return { ok: false, problem: "x-amz-content-sha256 does not match the body" };
 
   const canonicalHeaders = signedHeaders
     .map((name) => {
@@ -86,11 +98,22 @@ export function verifySigV4(
     .sort(([a, x], [b, y]) => (a === b ? (x < y ? -1 : 1) : a < b ? -1 : 1))
     .map(([k, v]) => `${k}=${v}`)
     .join("&");
-  const canonicalRequest = [req.method, canonicalUri(req.path), canonicalQuery, canonicalHeaders, signedHeaderList, payloadHash].join("\n");
+  const canonicalRequest = [
+    req.method,
+    canonicalUri(req.path),
+    canonicalQuery,
+    canonicalHeaders,
+    signedHeaderList,
+    payloadHash,
+  ].join("\n");
   const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256Hex(canonicalRequest)].join("\n");
-  const key = hmac(hmac(hmac(hmac(`AWS4${expected.secretAccessKey}`, date as string), region as string), service as string), "aws4_request");
+  const key = hmac(
+    hmac(hmac(hmac(`AWS4${expected.secretAccessKey}`, date as string), region as string), service as string),
+    "aws4_request",
+  );
   const computed = createHmac("sha256", key).update(stringToSign, "utf8").digest();
-  if (!timingSafeEqual(computed, Buffer.from(signature as string, "hex"))) return { ok: false, problem: "signature does not match", scope, signedHeaders };
+  if (!timingSafeEqual(computed, Buffer.from(signature as string, "hex")))
+    return { ok: false, problem: "signature does not match", scope, signedHeaders };
   return { ok: true, scope, signedHeaders };
 }
 
@@ -118,11 +141,18 @@ export interface FakePurgeApi {
   close(): Promise<void>;
 }
 
-export async function startFakePurgeApi(options: { region: string; allowedHostnames: readonly string[]; stagePath?: string }): Promise<FakePurgeApi> {
+export async function startFakePurgeApi(options: {
+  region: string;
+  allowedHostnames: readonly string[];
+  stagePath?: string;
+}): Promise<FakePurgeApi> {
   const jobs: FakeJob[] = [];
   const requests: FakePurgeApi["requests"] = [];
   const prefix = options.stagePath ?? "";
-  const api = { jobs, requests, failObjects: new Set<string>(), pollsUntilDone: 2, refuseToQueue: false } as Omit<FakePurgeApi, "url" | "region" | "close">;
+  const api = { jobs, requests, failObjects: new Set<string>(), pollsUntilDone: 2, refuseToQueue: false } as Omit<
+    FakePurgeApi,
+    "url" | "region" | "close"
+  >;
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -131,7 +161,11 @@ export async function startFakePurgeApi(options: { region: string; allowedHostna
       const body = Buffer.concat(chunks);
       const url = new URL(req.url ?? "/", "http://fake.invalid");
       const method = req.method ?? "GET";
-      const answer = (status: number, json: SubmitAnswer | NotRecordedAnswer | JobView | ErrorAnswer | { message: string }, signature: SignatureCheck): void => {
+      const answer = (
+        status: number,
+        json: SubmitAnswer | NotRecordedAnswer | JobView | ErrorAnswer | { message: string },
+        signature: SignatureCheck,
+      ): void => {
         requests.push({ method, path: url.pathname, status, signature });
         res.writeHead(status, { "content-type": "application/json" });
         res.end(JSON.stringify(json));
@@ -148,24 +182,37 @@ export async function startFakePurgeApi(options: { region: string; allowedHostna
         },
       );
       // API Gateway's IAM authorizer answers 403 {"message": ...} for a bad signature.
-      if (!signature.ok) return answer(403, { message: `The request signature we calculated does not match (${signature.problem})` }, signature);
+      if (!signature.ok)
+        return answer(403, { message: `The request signature we calculated does not match (${signature.problem})` }, signature);
 
       const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : url.pathname;
       if (method === "POST" && path === "/purge") {
         const parsed = purgeApiRequestSchema.safeParse(JSON.parse(body.toString("utf8")));
-        if (!parsed.success) return answer(400, { error: "request body does not match the purge API request", field: "(body)" }, signature);
+        if (!parsed.success)
+          return answer(400, { error: "request body does not match the purge API request", field: "(body)" }, signature);
         const request: PurgeApiRequest = parsed.data;
         if (request.type !== "url" && request.type !== "tag" && request.type !== "cpcode") {
-          return answer(400, { error: `type ${request.type} needs a CDN target this fake does not have`, field: "type" }, signature);
+          return answer(
+            400,
+            { error: `type ${request.type} needs a CDN target this fake does not have`, field: "type" },
+            signature,
+          );
         }
         const type = request.type;
         const action = request.action ?? "invalidate";
         const network = request.network ?? "staging";
-        const prepared = preparePurge({ type, action, network, objects: request.objects, allowedHostnames: options.allowedHostnames });
+        const prepared = preparePurge({
+          type,
+          action,
+          network,
+          objects: request.objects,
+          allowedHostnames: options.allowedHostnames,
+        });
         const rejected = prepared.rejected.map((r) => ({ index: r.index, object: r.object, reason: r.reason }));
         if (api.refuseToQueue) {
           const notRecorded: NotRecordedAnswer = {
-            error: "could not queue 1 of 1 batch(es), so the job was not recorded and nothing will be purged for it: send the request again",
+            error:
+              "could not queue 1 of 1 batch(es), so the job was not recorded and nothing will be purged for it: send the request again",
             batches: prepared.plan.batches.length,
             objects: prepared.accepted.length,
             rejected,
@@ -202,14 +249,37 @@ export async function startFakePurgeApi(options: { region: string; allowedHostna
         job.reads++;
         const finished = job.reads >= api.pollsUntilDone;
         const batches = job.batches.map((b, index): BatchView => {
-          if (!finished) return { index, status: index === 0 ? "done" : "queued", objects: b.objects.length, ...(index === 0 ? { purgeId: `edcp-${job.jobId.slice(0, 8)}-${index}`, estimatedSeconds: 5 } : {}) };
+          if (!finished)
+            return {
+              index,
+              status: index === 0 ? "done" : "queued",
+              objects: b.objects.length,
+              ...(index === 0 ? { purgeId: `edcp-${job.jobId.slice(0, 8)}-${index}`, estimatedSeconds: 5 } : {}),
+            };
           if (b.objects.some((o) => api.failObjects.has(String(o)))) {
-            return { index, status: "failed", objects: b.objects.length, error: { reason: "rejected", status: 403, detail: "unauthorized arl", supportId: `edsp-${index}` } };
+            return {
+              index,
+              status: "failed",
+              objects: b.objects.length,
+              error: { reason: "rejected", status: 403, detail: "unauthorized arl", supportId: `edsp-${index}` },
+            };
           }
-          return { index, status: "done", objects: b.objects.length, purgeId: `edcp-${job.jobId.slice(0, 8)}-${index}`, estimatedSeconds: 5 };
+          return {
+            index,
+            status: "done",
+            objects: b.objects.length,
+            purgeId: `edcp-${job.jobId.slice(0, 8)}-${index}`,
+            estimatedSeconds: 5,
+          };
         });
         const failed = batches.filter((b) => b.status === "failed").length;
-        const status = !finished ? "in_progress" : failed === 0 ? "done" : failed === batches.length ? "failed" : "partially_failed";
+        const status = !finished
+          ? "in_progress"
+          : failed === 0
+            ? "done"
+            : failed === batches.length
+              ? "failed"
+              : "partially_failed";
         const view: JobView = {
           jobId: job.jobId,
           status,

@@ -42,7 +42,15 @@ test("a multi-CDN job: each batch names its CDN and its id (purgeId, as with --c
     ...base,
     status: "partially_failed",
     batches: [
-      { index: 0, status: "done", objects: 3, purgeId: "e535071c-ce03-11e4-9c1a-f10d9b49f1a8", estimatedSeconds: 5, cdn: "akamai", target: "akamai" },
+      {
+        index: 0,
+        status: "done",
+        objects: 3,
+        purgeId: "e535071c-ce03-11e4-9c1a-f10d9b49f1a8",
+        estimatedSeconds: 5,
+        cdn: "akamai",
+        target: "akamai",
+      },
       { index: 1, status: "done", objects: 1, cdn: "fastly", target: "fastly:SVC123456789", cdnId: "108-1391560174-974124" },
       { index: 2, status: "done", objects: 3, cdn: "cloudfront", target: "cloudfront:E1SANDBOXDIST", cdnId: "I2J0I21PCUYOIK" },
       {
@@ -63,12 +71,27 @@ test("a multi-CDN job: each batch names its CDN and its id (purgeId, as with --c
     { cdn: "cloudfront", target: "cloudfront:E1SANDBOXDIST", purgeId: "I2J0I21PCUYOIK", estimatedSeconds: null, objects: 3 },
   ]);
   expect(json.failed).toEqual([
-    expect.objectContaining({ cdn: "cloudflare", target: "cloudflare:0123456789abcdef0123456789abcdef", reason: "retriesExhausted", objects: 2, status: 500 }),
+    expect.objectContaining({
+      cdn: "cloudflare",
+      target: "cloudflare:0123456789abcdef0123456789abcdef",
+      reason: "retriesExhausted",
+      objects: 2,
+      status: 500,
+    }),
   ]);
   expect(exitCodeOf(report)).toBe(1);
-  const text = summaryText(report, { type: "url", action: "invalidate", network: "production", duplicates: 0, heldBack: false, jobIds: [JOB] });
+  const text = summaryText(report, {
+    type: "url",
+    action: "invalidate",
+    network: "production",
+    duplicates: 0,
+    heldBack: false,
+    jobIds: [JOB],
+  });
   expect(text).toContain("  fastly:SVC123456789: 1 object(s) in 1 request(s); id(s) 108-1391560174-974124");
-  expect(text).toContain("  cloudflare:0123456789abcdef0123456789abcdef: 0 object(s) in 0 request(s); 1 request(s) FAILED (2 object(s))");
+  expect(text).toContain(
+    "  cloudflare:0123456789abcdef0123456789abcdef: 0 object(s) in 0 request(s); 1 request(s) FAILED (2 object(s))",
+  );
   expect(text).toContain("FAILED cloudflare:0123456789abcdef0123456789abcdef, job");
 });
 
@@ -79,7 +102,11 @@ test("an Akamai-only job's report is unchanged: no cdn fields", async () => {
     batches: [{ index: 0, status: "done", objects: 9, purgeId: "p-1", estimatedSeconds: 5 }],
   };
   const { report } = await followJobs([JOB], optionsAnswering(view));
-  expect(JSON.parse(reportJson(report))).toEqual({ batches: [{ purgeId: "p-1", estimatedSeconds: 5, objects: 9 }], rejected: [], failed: [] });
+  expect(JSON.parse(reportJson(report))).toEqual({
+    batches: [{ purgeId: "p-1", estimatedSeconds: 5, objects: 9 }],
+    rejected: [],
+    failed: [],
+  });
   const text = summaryText(report, { type: "url", action: "invalidate", network: "production", duplicates: 0, heldBack: false });
   expect(text).toContain("9 object(s) accepted by Akamai in 1 request(s)");
 });

@@ -17,7 +17,13 @@ const targets: CdnRuntimeTarget[] = [
   { cdn: "akamai", hostnames: ["www.example.com"] },
   { cdn: "fastly", serviceId: "SVC1234567", hostnames: ["*.example.com"], tokenSecretArn: ARN("fastly") },
   { cdn: "cloudflare", zoneId: ZONE, plan: "pro", hostnames: ["static.example.net"], tokenSecretArn: ARN("cloudflare") },
-  { cdn: "cloudfront", distributionId: "E1SANDBOXDIST", hostnames: ["www.example.com"], cacheTags: false, tagFallback: "purgeAll" },
+  {
+    cdn: "cloudfront",
+    distributionId: "E1SANDBOXDIST",
+    hostnames: ["www.example.com"],
+    cacheTags: false,
+    tagFallback: "purgeAll",
+  },
 ];
 
 const fan = (type: Parameters<typeof fanOutPurge>[0]["type"], objects: unknown[], only?: string[]) =>
@@ -25,9 +31,17 @@ const fan = (type: Parameters<typeof fanOutPurge>[0]["type"], objects: unknown[]
 
 describe("fanOutPurge", () => {
   it("sends each URL to every target serving its host, and rejects once a URL nobody serves", () => {
-    const result = fan("url", ["https://www.example.com/a", "https://img.example.com/b", "https://static.example.net/c", "https://nowhere.test/d", "not a url"]);
+    const result = fan("url", [
+      "https://www.example.com/a",
+      "https://img.example.com/b",
+      "https://static.example.net/c",
+      "https://nowhere.test/d",
+      "not a url",
+    ]);
     expect(result.akamai?.accepted).toEqual(["https://www.example.com/a"]);
-    const byTarget = Object.fromEntries(result.others.map((t) => [t.key, t.requests.flatMap((r) => r.objects.map((o) => [o.index, o.value]))]));
+    const byTarget = Object.fromEntries(
+      result.others.map((t) => [t.key, t.requests.flatMap((r) => r.objects.map((o) => [o.index, o.value]))]),
+    );
     expect(byTarget).toEqual({
       "fastly:SVC1234567": [
         [0, "https://www.example.com/a"],
@@ -59,9 +73,18 @@ describe("fanOutPurge", () => {
 
   it("without the fallback, CloudFront rejects tags naming itself and the reason, and the others still get them", () => {
     const strict = targets.map((t) => (t.cdn === "cloudfront" ? { ...t, tagFallback: "reject" as const } : t));
-    const result = fanOutPurge({ type: "tag", objects: ["a"], targets: strict, jobId: JOB, action: "invalidate", network: "staging" });
+    const result = fanOutPurge({
+      type: "tag",
+      objects: ["a"],
+      targets: strict,
+      jobId: JOB,
+      action: "invalidate",
+      network: "staging",
+    });
     expect(result.others.map((t) => t.key)).toEqual(["fastly:SVC1234567", `cloudflare:${ZONE}`]);
-    expect(result.rejected).toEqual([expect.objectContaining({ index: 0, code: "tagsNotSupported", target: "cloudfront:E1SANDBOXDIST" })]);
+    expect(result.rejected).toEqual([
+      expect.objectContaining({ index: 0, code: "tagsNotSupported", target: "cloudfront:E1SANDBOXDIST" }),
+    ]);
   });
 
   it("CP codes go to Akamai only, host and prefix to Cloudflare only, path to CloudFront only", () => {
@@ -78,7 +101,11 @@ describe("fanOutPurge", () => {
     const result = fan("cpcode", [12345], ["fastly:SVC1234567"]);
     expect(result.akamai).toBeUndefined();
     expect(result.rejected).toEqual([
-      expect.objectContaining({ index: 0, code: "noCdnServes", reason: "type cpcode is purged by akamai; the CDN targets asked for here are: fastly:SVC1234567" }),
+      expect.objectContaining({
+        index: 0,
+        code: "noCdnServes",
+        reason: "type cpcode is purged by akamai; the CDN targets asked for here are: fastly:SVC1234567",
+      }),
     ]);
   });
 
@@ -90,7 +117,10 @@ describe("fanOutPurge", () => {
 });
 
 it("a planned request too big for a queue message is split: every object once, every message small enough", () => {
-  const urls = Array.from({ length: 3_000 }, (_, i) => `https://www.example.com/${String(i).padStart(5, "0")}/${"a".repeat(120)}.html`);
+  const urls = Array.from(
+    { length: 3_000 },
+    (_, i) => `https://www.example.com/${String(i).padStart(5, "0")}/${"a".repeat(120)}.html`,
+  );
   const result = fan("url", urls, ["cloudfront:E1SANDBOXDIST"]);
   const requests = result.others[0]!.requests;
   expect(requests.length).toBeGreaterThan(1);
@@ -108,12 +138,26 @@ describe("CDN batch messages", () => {
     const request = fan("tag", ["a"]).others[0]!.requests[0]!;
     const message: CdnBatchMessage = { jobId: JOB, batchIndex: 3, target: "fastly:SVC1234567", request, notBefore: 1_000 };
     expect(decodeBatchMessage(encodeBatchMessage(message))).toEqual({ ok: true, message });
-    const akamai = { jobId: JOB, batchIndex: 0, type: "url" as const, action: "invalidate" as const, network: "staging" as const, objects: ["https://www.example.com/a"] };
+    const akamai = {
+      jobId: JOB,
+      batchIndex: 0,
+      type: "url" as const,
+      action: "invalidate" as const,
+      network: "staging" as const,
+      objects: ["https://www.example.com/a"],
+    };
     expect(JSON.parse(encodeBatchMessage(akamai))).toEqual(akamai);
   });
 
   it("a CDN message with a bad planned request is refused naming the field, with its job and batch", () => {
-    const decoded = decodeBatchMessage(JSON.stringify({ jobId: JOB, batchIndex: 2, target: "fastly:X", request: { cdn: "fastly", type: "tag", objects: [], items: ["a"] } }));
+    const decoded = decodeBatchMessage(
+      JSON.stringify({
+        jobId: JOB,
+        batchIndex: 2,
+        target: "fastly:X",
+        request: { cdn: "fastly", type: "tag", objects: [], items: ["a"] },
+      }),
+    );
     expect(decoded).toMatchObject({ ok: false, jobId: JOB, batchIndex: 2, problem: expect.stringContaining("request.objects") });
   });
 });
@@ -127,8 +171,12 @@ describe("parseCdnTargets (EDGEPLANE_CDNS)", () => {
 
   it("names what is wrong, never a value", () => {
     expect(() => parseCdnTargets("{")).toThrow(new PurgePolicyError("EDGEPLANE_CDNS is not valid JSON"));
-    expect(() => parseCdnTargets(JSON.stringify([{ cdn: "fastly", serviceId: "SVC1234567", hostnames: ["a.example.com"] }]))).toThrow(/\[0\]\.tokenSecretArn/);
-    expect(() => parseCdnTargets(JSON.stringify([targets[0], targets[0]]))).toThrow("EDGEPLANE_CDNS lists the CDN target akamai twice");
+    expect(() =>
+      parseCdnTargets(JSON.stringify([{ cdn: "fastly", serviceId: "SVC1234567", hostnames: ["a.example.com"] }])),
+    ).toThrow(/\[0\]\.tokenSecretArn/);
+    expect(() => parseCdnTargets(JSON.stringify([targets[0], targets[0]]))).toThrow(
+      "EDGEPLANE_CDNS lists the CDN target akamai twice",
+    );
     expect(() => parseCdnTargets("[]")).toThrow(/lists no CDN target/);
   });
 });

@@ -22,7 +22,13 @@ const ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgeplane/prod
 const TARGETS: CdnRuntimeTarget[] = [
   { cdn: "akamai", hostnames: ["www.example.com"] },
   { cdn: "fastly", serviceId: "SVC1234567", hostnames: ["www.example.com"], tokenSecretArn: ARN },
-  { cdn: "cloudfront", distributionId: "E1SANDBOXDIST", hostnames: ["www.example.com"], cacheTags: false, tagFallback: "purgeAll" },
+  {
+    cdn: "cloudfront",
+    distributionId: "E1SANDBOXDIST",
+    hostnames: ["www.example.com"],
+    cacheTags: false,
+    tagFallback: "purgeAll",
+  },
 ];
 const JOB = "00000000-0000-4000-8000-000000000001";
 
@@ -36,7 +42,10 @@ function world(cdns?: CdnRuntimeTarget[]) {
     policy: POLICY,
     jobs: store,
     // Through the wire format, as SQS would carry it.
-    queue: { send: async (message, delaySeconds = 0) => void queued.push({ message: decoded(encodeBatchMessage(message)), delaySeconds }) },
+    queue: {
+      send: async (message, delaySeconds = 0) =>
+        void queued.push({ message: decoded(encodeBatchMessage(message)), delaySeconds }),
+    },
     newJobId: () => JOB,
     logger,
     metrics: recordingMetrics(),
@@ -52,21 +61,32 @@ function decoded(body: string): QueueMessage {
   return result.message;
 }
 
-const submit = (deps: PurgeApiDeps, body: unknown) => submitPurge({ body: JSON.stringify(body), requestedBy: "arn:aws:sts::1:assumed-role/ci/x" }, deps);
+const submit = (deps: PurgeApiDeps, body: unknown) =>
+  submitPurge({ body: JSON.stringify(body), requestedBy: "arn:aws:sts::1:assumed-role/ci/x" }, deps);
 
 it("tags fan out; CloudFront's purge-everything fallback is logged, recorded and shown on the batch", async () => {
   const w = world(TARGETS);
   const answer = await submit(w.deps, { type: "tag", objects: ["news", "sport"], network: "production", wait: true });
   expect(answer.statusCode).toBe(202);
   const body = submitAnswerSchema.parse(answer.body);
-  expect(body).toMatchObject({ jobId: JOB, batches: 3, objects: 6, status: "queued", inline: expect.stringContaining("several CDN targets") });
+  expect(body).toMatchObject({
+    jobId: JOB,
+    batches: 3,
+    objects: 6,
+    status: "queued",
+    inline: expect.stringContaining("several CDN targets"),
+  });
   expect(body.cdns).toEqual([
     { target: "akamai", cdn: "akamai", batches: 1, objects: 2 },
     { target: "fastly:SVC1234567", cdn: "fastly", batches: 1, objects: 2 },
     { target: "cloudfront:E1SANDBOXDIST", cdn: "cloudfront", batches: 1, objects: 2 },
   ]);
   // Akamai's message is today's message; the others carry their planned request.
-  expect(w.queued.map(({ message }) => (isCdnBatchMessage(message) ? [message.batchIndex, message.target] : [message.batchIndex, message.type]))).toEqual([
+  expect(
+    w.queued.map(({ message }) =>
+      isCdnBatchMessage(message) ? [message.batchIndex, message.target] : [message.batchIndex, message.type],
+    ),
+  ).toEqual([
     [0, "tag"],
     [1, "fastly:SVC1234567"],
     [2, "cloudfront:E1SANDBOXDIST"],
@@ -112,12 +132,17 @@ describe("an environment without EDGEPLANE_CDNS (Akamai alone)", () => {
   it("refuses the types only other CDNs purge, naming the field", async () => {
     const w = world();
     const answer = await submit(w.deps, { type: "path", objects: ["/a/*"] });
-    expect(answer).toMatchObject({ statusCode: 400, body: { field: "type", error: expect.stringContaining("use one of url, cpcode, tag") } });
+    expect(answer).toMatchObject({
+      statusCode: 400,
+      body: { field: "type", error: expect.stringContaining("use one of url, cpcode, tag") },
+    });
   });
 
-  it("takes cdns: [\"akamai\"] and refuses any other target", async () => {
+  it('takes cdns: ["akamai"] and refuses any other target', async () => {
     const w = world();
-    expect((await submit(w.deps, { type: "url", objects: ["https://www.example.com/a"], cdns: ["akamai"] })).statusCode).toBe(202);
+    expect((await submit(w.deps, { type: "url", objects: ["https://www.example.com/a"], cdns: ["akamai"] })).statusCode).toBe(
+      202,
+    );
     const refused = await submit(w.deps, { type: "url", objects: ["https://www.example.com/a"], cdns: ["fastly:SVC1234567"] });
     expect(refused).toMatchObject({ statusCode: 400, body: { field: "cdns", allowed: ["akamai"] } });
   });
@@ -127,7 +152,9 @@ describe("an environment without EDGEPLANE_CDNS (Akamai alone)", () => {
     const answer = await submit(w.deps, { type: "url", objects: ["https://www.example.com/a"] });
     expect(answer.statusCode).toBe(202);
     expect(answer.body).not.toHaveProperty("cdns");
-    expect(w.queued.map((q) => Object.keys(q.message).sort())).toEqual([["action", "batchIndex", "jobId", "network", "notBefore", "objects", "type"]]);
+    expect(w.queued.map((q) => Object.keys(q.message).sort())).toEqual([
+      ["action", "batchIndex", "jobId", "network", "notBefore", "objects", "type"],
+    ]);
     const view = (await readPurgeJob(JOB, w.deps)).body;
     expect(view).not.toHaveProperty("cdns");
     expect(JSON.stringify(view)).not.toContain('"cdn"');

@@ -8,7 +8,11 @@ import { fanOutPurge } from "../../../core/jobs/fan-out";
 import type { CdnBatchMessage } from "../../../core/jobs/message";
 import { cdnConnections } from "../../../functions/aws/cdn-connections";
 import { JobStore } from "../../../functions/aws/job-store";
-import { CREDENTIAL_UNAVAILABLE_RETRY_SECONDS, processPurgeRecords, type PurgeWorkerDeps } from "../../../functions/purge-worker/process-records";
+import {
+  CREDENTIAL_UNAVAILABLE_RETRY_SECONDS,
+  processPurgeRecords,
+  type PurgeWorkerDeps,
+} from "../../../functions/purge-worker/process-records";
 import { fastlyPurgedObjects, startFastlyEmulator, type FastlyEmulator } from "../../../sandbox/fastly";
 import { FakeJobsTable, TABLE, fakeClock, recordingLogger, recordingMetrics, sqsRecord } from "../../core/jobs/helpers";
 
@@ -62,7 +66,14 @@ async function world(tokens: Array<string | Error>, options: { withCdns?: boolea
     env: { EDGEPLANE_FASTLY_API_URL: emulator.url, EDGEPLANE_INSECURE_LOOPBACK: "1" },
     now: clock.now,
   });
-  const cdnDeps = { targets, connect: connections.connect, forget: connections.forget, now: clock.now, random: () => 0.5, logger };
+  const cdnDeps = {
+    targets,
+    connect: connections.connect,
+    forget: connections.forget,
+    now: clock.now,
+    random: () => 0.5,
+    logger,
+  };
   const deps: PurgeWorkerDeps = {
     jobs: store,
     visibility: { change: async (_arn, receipt, seconds) => void visibility.push({ receipt, seconds }) },
@@ -79,7 +90,14 @@ async function world(tokens: Array<string | Error>, options: { withCdns?: boolea
 
 /** A one-batch job: tags to Fastly, recorded as purge-api records it. */
 async function fastlyJob(w: World, tags: string[] = ["news", "sport"]): Promise<CdnBatchMessage> {
-  const fanned = fanOutPurge({ type: "tag", objects: tags, targets: targets.slice(1), jobId: JOB_ID, action: "invalidate", network: "staging" });
+  const fanned = fanOutPurge({
+    type: "tag",
+    objects: tags,
+    targets: targets.slice(1),
+    jobId: JOB_ID,
+    action: "invalidate",
+    network: "staging",
+  });
   const request = fanned.others[0]!.requests[0]!;
   await w.store.createJob({
     jobId: JOB_ID,
@@ -114,7 +132,10 @@ it("a token refused twice fails the batch finally with credentialRejected", asyn
   const message = await fastlyJob(w);
   const result = await processPurgeRecords([sqsRecord(message)], w.deps);
   expect(result.batchItemFailures).toEqual([]);
-  expect(await w.store.getBatch(JOB_ID, 0)).toMatchObject({ status: "failed", error: { reason: "credentialRejected", status: 401 } });
+  expect(await w.store.getBatch(JOB_ID, 0)).toMatchObject({
+    status: "failed",
+    error: { reason: "credentialRejected", status: 401 },
+  });
   expect(w.deadLetters).toEqual([]);
 });
 

@@ -11,7 +11,11 @@ import { mockClient } from "aws-sdk-client-mock";
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { ENV } from "../../../core/environment-names";
 import { decodeBatchMessage } from "../../../core/jobs/message";
-import { PURGE_MAX_ATTEMPTS, PURGE_QUEUE_MAX_RECEIVE_COUNT, PURGE_QUEUE_VISIBILITY_SECONDS } from "../../../core/jobs/queue-settings";
+import {
+  PURGE_MAX_ATTEMPTS,
+  PURGE_QUEUE_MAX_RECEIVE_COUNT,
+  PURGE_QUEUE_VISIBILITY_SECONDS,
+} from "../../../core/jobs/queue-settings";
 import { jobViewSchema, submitAnswerSchema } from "../../../core/jobs/purge-api-contract";
 import { ALL_REASON_CODES } from "../../../core/purge/failure-reasons";
 import { cloudflarePurgedObjects, startCloudflareEmulator, type CloudflareEmulator } from "../../../sandbox/cloudflare";
@@ -74,7 +78,13 @@ function event(routeKey: string, body: unknown, jobId?: string): APIGatewayProxy
       stage: "$default",
       time: "01/Jun/2025:12:00:00 +0000",
       timeEpoch: 1748779200000,
-      http: { method: jobId === undefined ? "POST" : "GET", path: "/purge", protocol: "HTTP/1.1", sourceIp: "203.0.113.7", userAgent: "edgeplane-cli" },
+      http: {
+        method: jobId === undefined ? "POST" : "GET",
+        path: "/purge",
+        protocol: "HTTP/1.1",
+        sourceIp: "203.0.113.7",
+        userAgent: "edgeplane-cli",
+      },
       authorizer: {
         iam: {
           accessKey: "ASIAEXAMPLE",
@@ -110,7 +120,12 @@ describe("one job fanned out to Akamai + Fastly + Cloudflare + CloudFront: purge
   const DLQ = "edgeplane-prod-purge-dlq";
   const simulatedQueues = (): ConstructorParameters<typeof SqsSimulator>[1] => [
     { name: DLQ, retentionSeconds: 14 * 24 * 3600 },
-    { name: QUEUE, visibilityTimeoutSeconds: PURGE_QUEUE_VISIBILITY_SECONDS, deadLetterQueue: DLQ, maxReceiveCount: PURGE_QUEUE_MAX_RECEIVE_COUNT },
+    {
+      name: QUEUE,
+      visibilityTimeoutSeconds: PURGE_QUEUE_VISIBILITY_SECONDS,
+      deadLetterQueue: DLQ,
+      maxReceiveCount: PURGE_QUEUE_MAX_RECEIVE_COUNT,
+    },
   ];
 
   beforeAll(async () => {
@@ -120,7 +135,10 @@ describe("one job fanned out to Akamai + Fastly + Cloudflare + CloudFront: purge
       services: [{ id: FASTLY_SERVICE, hosts: [HOST], purgeRequiresAuth: true }],
       tokens: [{ token: FASTLY_TOKEN, scope: "purge_select", services: [FASTLY_SERVICE] }],
     });
-    cloudflare = await startCloudflareEmulator({ zones: [{ id: ZONE, plan: "pro" }], tokens: [{ token: CLOUDFLARE_TOKEN, kind: "user", purgeZones: [ZONE] }] });
+    cloudflare = await startCloudflareEmulator({
+      zones: [{ id: ZONE, plan: "pro" }],
+      tokens: [{ token: CLOUDFLARE_TOKEN, kind: "user", purgeZones: [ZONE] }],
+    });
     cloudfront = await startCloudFrontEmulator({
       distributions: [{ id: DISTRIBUTION }],
       credentials: [{ ...AWS_KEY, accountId: "123456789012", distributionIds: [DISTRIBUTION] }],
@@ -160,7 +178,10 @@ describe("one job fanned out to Akamai + Fastly + Cloudflare + CloudFront: purge
     cloudflare.setFaults([]);
     cloudfront.setFaults([]);
     sm.reset();
-    sm.on(GetSecretValueCommand, { SecretId: EDGEGRID_ARN }).resolves({ SecretString: secretString(sandbox, NEW_CLIENT), VersionId: "v1" });
+    sm.on(GetSecretValueCommand, { SecretId: EDGEGRID_ARN }).resolves({
+      SecretString: secretString(sandbox, NEW_CLIENT),
+      VersionId: "v1",
+    });
     sm.on(GetSecretValueCommand, { SecretId: FASTLY_ARN }).resolves({ SecretString: FASTLY_TOKEN, VersionId: "v1" });
     sm.on(GetSecretValueCommand, { SecretId: CLOUDFLARE_ARN }).resolves({ SecretString: CLOUDFLARE_TOKEN, VersionId: "v1" });
     captureProcessOutput([]);
@@ -210,8 +231,12 @@ describe("one job fanned out to Akamai + Fastly + Cloudflare + CloudFront: purge
 
     // Every URL purged once on each CDN that did not fail.
     expect(sorted(purgedObjects(sandbox.state, { type: "url" }).map(String))).toEqual(sorted(urls));
-    expect(sorted(fastlyPurgedObjects(fastly.state, { kind: "url", serviceId: FASTLY_SERVICE }))).toEqual(sorted(urls.map((u) => u.slice("https://".length))));
-    expect(sorted(cloudFrontInvalidatedPaths(cloudfront.state, DISTRIBUTION))).toEqual(sorted(urls.map((u) => u.slice(`https://${HOST}`.length))));
+    expect(sorted(fastlyPurgedObjects(fastly.state, { kind: "url", serviceId: FASTLY_SERVICE }))).toEqual(
+      sorted(urls.map((u) => u.slice("https://".length))),
+    );
+    expect(sorted(cloudFrontInvalidatedPaths(cloudfront.state, DISTRIBUTION))).toEqual(
+      sorted(urls.map((u) => u.slice(`https://${HOST}`.length))),
+    );
     expect(cloudflarePurgedObjects(cloudflare.state, { zoneId: ZONE })).toEqual([]);
 
     const job = await view(submitted.jobId);
@@ -222,7 +247,14 @@ describe("one job fanned out to Akamai + Fastly + Cloudflare + CloudFront: purge
     expect(perTarget[FASTLY_KEY]?.ids).toHaveLength(100);
     expect(perTarget[CLOUDFRONT_KEY]).toMatchObject({ cdn: "cloudfront", batches: 1, done: 1, objectsDone: 100 });
     expect(perTarget[CLOUDFRONT_KEY]?.ids).toEqual([cloudfront.state.invalidations[0]?.id]);
-    expect(perTarget[CLOUDFLARE_KEY]).toMatchObject({ cdn: "cloudflare", batches: 4, done: 0, failed: 4, objectsFailed: 100, reasons: ["retriesExhausted"] });
+    expect(perTarget[CLOUDFLARE_KEY]).toMatchObject({
+      cdn: "cloudflare",
+      batches: 4,
+      done: 0,
+      failed: 4,
+      objectsFailed: 100,
+      reasons: ["retriesExhausted"],
+    });
 
     // Each batch says its CDN and id; the failures name their reason with a code of the one set.
     for (const batch of job.batches) {
@@ -242,7 +274,9 @@ describe("one job fanned out to Akamai + Fastly + Cloudflare + CloudFront: purge
     // Nothing lost: the failed batches' messages are in the DLQ with every URL they carry.
     const dead = sqs.messages(DLQ).map((m) => decodeBatchMessage(m.body));
     expect(dead).toHaveLength(4);
-    const deadUrls = dead.flatMap((d) => (d.ok && "request" in d.message ? d.message.request.objects.map((o) => String(o.value)) : []));
+    const deadUrls = dead.flatMap((d) =>
+      d.ok && "request" in d.message ? d.message.request.objects.map((o) => String(o.value)) : [],
+    );
     expect(sorted(deadUrls)).toEqual(sorted(urls));
     // The 429s at Fastly were waits, not attempts: every Fastly batch is done, none counted a failure.
     expect(table.itemsNamed("batch").filter((b) => b.cdn === "fastly" && typeof b.attempts === "number")).toEqual([]);
@@ -286,10 +320,16 @@ describe("one job fanned out to Akamai + Fastly + Cloudflare + CloudFront: purge
 
     const cpcodes = await api(event("POST /purge", { type: "cpcode", objects: [12345], cdns: [FASTLY_KEY] }));
     expect(cpcodes.statusCode).toBe(400);
-    expect(JSON.parse(String(cpcodes.body)).rejected[0]).toMatchObject({ code: "noCdnServes", reason: expect.stringContaining("akamai") });
+    expect(JSON.parse(String(cpcodes.body)).rejected[0]).toMatchObject({
+      code: "noCdnServes",
+      reason: expect.stringContaining("akamai"),
+    });
     const unknown = await api(event("POST /purge", { type: "url", objects: [`https://${HOST}/a`], cdns: ["fastly:NOPE123456"] }));
     expect(unknown.statusCode).toBe(400);
-    expect(JSON.parse(String(unknown.body))).toMatchObject({ field: "cdns", allowed: ["akamai", FASTLY_KEY, CLOUDFLARE_KEY, CLOUDFRONT_KEY] });
+    expect(JSON.parse(String(unknown.body))).toMatchObject({
+      field: "cdns",
+      allowed: ["akamai", FASTLY_KEY, CLOUDFLARE_KEY, CLOUDFRONT_KEY],
+    });
 
     const run = await sqs.run(QUEUE, runWorker);
     expect(run.settled).toBe(true);
