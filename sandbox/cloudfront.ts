@@ -42,7 +42,7 @@ import {
   type LoopbackServer,
 } from "./cdn-server";
 import { TokenBucket, type BucketSpec } from "./token-bucket";
-import { child, el, parseXml, type XmlElement } from "./xml";
+import { child, el, parseXml, type XmlElement } from "../core/xml";
 
 export const CLOUDFRONT_NAMESPACE = "http://cloudfront.amazonaws.com/doc/2020-05-31/";
 export const STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/";

@@ -18,7 +18,7 @@ const KiB = 1024;
 const CEILING = 450 * KiB;
 /** Per function: what the code weighs with zod/mini everywhere, plus room to grow. */
 const BUDGETS: Record<string, number> = {
-  "functions/purge-api/index.ts": 400 * KiB,
+  "functions/purge-api/index.ts": 425 * KiB,
   "functions/purge-worker/index.ts": 400 * KiB,
   "functions/rotate-credentials/index.ts": 300 * KiB,
   "functions/edgekv-tokens/index.ts": 350 * KiB,

@@ -2,7 +2,7 @@
 import { startLoopbackServer } from "../../sandbox/cdn-server";
 import type { EmulatorRequestRecord } from "../../sandbox/cdn-server";
 import { startFastlyEmulator } from "../../sandbox/fastly";
-import { child, el, parseXml } from "../../sandbox/xml";
+import { child, el, parseXml } from "../../core/xml";
 
 describe("startLoopbackServer", () => {
   it("listens only on loopback", async () => {

@@ -106,7 +106,19 @@ function pathProblem(path: string): string | undefined {
  * the loopback sandbox with EDGEPLANE_INSECURE_LOOPBACK=1. Call before creating the CloudFront client.
  */
 export function checkCloudFrontEndpointOverride(env: Record<string, string | undefined> = process.env): void {
-  for (const name of CLOUDFRONT_ENDPOINT_ENVS) resolveApiBaseUrl("https://cloudfront.amazonaws.com", name, env);
+  for (const name of CLOUDFRONT_ENDPOINT_ENVS) resolveApiBaseUrl(CLOUDFRONT_API_URL, name, env);
+}
+
+export const CLOUDFRONT_API_URL = "https://cloudfront.amazonaws.com";
+
+/**
+ * Where CloudFront requests go, as the SDK picks it: AWS_ENDPOINT_URL_CLOUDFRONT, else AWS_ENDPOINT_URL, else
+ * CloudFront's global endpoint. Both overrides are checked first (checkCloudFrontEndpointOverride).
+ */
+export function cloudFrontApiBaseUrl(env: Record<string, string | undefined> = process.env): string {
+  checkCloudFrontEndpointOverride(env);
+  const name = CLOUDFRONT_ENDPOINT_ENVS.find((n) => (env[n] ?? "") !== "");
+  return name === undefined ? CLOUDFRONT_API_URL : resolveApiBaseUrl(CLOUDFRONT_API_URL, name, env);
 }
 
 export function createCloudFrontProvider(config: CloudFrontConfig): CdnProvider {

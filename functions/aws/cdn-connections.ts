@@ -1,18 +1,18 @@
 /**
  * The purge worker's way to the CDN targets (core/jobs/cdn-send.ts CdnSendDeps.connect): Fastly and Cloudflare
  * with their token from the target's Secrets Manager secret (secrets-manager-cdn-token.ts), cached for
- * TOKEN_CACHE_MS, over fetch; CloudFront with the worker role's own credentials through @aws-sdk/client-cloudfront
- * (only CreateInvalidation and GetInvalidation are bundled). Tokens stay in memory and in request headers.
+ * TOKEN_CACHE_MS, over fetch; CloudFront with the worker role's own credentials over fetch too
+ * (cloudfront-fetch-transport.ts: SigV4-signed REST-XML, no CloudFront SDK client in the bundle). Tokens stay in
+ * memory and in request headers.
  */
-import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
+import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import type { CdnRuntimeTarget } from "../../config/runtime-schema";
 import { targetKey } from "../../config/runtime-schema";
-import { checkCloudFrontEndpointOverride } from "../../core/cdn/cloudfront";
-import { cloudFrontTransport } from "../../core/cdn/cloudfront-sdk";
 import { fetchTransport } from "../../core/cdn/fetch-transport";
 import type { CdnTransport } from "../../core/cdn/types";
 import type { CdnConnection, NonAkamaiTarget } from "../../core/jobs/cdn-send";
 import { providerForTarget } from "../../core/jobs/fan-out";
+import { cloudFrontFetchTransport } from "./cloudfront-fetch-transport";
 
 /** A token read from its secret is used this long before the secret is read again (a 401 reads it at once). */
 export const TOKEN_CACHE_MS = 5 * 60_000;
@@ -22,9 +22,9 @@ export interface CdnConnectionsOptions {
   readToken: (secretArn: string) => Promise<string>;
   /** HTTP transport for Fastly and Cloudflare. Default fetchTransport() with the per-request timeout. */
   httpTransport?: CdnTransport;
-  /** CloudFront transport. Default the SDK client (maxAttempts 1: the worker owns retries). */
+  /** CloudFront transport. Default cloudFrontFetchTransport with the SDK's default credentials (env in Lambda). */
   cloudFrontTransport?: CdnTransport;
-  /** For the providers' and the SDK's endpoint overrides (loopback only). Default process.env. */
+  /** For the providers' endpoint overrides, AWS_ENDPOINT_URL_CLOUDFRONT too (loopback only). Default process.env. */
   env?: Record<string, string | undefined>;
   now?: () => number;
   requestTimeoutMs?: number;
@@ -47,14 +47,13 @@ export function cdnConnections(options: CdnConnectionsOptions): CdnConnections {
     http ??= fetchTransport(options.requestTimeoutMs !== undefined ? { timeoutMs: options.requestTimeoutMs } : {});
     return http;
   };
-  const cloudFrontSdk = (): CdnTransport => {
-    if (cloudFront === undefined) {
-      // Refuses an endpoint override that is not loopback (and loopback without EDGEPLANE_INSECURE_LOOPBACK=1).
-      checkCloudFrontEndpointOverride(env);
-      // CloudFront's API is global and signed for us-east-1 whatever the function's region (the SDK's endpoint
-      // rules do the same for the default endpoint; an endpoint override would otherwise sign for AWS_REGION).
-      cloudFront = cloudFrontTransport(new CloudFrontClient({ region: "us-east-1", maxAttempts: 1 }));
-    }
+  const cloudFrontHttp = (): CdnTransport => {
+    // Refuses an endpoint override that is not loopback (and loopback without EDGEPLANE_INSECURE_LOOPBACK=1).
+    cloudFront ??= cloudFrontFetchTransport({
+      credentials: defaultProvider(),
+      env,
+      ...(options.requestTimeoutMs !== undefined ? { timeoutMs: options.requestTimeoutMs } : {}),
+    });
     return cloudFront;
   };
 
@@ -74,7 +73,7 @@ export function cdnConnections(options: CdnConnectionsOptions): CdnConnections {
       if (known !== undefined && known.token === token) return known.connection;
       const connection: CdnConnection = {
         provider: providerForTarget(target, token, env),
-        transport: target.cdn === "cloudfront" ? cloudFrontSdk() : httpTransport(),
+        transport: target.cdn === "cloudfront" ? cloudFrontHttp() : httpTransport(),
       };
       providers.set(key, { token, connection });
       return connection;

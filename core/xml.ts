@@ -1,6 +1,6 @@
 /**
- * The little XML the CloudFront emulator needs: a strict reader for request bodies (elements, text,
- * the five predefined entities and character references; no DTDs, no CDATA needed by the SDK) and an
+ * The little XML CloudFront's REST API needs (the sandbox emulator and functions/aws/cloudfront-fetch-transport.ts):
+ * a strict reader (elements, text, the five predefined entities and character references; no DTDs, no CDATA) and an
  * escaping writer.
  */
 
