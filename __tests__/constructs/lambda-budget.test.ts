@@ -18,6 +18,7 @@ const KiB = 1024;
 const CEILING = 450 * KiB;
 /** Per function: what the code weighs with zod/mini everywhere, plus room to grow. */
 const BUDGETS: Record<string, number> = {
+  // purge-api plans every CDN's batches (the providers' validation and planning code): 401 KiB when raised to 425.
   "functions/purge-api/index.ts": 425 * KiB,
   "functions/purge-worker/index.ts": 400 * KiB,
   "functions/rotate-credentials/index.ts": 300 * KiB,

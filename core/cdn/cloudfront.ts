@@ -17,8 +17,9 @@
  * CloudFront already took returns the first invalidation, or one of the "caller reference already used" errors,
  * which count as that first invalidation's success.
  *
- * Requests go out through a transport (cloudfront-sdk.ts wraps @aws-sdk/client-cloudfront); answers are read by
- * SDK error name.
+ * Requests go out through a transport (cloudfront-sdk.ts wraps @aws-sdk/client-cloudfront for the CLI;
+ * functions/aws/cloudfront-fetch-transport.ts signs REST-XML over fetch for the worker, with the same answer shapes);
+ * answers are read by SDK error name.
  */
 import { createHash } from "node:crypto";
 import { asRecord, truncate } from "./http-answers";
