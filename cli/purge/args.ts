@@ -13,6 +13,7 @@ import {
   parseAllowedHostnames,
 } from "../../core/purge/objects";
 import { CDN_NAMES, type CdnName, type CdnObjectType } from "../../core/cdn/types";
+import { PURGE_API_TYPES, type PurgeApiType } from "../../core/jobs/purge-api-contract";
 import { CLOUDFLARE_PLANS, type CloudflarePlan } from "../../core/cdn/cloudflare";
 import {
   CREDENTIAL_FLAGS,
@@ -37,6 +38,12 @@ export interface PurgeArgs {
   readStdin: boolean;
   files: string[];
   type: PurgeType;
+  /** --type with --env: what the purge API takes (Akamai's types, and host, prefix, path for the environment's other CDNs). */
+  apiType: PurgeApiType;
+  /** --cdn NAME with --env: only the environment's targets of these CDNs (resolved with config/ in index.ts). */
+  envCdns: CdnName[];
+  /** --target KEY with --env: only these targets (targetKey, e.g. fastly:SERVICE). */
+  targets: string[];
   /** Undefined: the environment's defaultAction with --env, else invalidate. */
   action?: PurgeAction;
   network: PurgeNetwork;
@@ -101,6 +108,7 @@ export const PURGE_FLAGS: readonly FlagSpec[] = [
       `cloudflare ${CDN_TYPES.cloudflare.join(", ")}; cloudfront ${CDN_TYPES.cloudfront.join(", ")}`,
   },
   { name: "--cdn", value: `one of ${CDN_NAMES.join(", ")}` },
+  { name: "--target", value: "with --env: a CDN target of the environment, e.g. akamai or fastly:SERVICE", repeatable: true },
   { name: "--action", value: `one of ${PURGE_ACTIONS.join(", ")}` },
   { name: "--network", value: `one of ${PURGE_NETWORKS.join(", ")}` },
   { name: "--file", value: "a file path (one object per line)", repeatable: true },
@@ -139,6 +147,9 @@ export function parsePurgeArgs(argv: readonly string[], context: ParseContext): 
     readStdin: false,
     files: flags.values.get("--file") ?? [],
     type: "url",
+    apiType: "url",
+    envCdns: [],
+    targets: [],
     network: "staging",
     dryRun: flags.booleans.has("--dry-run"),
     json: flags.booleans.has("--json"),
@@ -150,7 +161,7 @@ export function parsePurgeArgs(argv: readonly string[], context: ParseContext): 
     pollIntervalSeconds: DEFAULT_POLL_INTERVAL_SECONDS,
     jobs: [],
     help: flags.booleans.has("--help"),
-    cdn: choice("--cdn", flagValue(flags, "--cdn") ?? "akamai", CDN_NAMES),
+    cdn: "akamai",
     cdnType: "url",
     plan: "pro",
     cacheTags: flags.booleans.has("--cache-tags"),
@@ -165,12 +176,24 @@ export function parsePurgeArgs(argv: readonly string[], context: ParseContext): 
       args.objects.push(word);
     }
   });
+  const cdn = choice("--cdn", flagValue(flags, "--cdn") ?? "akamai", CDN_NAMES);
   const type = flagValue(flags, "--type");
-  if (type !== undefined && args.cdn === "akamai") {
+  if (flags.values.has("--env")) {
+    // Through the purge API: --cdn and --target pick the environment's targets, --type is the API's; the API (which
+    // knows which targets take which type) has the last word, so nothing is refused here that it could take.
+    if (flags.values.has("--cdn")) args.envCdns.push(cdn);
+    args.targets.push(...(flags.values.get("--target") ?? []));
+    if (type !== undefined) args.apiType = choice("--type", type, PURGE_API_TYPES);
+    if ((PURGE_TYPES as readonly string[]).includes(args.apiType)) args.type = args.apiType as PurgeType;
+  } else {
+    args.cdn = cdn;
+  }
+  if (type !== undefined && args.cdn === "akamai" && !flags.values.has("--env")) {
     if (flags.values.has("--cdn") && !(PURGE_TYPES as readonly string[]).includes(type)) {
       throw new UsageError(`--type "${type}" is not supported by akamai; akamai supports: ${PURGE_TYPES.join(", ")}`);
     }
     args.type = choice("--type", type, PURGE_TYPES);
+    args.apiType = args.type;
   }
   if (type !== undefined && args.cdn !== "akamai") {
     const supported = CDN_TYPES[args.cdn];
@@ -262,9 +285,20 @@ function seconds(flag: string, value: string, min: number, max: number): number 
 }
 
 function checkCombinations(args: PurgeArgs, flags: ParsedFlags): void {
+  if (args.env === undefined) {
+    refuseFlags(flags, ["--target"], "only applies with --env (it picks the environment's CDN targets the purge API sends to)");
+  }
   if (args.cdn !== "akamai") {
     checkCdnCombinations(args, args.cdn, flags);
     return;
+  }
+  if (args.env !== undefined) {
+    refuseFlags(
+      flags,
+      ["--service-id", "--zone-id", "--plan", "--account-id", "--distribution-id", "--cache-tags", "--soft", "--allow-purge-all"],
+      "only applies to a direct purge (--cdn fastly, cloudflare or cloudfront without --env); with --env the environment's " +
+        "config/ holds each CDN target's settings: pick targets with --target KEY or --cdn NAME",
+    );
   }
   refuseFlags(
     flags,
@@ -295,8 +329,8 @@ function checkCombinations(args: PurgeArgs, flags: ParsedFlags): void {
       "only applies with --env; direct purges are sent directly and finish before the command returns",
     );
   }
-  if (args.type !== "url" && args.allowHosts.length > 0) {
-    throw new UsageError(`--allow-host only applies to --type url; got --type ${args.type}`);
+  if (args.apiType !== "url" && args.allowHosts.length > 0) {
+    throw new UsageError(`--allow-host only applies to --type url; got --type ${args.apiType}`);
   }
   if (args.jobs.length > 0) {
     if (args.objects.length > 0 || args.files.length > 0 || args.readStdin) {
@@ -305,6 +339,11 @@ function checkCombinations(args: PurgeArgs, flags: ParsedFlags): void {
     if (args.dryRun)
       throw new UsageError("--dry-run cannot be combined with --job (a job already submitted has nothing to plan)");
     if (args.skipInvalid) throw new UsageError("--skip-invalid cannot be combined with --job");
+    if (args.targets.length > 0 || args.envCdns.length > 0) {
+      throw new UsageError(
+        "--target and --cdn cannot be combined with --job (the job's targets were chosen when it was submitted)",
+      );
+    }
   }
 }
 

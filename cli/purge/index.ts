@@ -5,6 +5,8 @@
  * Exit codes: 0 everything purged; 1 anything rejected or failed (or an error); 64 a bad command line.
  */
 import { loadEnvironments, type EnvironmentConfig } from "../../config";
+import { type CdnTargetConfig, targetKey } from "../../config/runtime-schema";
+import type { PurgeApiType } from "../../core/jobs/purge-api-contract";
 import { edgeGridEnvNames, edgeGridEnvPrefix, readEdgerc, readEnvCredentials } from "../../core/edgegrid/credentials";
 import type { PurgeAction } from "../../core/purge/objects";
 import { MAX_BODY_BYTES } from "../../core/purge/planner";
@@ -244,10 +246,56 @@ async function runDirect(args: PurgeArgs, io: CommandIo): Promise<number> {
   return finish(args, io, directReport(prepared, result), context);
 }
 
+/** The environment's CDN targets (config `cdns`; absent: Akamai alone). */
+function environmentTargets(env: EnvironmentConfig): readonly CdnTargetConfig[] {
+  return env.cdns ?? [{ cdn: "akamai", hostnames: env.purgePolicy.allowedHostnames }];
+}
+
+/**
+ * The request's `cdns` from --target and --cdn, each checked against the environment's targets; undefined when
+ * neither was given (the API then sends to every target serving the objects).
+ */
+export function chosenTargets(args: Pick<PurgeArgs, "targets" | "envCdns">, env: EnvironmentConfig): string[] | undefined {
+  if (args.targets.length === 0 && args.envCdns.length === 0) return undefined;
+  const targets = environmentTargets(env);
+  const keys = targets.map(targetKey);
+  const chosen = new Set<string>();
+  for (const key of args.targets) {
+    if (!keys.includes(key)) {
+      throw new UsageError(`--target "${key}" is not a CDN target of environment "${env.name}"; allowed: ${keys.join(", ")}`);
+    }
+    chosen.add(key);
+  }
+  for (const cdn of args.envCdns) {
+    const ofCdn = targets.filter((t) => t.cdn === cdn).map(targetKey);
+    if (ofCdn.length === 0) {
+      const cdns = [...new Set(targets.map((t) => t.cdn))];
+      throw new UsageError(`--cdn ${cdn}: environment "${env.name}" has no ${cdn} target; allowed: ${cdns.join(", ")}`);
+    }
+    for (const key of ofCdn) chosen.add(key);
+  }
+  return [...chosen];
+}
+
+/**
+ * Whether objects are validated here the Akamai way before sending: URLs always (the environment's allowed
+ * hostnames), CP codes (Akamai's only), tags when only Akamai targets get them. Anything else (tags for Fastly,
+ * Cloudflare or CloudFront, host, prefix, path) is left to the purge API, which knows each target's rules.
+ */
+function validatesLocally(type: PurgeApiType, env: EnvironmentConfig, cdns: readonly string[] | undefined): boolean {
+  if (type === "url" || type === "cpcode") return true;
+  if (type !== "tag") return false;
+  const targets = environmentTargets(env).filter((t) => cdns === undefined || cdns.includes(targetKey(t)));
+  return targets.every((t) => t.cdn === "akamai");
+}
+
 async function runViaApi(args: PurgeArgs, env: EnvironmentConfig, io: CommandIo): Promise<number> {
   const action = defaultAction(args, env);
   const policy = env.purgePolicy;
+  const cdns = chosenTargets(args, env);
   let prepared: PreparedPurge | undefined;
+  /** Objects sent as read, for the purge API to validate (see validatesLocally). */
+  let unchecked: string[] | undefined;
   if (args.jobs.length === 0) {
     if (!policy.allowedNetworks.includes(args.network)) {
       throw new CommandError(
@@ -255,11 +303,16 @@ async function runViaApi(args: PurgeArgs, env: EnvironmentConfig, io: CommandIo)
           (args.network === "staging" ? "" : " (the default --network is staging)"),
       );
     }
-    ({ prepared } = await prepare(args, io, action, args.type === "url" ? policy.allowedHostnames : undefined));
-    if (args.dryRun) return printDryRun(args, io, prepared, `environment ${env.name}`);
+    if (validatesLocally(args.apiType, env, cdns)) {
+      ({ prepared } = await prepare(args, io, action, args.type === "url" ? policy.allowedHostnames : undefined));
+      if (args.dryRun) return printDryRun(args, io, prepared, `environment ${env.name}`);
+    } else {
+      unchecked = (await readObjects(args, io.stdin, io.stdinIsTty)).objects;
+      if (args.dryRun) return printUncheckedDryRun(args, io, env, action, unchecked, cdns);
+    }
   }
   const context: ReportContext = {
-    type: args.type,
+    type: args.apiType,
     action,
     network: args.network,
     duplicates: prepared?.duplicates ?? 0,
@@ -268,6 +321,8 @@ async function runViaApi(args: PurgeArgs, env: EnvironmentConfig, io: CommandIo)
   if (prepared !== undefined && (context.heldBack || prepared.plan.batches.length === 0)) {
     return finish(args, io, directReport(prepared, undefined), context);
   }
+  if (unchecked !== undefined && unchecked.length === 0)
+    return finish(args, io, { batches: [], rejected: [], failed: [] }, context);
 
   const urlText = args.apiUrl ?? io.env[PURGE_API_URL_ENV];
   if (urlText === undefined || urlText.trim() === "") {
@@ -310,16 +365,21 @@ async function runViaApi(args: PurgeArgs, env: EnvironmentConfig, io: CommandIo)
       ),
   };
   try {
+    const objects = prepared?.accepted ?? unchecked;
     const outcome =
-      prepared === undefined
+      objects === undefined
         ? await followJobs(args.jobs, options)
-        : await purgeViaApi({ type: args.type, action, network: args.network, objects: prepared.accepted }, options);
+        : await purgeViaApi(
+            { type: args.apiType, action, network: args.network, objects, ...(cdns !== undefined ? { cdns } : {}) },
+            options,
+          );
     progress.done();
     // Objects refused locally (sent anyway with --skip-invalid) are reported with the API's refusals.
     const report = outcome.report;
-    if (prepared !== undefined) {
-      report.rejected.unshift(...prepared.rejected.map((r) => ({ object: r.object, reason: r.reason })));
-      const serverRejected = report.rejected.slice(prepared.rejected.length);
+    if (objects !== undefined) {
+      const localRejected = prepared?.rejected ?? [];
+      report.rejected.unshift(...localRejected.map((r) => ({ object: r.object, reason: r.reason })));
+      const serverRejected = report.rejected.slice(localRejected.length);
       if (serverRejected.length > 0) {
         io.stderr(
           `edgeplane purge: the purge API rejected ${serverRejected.length} object(s):\n${rejectedLines(serverRejected)}`,
@@ -331,6 +391,30 @@ async function runViaApi(args: PurgeArgs, env: EnvironmentConfig, io: CommandIo)
   } finally {
     client.close();
   }
+}
+
+/** A dry run of objects the purge API validates: what would be sent, and to which targets. */
+function printUncheckedDryRun(
+  args: PurgeArgs,
+  io: CommandIo,
+  env: EnvironmentConfig,
+  action: PurgeAction,
+  objects: readonly string[],
+  cdns: readonly string[] | undefined,
+): number {
+  const targets = cdns ?? environmentTargets(env).map(targetKey);
+  if (args.json) {
+    io.stdout(
+      `${JSON.stringify({ dryRun: true, type: args.apiType, objects: objects.length, cdns: targets, rejected: [], failed: [] }, null, 2)}\n`,
+    );
+  } else {
+    io.stdout(
+      `dry run (environment ${env.name}): nothing was sent\n` +
+        `${action} ${args.apiType} on ${args.network}: ${objects.length.toLocaleString("en-US")} object(s) for the purge API to ` +
+        `validate and send to the targets that take them among ${targets.join(", ")}\n`,
+    );
+  }
+  return 0;
 }
 
 function finish(args: PurgeArgs, io: CommandIo, report: ReturnType<typeof directReport>, context: ReportContext): number {

@@ -23,7 +23,8 @@
  */
 import type { CdnName } from "../../core/cdn/types";
 import type { FailureReasonCode } from "../../core/purge/failure-reasons";
-import type { PurgeAction, PurgeNetwork, PurgeType } from "../../core/purge/objects";
+import type { PurgeApiType } from "../../core/jobs/purge-api-contract";
+import type { PurgeAction, PurgeNetwork } from "../../core/purge/objects";
 
 export interface ReportBatch {
   /** Akamai's purgeId (for another CDN's batch, the same as `id`). */
@@ -64,7 +65,7 @@ export interface PurgeReport {
 
 /** Facts for the human summary that the JSON leaves out. */
 export interface ReportContext {
-  type: PurgeType;
+  type: PurgeApiType;
   action: PurgeAction;
   network: PurgeNetwork;
   /** Valid objects given more than once, sent once. */

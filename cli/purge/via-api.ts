@@ -9,6 +9,7 @@ import type { PurgePolicyConfig } from "../../config/schema";
 import {
   type JobView,
   type PurgeApiRequest,
+  type PurgeApiType,
   jobViewSchema,
   notRecordedAnswerSchema,
   rejectedAnswerSchema,
@@ -16,7 +17,7 @@ import {
 } from "../../core/jobs/purge-api-contract";
 import { TERMINAL_JOB_STATUSES } from "../../core/jobs/status";
 import { failureReasonCode } from "../../core/purge/failure-reasons";
-import type { PurgeAction, PurgeNetwork, PurgeObject, PurgeType } from "../../core/purge/objects";
+import type { PurgeAction, PurgeNetwork, PurgeObject } from "../../core/purge/objects";
 import { ApiNetworkError, type ApiResponse, type PurgeApiClient, apiErrorText } from "./api-client";
 import type { PurgeReport, ReportBatch, ReportFailure, ReportRejection } from "./report";
 
@@ -31,10 +32,12 @@ const SUBMIT_ATTEMPTS = 4;
 const MAX_POLL_ERRORS_IN_A_ROW = 5;
 
 export interface ApiPurgeRequest {
-  type: PurgeType;
+  type: PurgeApiType;
   action: PurgeAction;
   network: PurgeNetwork;
   objects: PurgeObject[];
+  /** Only these CDN targets of the environment (targetKey); absent: every target serving the objects. */
+  cdns?: string[];
 }
 
 export interface ApiPurgeOptions {
@@ -107,6 +110,7 @@ export async function purgeViaApi(
   const jobs: TrackedJob[] = [];
   for (const objects of chunks) {
     const body: PurgeApiRequest = { type: request.type, objects, action: request.action, network: request.network };
+    if (request.cdns !== undefined) body.cdns = request.cdns;
     const outcome = await submit(body, options);
     if (outcome.kind === "failed") {
       report.failed.push({ objects: objects.length, ...outcome.failure });

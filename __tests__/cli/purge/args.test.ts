@@ -40,7 +40,12 @@ describe("usage errors exit 64 and say what is allowed", () => {
       ["--cdn", "akamai", "--edgerc", "x", "--type", "host", "a"],
       /--type "host" is not supported by akamai; akamai supports: url, cpcode, tag/,
     ],
-    [["--cdn", "fastly", "--service-id", "S", "--env", "dev", "a"], /--env only applies to akamai; --cdn fastly purges directly/],
+    [
+      ["--cdn", "fastly", "--service-id", "S", "--env", "dev", "a"],
+      /--service-id only applies to a direct purge \(--cdn fastly, cloudflare or cloudfront without --env\); .*--target KEY or --cdn NAME/,
+    ],
+    [["--target", "akamai", "--edgerc", "x", "a"], /--target only applies with --env/],
+    [["--cdn", "fastly", "--service-id", "S", "--target", "akamai", "a"], /--target only applies with --env/],
     [["--cdn", "gcore", "a"], /--cdn "gcore" is not allowed; allowed: akamai, fastly, cloudflare, cloudfront/],
   ])("%j", async (argv, message) => {
     const { io, stdout, stderr } = captureIo();
