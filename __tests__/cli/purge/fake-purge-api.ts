@@ -133,6 +133,8 @@ export interface FakePurgeApi {
   region: string;
   jobs: FakeJob[];
   requests: Array<{ method: string; path: string; status: number; signature: SignatureCheck }>;
+  /** Every POST /purge body that matched the request schema, as sent. */
+  bodies: PurgeApiRequest[];
   /** Objects whose batch ends failed (403 from "Fast Purge"). */
   failObjects: Set<string>;
   pollsUntilDone: number;
@@ -149,10 +151,14 @@ export async function startFakePurgeApi(options: {
   const jobs: FakeJob[] = [];
   const requests: FakePurgeApi["requests"] = [];
   const prefix = options.stagePath ?? "";
-  const api = { jobs, requests, failObjects: new Set<string>(), pollsUntilDone: 2, refuseToQueue: false } as Omit<
-    FakePurgeApi,
-    "url" | "region" | "close"
-  >;
+  const api = {
+    jobs,
+    requests,
+    bodies: [] as PurgeApiRequest[],
+    failObjects: new Set<string>(),
+    pollsUntilDone: 2,
+    refuseToQueue: false,
+  } as Omit<FakePurgeApi, "url" | "region" | "close">;
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -191,6 +197,7 @@ export async function startFakePurgeApi(options: {
         if (!parsed.success)
           return answer(400, { error: "request body does not match the purge API request", field: "(body)" }, signature);
         const request: PurgeApiRequest = parsed.data;
+        api.bodies.push(request);
         if (request.type !== "url" && request.type !== "tag" && request.type !== "cpcode") {
           return answer(
             400,
