@@ -75,7 +75,11 @@ codes of REASON_CODES in core/cdn/types.ts):
   invalidation id (null if none was given); rejected objects carry a "reason" code and a "detail".
 
 what to purge:
-  --type url|cpcode|tag         default url (akamai; see above for the other CDNs)
+  --type url|cpcode|tag         default url (akamai; see above for the other CDNs); with --env also host, prefix, path
+                                (the purge API says which of the environment's targets take them)
+  --target KEY                  with --env: only this CDN target of the environment (repeatable): akamai,
+                                fastly:SERVICEID, cloudflare:ZONEID, cloudfront:DISTRIBUTIONID; --cdn NAME with --env:
+                                all of its targets of that CDN
   --action invalidate|delete    default: the environment's purgePolicy.defaultAction with --env, else invalidate
   --network staging|production  default staging (production must be asked for)
   --file PATH                   objects, one per line (repeatable)
