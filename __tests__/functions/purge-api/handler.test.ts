@@ -5,7 +5,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
-import type { APIGatewayProxyEventV2WithIAMAuthorizer } from "aws-lambda";
 import { ENV } from "../../../core/environment-names";
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
 import {
@@ -17,48 +16,13 @@ import {
   secretsOf,
   captureProcessOutput,
 } from "../../core/jobs/helpers";
+import { CALLER, purgeApiEvent } from "../../helpers/purge-api-event";
 
 type Handler = typeof import("../../../functions/purge-api/index").handler;
 
-const CALLER = "arn:aws:sts::123456789012:assumed-role/edgeplane-prod-ci-purge/GitHubActions";
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgeplane/test/edgegrid-AbCdEf";
 
-function event(routeKey: string, options: { body?: unknown; jobId?: string } = {}): APIGatewayProxyEventV2WithIAMAuthorizer {
-  const [method, path] = routeKey.split(" ") as [string, string];
-  return {
-    version: "2.0",
-    routeKey,
-    rawPath: options.jobId ? `/purge/${options.jobId}` : path,
-    rawQueryString: "",
-    headers: { "content-type": "application/json" },
-    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-    ...(options.jobId !== undefined ? { pathParameters: { jobId: options.jobId } } : {}),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "abc123",
-      domainName: "abc123.execute-api.eu-west-1.amazonaws.com",
-      domainPrefix: "abc123",
-      requestId: "req-1",
-      routeKey,
-      stage: "$default",
-      time: "01/Jun/2025:12:00:00 +0000",
-      timeEpoch: 1748779200000,
-      http: { method, path, protocol: "HTTP/1.1", sourceIp: "203.0.113.7", userAgent: "edgeplane-cli" },
-      authorizer: {
-        iam: {
-          accessKey: "ASIAEXAMPLE",
-          accountId: "123456789012",
-          callerId: "AROAEXAMPLE:GitHubActions",
-          cognitoIdentity: null,
-          principalOrgId: "o-example",
-          userArn: CALLER,
-          userId: "AROAEXAMPLE:GitHubActions",
-        },
-      },
-    },
-  };
-}
+const event = purgeApiEvent;
 
 function json(result: { body?: string }): Record<string, any> {
   return JSON.parse(result.body ?? "{}") as Record<string, any>;

@@ -7,23 +7,19 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
-import type { APIGatewayProxyEventV2WithIAMAuthorizer, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { ENV } from "../../../core/environment-names";
-import {
-  PURGE_MAX_ATTEMPTS,
-  PURGE_QUEUE_MAX_RECEIVE_COUNT,
-  PURGE_QUEUE_VISIBILITY_SECONDS,
-} from "../../../core/jobs/queue-settings";
+import { PURGE_MAX_ATTEMPTS } from "../../../core/jobs/queue-settings";
 import { startSandbox, type Sandbox } from "../../../sandbox/server";
 import { purgedObjects } from "../../../sandbox/state";
 import { FakeJobsTable, NEW_CLIENT, TABLE, captureProcessOutput, secretString } from "../../core/jobs/helpers";
 import { SqsSimulator, fakeDateClock } from "../../helpers/sqs-simulator";
+import { PURGE_DLQ, PURGE_QUEUE, purgeApiEvent, purgeQueues } from "../../helpers/purge-api-event";
 
 type ApiHandler = typeof import("../../../functions/purge-api/index").handler;
 type WorkerHandler = typeof import("../../../functions/purge-worker/index").handler;
 
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:edgeplane/test/edgegrid-AbCdEf";
-const CALLER = "arn:aws:sts::123456789012:assumed-role/edgeplane-prod-ci-purge/GitHubActions";
 /** The prod example's policy (config/environments/prod.ts). */
 const PROD_POLICY = {
   allowedHostnames: ["www.example.com"],
@@ -33,45 +29,8 @@ const PROD_POLICY = {
   maxRequestBytes: 4_000_000,
 };
 
-function post(body: unknown): APIGatewayProxyEventV2WithIAMAuthorizer {
-  return {
-    version: "2.0",
-    routeKey: "POST /purge",
-    rawPath: "/purge",
-    rawQueryString: "",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "abc123",
-      domainName: "abc123.execute-api.eu-west-1.amazonaws.com",
-      domainPrefix: "abc123",
-      requestId: "req-1",
-      routeKey: "POST /purge",
-      stage: "$default",
-      time: "01/Jun/2025:12:00:00 +0000",
-      timeEpoch: 1748779200000,
-      http: { method: "POST", path: "/purge", protocol: "HTTP/1.1", sourceIp: "203.0.113.7", userAgent: "edgeplane-cli" },
-      authorizer: {
-        iam: {
-          accessKey: "ASIAEXAMPLE",
-          accountId: "123456789012",
-          callerId: "AROAEXAMPLE:GitHubActions",
-          cognitoIdentity: null,
-          principalOrgId: "o-example",
-          userArn: CALLER,
-          userId: "AROAEXAMPLE:GitHubActions",
-        },
-      },
-    },
-  };
-}
-
-function get(jobId: string): APIGatewayProxyEventV2WithIAMAuthorizer {
-  const event = post(undefined);
-  return { ...event, routeKey: "GET /purge/{jobId}", rawPath: `/purge/${jobId}`, body: undefined, pathParameters: { jobId } };
-}
+const post = (body: unknown) => purgeApiEvent("POST /purge", { body });
+const get = (jobId: string) => purgeApiEvent("GET /purge/{jobId}", { jobId });
 
 /** `count` distinct URLs of exactly `length` characters on www.example.com. */
 function urls(count: number, length: number, folder = "p"): string[] {
@@ -93,17 +52,9 @@ describe("no purge job lost: purge-api → SQS → purge-worker → Fast Purge",
 
   const runWorker = (event: SQSEvent): Promise<SQSBatchResponse> => worker(event, { getRemainingTimeInMillis: () => 120_000 });
 
-  const QUEUE = "edgeplane-prod-purge";
-  const DLQ = "edgeplane-prod-purge-dlq";
-  const simulatedQueues = (): ConstructorParameters<typeof SqsSimulator>[1] => [
-    { name: DLQ, retentionSeconds: 14 * 24 * 3600 },
-    {
-      name: QUEUE,
-      visibilityTimeoutSeconds: PURGE_QUEUE_VISIBILITY_SECONDS,
-      deadLetterQueue: DLQ,
-      maxReceiveCount: PURGE_QUEUE_MAX_RECEIVE_COUNT,
-    },
-  ];
+  const QUEUE = PURGE_QUEUE;
+  const DLQ = PURGE_DLQ;
+  const simulatedQueues = purgeQueues;
 
   beforeAll(() => {
     savedEnv = { ...process.env };

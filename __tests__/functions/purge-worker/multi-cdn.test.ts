@@ -8,14 +8,10 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
-import type { APIGatewayProxyEventV2WithIAMAuthorizer, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { ENV } from "../../../core/environment-names";
 import { decodeBatchMessage } from "../../../core/jobs/message";
-import {
-  PURGE_MAX_ATTEMPTS,
-  PURGE_QUEUE_MAX_RECEIVE_COUNT,
-  PURGE_QUEUE_VISIBILITY_SECONDS,
-} from "../../../core/jobs/queue-settings";
+import { PURGE_MAX_ATTEMPTS } from "../../../core/jobs/queue-settings";
 import { jobViewSchema, submitAnswerSchema } from "../../../core/jobs/purge-api-contract";
 import { ALL_REASON_CODES } from "../../../core/purge/failure-reasons";
 import { cloudflarePurgedObjects, startCloudflareEmulator, type CloudflareEmulator } from "../../../sandbox/cloudflare";
@@ -25,6 +21,7 @@ import { startSandbox, type Sandbox } from "../../../sandbox/server";
 import { purgedObjects } from "../../../sandbox/state";
 import { FakeJobsTable, NEW_CLIENT, TABLE, captureProcessOutput, secretString } from "../../core/jobs/helpers";
 import { SqsSimulator, fakeDateClock } from "../../helpers/sqs-simulator";
+import { PURGE_DLQ, PURGE_QUEUE, purgeApiEvent, purgeQueues } from "../../helpers/purge-api-event";
 
 type ApiHandler = typeof import("../../../functions/purge-api/index").handler;
 type WorkerHandler = typeof import("../../../functions/purge-worker/index").handler;
@@ -39,7 +36,6 @@ const ZONE = "0123456789abcdef0123456789abcdef";
 const CLOUDFLARE_TOKEN = "sandbox-cf-token";
 const DISTRIBUTION = "E1SANDBOXDIST";
 const AWS_KEY = { accessKeyId: "AKIASANDBOXTEST00001", secretAccessKey: "sandbox/secret+key0123456789abcdefghijklm" };
-const CALLER = "arn:aws:sts::123456789012:assumed-role/edgeplane-prod-ci-purge/GitHubActions";
 
 const POLICY = {
   allowedHostnames: [HOST],
@@ -58,47 +54,8 @@ const FASTLY_KEY = `fastly:${FASTLY_SERVICE}`;
 const CLOUDFLARE_KEY = `cloudflare:${ZONE}`;
 const CLOUDFRONT_KEY = `cloudfront:${DISTRIBUTION}`;
 
-function event(routeKey: string, body: unknown, jobId?: string): APIGatewayProxyEventV2WithIAMAuthorizer {
-  return {
-    version: "2.0",
-    routeKey,
-    rawPath: jobId === undefined ? "/purge" : `/purge/${jobId}`,
-    rawQueryString: "",
-    headers: { "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    ...(jobId === undefined ? {} : { pathParameters: { jobId } }),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "abc123",
-      domainName: "abc123.execute-api.eu-west-1.amazonaws.com",
-      domainPrefix: "abc123",
-      requestId: "req-1",
-      routeKey,
-      stage: "$default",
-      time: "01/Jun/2025:12:00:00 +0000",
-      timeEpoch: 1748779200000,
-      http: {
-        method: jobId === undefined ? "POST" : "GET",
-        path: "/purge",
-        protocol: "HTTP/1.1",
-        sourceIp: "203.0.113.7",
-        userAgent: "edgeplane-cli",
-      },
-      authorizer: {
-        iam: {
-          accessKey: "ASIAEXAMPLE",
-          accountId: "123456789012",
-          callerId: "AROAEXAMPLE:GitHubActions",
-          cognitoIdentity: null,
-          principalOrgId: "o-example",
-          userArn: CALLER,
-          userId: "AROAEXAMPLE:GitHubActions",
-        },
-      },
-    },
-  } as APIGatewayProxyEventV2WithIAMAuthorizer;
-}
+const event = (routeKey: string, body: unknown, jobId?: string) =>
+  purgeApiEvent(routeKey, { ...(body !== undefined ? { body } : {}), ...(jobId !== undefined ? { jobId } : {}) });
 
 const sorted = (list: readonly string[]) => [...list].sort();
 
@@ -116,17 +73,9 @@ describe("one job fanned out to Akamai + Fastly + Cloudflare + CloudFront: purge
   let savedEnv: NodeJS.ProcessEnv;
 
   const runWorker = (e: SQSEvent): Promise<SQSBatchResponse> => worker(e, { getRemainingTimeInMillis: () => 120_000 });
-  const QUEUE = "edgeplane-prod-purge";
-  const DLQ = "edgeplane-prod-purge-dlq";
-  const simulatedQueues = (): ConstructorParameters<typeof SqsSimulator>[1] => [
-    { name: DLQ, retentionSeconds: 14 * 24 * 3600 },
-    {
-      name: QUEUE,
-      visibilityTimeoutSeconds: PURGE_QUEUE_VISIBILITY_SECONDS,
-      deadLetterQueue: DLQ,
-      maxReceiveCount: PURGE_QUEUE_MAX_RECEIVE_COUNT,
-    },
-  ];
+  const QUEUE = PURGE_QUEUE;
+  const DLQ = PURGE_DLQ;
+  const simulatedQueues = purgeQueues;
 
   beforeAll(async () => {
     savedEnv = { ...process.env };
