@@ -7,9 +7,9 @@
  * for CloudFront or 10000 for Cloudflare) and `retryAfterSeconds` (sent as the CDN's rate-limit headers).
  */
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { FaultQueue, describeFault, type FaultRule } from "./faults";
 import type { RouteResponse } from "./routes";
+import { closeServer, listen } from "./loopback-server";
 
 export interface CdnFaultRule extends FaultRule {
   /** The CDN's own error code for an injected status (string for CloudFront, number for Cloudflare). */
@@ -166,26 +166,13 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
       }
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, host, options.port);
   return {
     url: `http://${host}:${port}`,
     port,
     setFaults: (rules) => faults.set(rules),
     pendingFaults: () => faults.pending(),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        delays.forEach(clearTimeout);
-        delays.clear();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server, delays),
   };
 }
 

@@ -7,7 +7,6 @@
  */
 import { randomBytes } from "node:crypto";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { SeenNonces, parseAuthorization, verifyEdgeGridRequest, type VerifyFailureReason } from "../core/edgegrid/verify";
 import { edgeKvTokenRoutes } from "./edgekv-tokens";
 import { edgeWorkersRoutes } from "./edgeworkers";
@@ -17,6 +16,7 @@ import { SandboxIam, type IamOptions } from "./iam-credentials";
 import { gatewayProblem, purgeProblem } from "./problem";
 import { matchRoute, type Route, type RouteResponse, type SandboxContext } from "./routes";
 import { emptyState, type EdgeKvTokenKind, type SandboxClient, type SandboxEdgeKvToken, type SandboxState } from "./state";
+import { closeServer, listen } from "./loopback-server";
 
 /** Akamai does not publish its allowed clock skew; 30 s keeps tests honest about clocks. */
 export const DEFAULT_MAX_SKEW_SECONDS = 30;
@@ -290,26 +290,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, host, options.port);
   return {
     url: `http://${host}:${port}`,
     port,
     state: context.state,
     setFaults: (rules) => faults.set(rules),
     pendingFaults: () => faults.pending(),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        delays.forEach(clearTimeout);
-        delays.clear();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server, delays),
   };
 }
